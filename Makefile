@@ -1,0 +1,45 @@
+# MABOS: the two commands are `make run` and `make test`; see README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+
+.PHONY: run test lint migrations-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when the requirement files change.
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+## run: zero-setup MABOS (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set)
+run: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py wait_for_services
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py mabos_ensure_admin
+	@echo ""
+	@echo "MABOS is starting (Ctrl-C stops web, worker and beat):"
+	@echo "  admin:   http://$${HOST:-127.0.0.1}:$${PORT:-8000}/admin/"
+	@echo "  API:     http://$${HOST:-127.0.0.1}:$${PORT:-8000}/api/v1/"
+	@echo "  health:  http://$${HOST:-127.0.0.1}:$${PORT:-8000}/health/ready/"
+	@echo ""
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+## test: the whole suite against a throwaway PostgreSQL and Redis
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/testenv.py -- $(BIN)/pytest $(ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,428 @@
+"""The one configuration schema of MABOS.
+
+Every setting an operator may set is declared here once, with its type, its
+default per environment and a one-line description. Settings, the
+``mabos_config`` command and ``docs/configuration.md`` are all derived from
+this list, so they cannot drift apart.
+
+Loading collects *every* problem before failing, because an operator fixing a
+deployment one error per restart is a bad afternoon.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from environ import FileAwareMapping
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+ENVIRONMENTS = ("development", "test", "production")
+PROCESS_ROLES = ("web", "worker", "cli")
+
+#: Marks a value that has no default in that environment: it must be set.
+REQUIRED = object()
+
+# Defaults that are fine on a laptop and in the test suite, and refused in
+# production by the validation below.
+_DEV_SECRET = "dev-insecure-" + "m" * 50
+_DEV_AUDIT_KEYS = "dev=dev-insecure-audit-key-" + "a" * 32
+
+
+class ConfigError(Exception):
+    """Configuration is unusable; the message lists every problem at once."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"MABOS cannot start: {len(problems)} configuration problem(s):\n{lines}\n"
+            "See docs/configuration.md for every variable, its type and an example."
+        )
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    cast: str  # str | bool | int | float | list | dict | url
+    doc: str
+    example: str
+    development: Any = None
+    test: Any = None
+    production: Any = None
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+    def default_for(self, env_name: str) -> Any:
+        return getattr(self, env_name)
+
+
+def _s(name: str, cast: str, doc: str, example: str, default: Any = None, **kw: Any) -> Setting:
+    """Declare a setting whose default is the same in every environment unless overridden."""
+    per_env = {env_name: kw.pop(env_name, default) for env_name in ENVIRONMENTS}
+    return Setting(name=name, cast=cast, doc=doc, example=example, **per_env, **kw)
+
+
+SCHEMA: tuple[Setting, ...] = (
+    # --- core -------------------------------------------------------------
+    _s("MABOS_ENV", "str", "Which environment this is; production turns on every safety check.",
+       "production", "development", choices=ENVIRONMENTS),
+    _s("MABOS_PROCESS_ROLE", "str",
+       "web (pooled DB connections), worker (persistent connections) or cli; empty: detect from the command.",
+       "worker", "", choices=("", *PROCESS_ROLES)),
+    _s("SECRET_KEY", "str", "Django's signing key: at least 50 characters, 5 distinct, random.",
+       "a 50+ character random string", _DEV_SECRET, production=REQUIRED, secret=True),
+    _s("SECRET_KEY_FALLBACKS", "list",
+       "Previous SECRET_KEYs still accepted for verification, so a key can rotate without logging users out.",
+       "old-key-1,old-key-2", [], secret=True),
+    _s("DEBUG", "bool", "Django debug mode; must be off in production.", "false",
+       False, development=True),
+    _s("ALLOWED_HOSTS", "list", "Host names this site answers to.", "mabos.example.com,api.example.com",
+       ["127.0.0.1", "localhost", "[::1]"], test=["testserver", "127.0.0.1", "localhost"],
+       production=REQUIRED),
+    _s("CSRF_TRUSTED_ORIGINS", "list", "Origins trusted for unsafe requests (https://host).",
+       "https://mabos.example.com", []),
+    _s("VAR_DIR", "str", "Directory for local state: SQLite database, file broker, beat schedule.",
+       "/srv/mabos/var", str(BASE_DIR / "var")),
+    # --- database ---------------------------------------------------------
+    _s("DATABASE_URL", "url",
+       "PostgreSQL URL; unset in development means SQLite under VAR_DIR.",
+       "postgres://mabos:secret@db.internal:5432/mabos", None, test=REQUIRED,
+       production=REQUIRED, secret=True),
+    _s("DB_POOL_MIN_SIZE", "int", "Web processes: connections the psycopg pool keeps open.", "2", 2, minimum=0),
+    _s("DB_POOL_MAX_SIZE", "int", "Web processes: most connections the psycopg pool opens.", "10", 10, minimum=1),
+    _s("DB_POOL_TIMEOUT", "float", "Web processes: seconds to wait for a pooled connection before failing.",
+       "10", 10.0, minimum=0.1),
+    _s("DB_CONN_MAX_AGE", "int", "Workers: seconds a persistent connection is reused (0 closes it after each task).",
+       "600", 600, minimum=0),
+    _s("DB_CONNECT_TIMEOUT", "int", "Seconds to wait when opening a database connection.", "5", 5, minimum=1),
+    _s("DB_STATEMENT_TIMEOUT_MS", "int", "PostgreSQL statement_timeout in milliseconds (0 disables it).",
+       "30000", 30000, minimum=0),
+    _s("SQLITE_BUSY_TIMEOUT", "int", "Development SQLite: seconds a writer waits for the lock.", "20", 20, minimum=1),
+    # --- redis, cache, celery ------------------------------------------------
+    _s("REDIS_URL", "url", "Redis for cache, throttles and the Celery broker; unset in development means "
+       "database cache and a filesystem broker.", "redis://redis.internal:6379/0", None,
+       test=REQUIRED, production=REQUIRED, secret=True),
+    _s("CELERY_BROKER_URL", "url", "Celery broker; defaults to REDIS_URL, else the filesystem transport.",
+       "redis://redis.internal:6379/1", None, secret=True),
+    _s("CELERY_TASK_TIME_LIMIT", "int", "Hard time limit of a task, in seconds.", "300", 300, minimum=1),
+    _s("CELERY_TASK_SOFT_TIME_LIMIT", "int", "Soft time limit of a task, in seconds (below the hard one).",
+       "240", 240, minimum=1),
+    _s("CELERY_VISIBILITY_TIMEOUT", "int",
+       "Redis broker: seconds before an unacked task is redelivered; longer than any ETA or countdown.",
+       "43200", 43200, minimum=60),
+    # --- web process ----------------------------------------------------------
+    _s("HOST", "str", "Address the web server binds to.", "0.0.0.0", "127.0.0.1"),  # noqa: S104 (an example)
+    _s("PORT", "int", "Port the web server listens on.", "8000", 8000, minimum=1),
+    _s("WEB_CONCURRENCY", "int", "Gunicorn worker processes.", "4", 2, minimum=1),
+    _s("WEB_THREADS", "int", "Threads per gunicorn worker (gthread).", "8", 4, minimum=1),
+    # --- operations -----------------------------------------------------------
+    _s("LOG_LEVEL", "str", "Root log level.", "INFO", "INFO",
+       choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    _s("WAIT_FOR_SERVICES_TIMEOUT", "float", "Seconds wait_for_services keeps retrying before giving up.",
+       "60", 60.0, minimum=1),
+    _s("HEALTH_CHECK_TIMEOUT", "float", "Seconds each readiness check may take.", "2", 2.0, minimum=0.1),
+    _s("MABOS_ADMIN_PASSWORD", "str",
+       "Password for the admin user that `make run` creates on a fresh database; unset means generate one.",
+       "a long passphrase", None, secret=True),
+    _s("AUDIT_HMAC_KEYS", "dict",
+       "Audit chain keys as id=key pairs; the last one signs new events, all verify old ones.",
+       "2026a=<32+ random chars>,2026b=<32+ random chars>", _DEV_AUDIT_KEYS,
+       production=REQUIRED, secret=True),
+)
+
+SCHEMA_BY_NAME = {s.name: s for s in SCHEMA}
+
+
+@dataclass
+class Config:
+    """The effective configuration: typed values, where each came from, and problems found."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def env_name(self) -> str:
+        return self.values["MABOS_ENV"]
+
+    @property
+    def is_production(self) -> bool:
+        return self.env_name == "production"
+
+    def redacted(self) -> list[tuple[Setting, str, str]]:
+        """(setting, printable value, source) with secrets hidden, for operators' eyes."""
+        rows = []
+        for s in SCHEMA:
+            value = self.values.get(s.name)
+            rows.append((s, redact(s, value), self.sources.get(s.name, "default")))
+        return rows
+
+
+def redact(setting: Setting, value: Any) -> str:
+    """Hide secrets but keep enough to recognise the value (URL host, key ids)."""
+    if value in (None, "", [], {}):
+        return "(unset)" if value is None else repr(value)
+    if not setting.secret:
+        return ", ".join(value) if isinstance(value, list) else str(value)
+    if setting.cast == "url":
+        parts = urlsplit(value)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        if parts.username or parts.password:
+            netloc = f"***@{netloc}"
+        return f"{parts.scheme}://{netloc}{parts.path}"
+    if setting.cast == "dict":
+        return ", ".join(f"{k}=***" for k in value)
+    if setting.cast == "list":
+        return f"*** ({len(value)} value(s))"
+    return "***"
+
+
+# --- parsing -------------------------------------------------------------------
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse_bool(raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError("is not a boolean")
+
+
+def _parse_list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _parse_dict(raw: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in _parse_list(raw):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"entry {key.strip()!r} is not id=value")
+        result[key.strip()] = value.strip()
+    return result
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "url": str.strip,
+    "bool": _parse_bool,
+    "int": int,
+    "float": float,
+    "list": _parse_list,
+    "dict": _parse_dict,
+}
+
+_TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
+               "dict": "comma-separated id=value pairs"}
+
+
+def _read_raw(env: FileAwareMapping, name: str) -> tuple[str | None, str]:
+    """The raw text of a variable, from ``NAME_FILE`` (which wins) or from ``NAME``."""
+    file_name = env.env.get(f"{name}_FILE")
+    if file_name:
+        return env[name].strip(), f"file {file_name}"
+    if name in env.env:
+        return env.env[name], "environment"
+    return None, "default"
+
+
+def load_config(environ_map: Mapping[str, str] | None = None) -> Config:
+    """Read, type and validate every setting; raise ConfigError listing all problems."""
+    source_env = dict(os.environ if environ_map is None else environ_map)
+    env = FileAwareMapping(env=source_env, cache=False)
+    config = Config()
+
+    env_name = source_env.get("MABOS_ENV", "development").strip() or "development"
+    if env_name not in ENVIRONMENTS:
+        config.problems.append(
+            f"MABOS_ENV={env_name!r} is not one of {', '.join(ENVIRONMENTS)} (example: MABOS_ENV=production)."
+        )
+        env_name = "production"  # judge everything else by the strictest rules
+
+    for s in SCHEMA:
+        try:
+            raw, source = _read_raw(env, s.name)
+        except (OSError, UnicodeDecodeError) as exc:
+            config.problems.append(f"{s.name}_FILE cannot be read: {exc.__class__.__name__}: {exc} "
+                                   f"(example: {s.name}_FILE=/run/secrets/{s.name.lower()}).")
+            raw, source = None, "default"
+        if raw is not None and not raw.strip():
+            raw, source = None, "default"  # VAR= (empty) means unset, so required stays required
+        if raw is None:
+            default = s.default_for(env_name)
+            if default is REQUIRED:
+                config.problems.append(
+                    f"{s.name} is required in {env_name}: {s.doc} (example: {s.name}={s.example})."
+                )
+                default = None
+            if isinstance(default, str) and s.cast in ("list", "dict"):
+                default = _PARSERS[s.cast](default)
+            config.values[s.name] = default
+            config.sources[s.name] = "default"
+            continue
+        try:
+            value = _PARSERS[s.cast](raw)
+        except ValueError:
+            shown = "<hidden>" if s.secret else repr(raw)
+            config.problems.append(
+                f"{s.name}={shown} is not {_TYPE_WORDS.get(s.cast, s.cast)} (example: {s.name}={s.example})."
+            )
+            value = None
+        config.values[s.name] = value
+        config.sources[s.name] = source
+    config.values["MABOS_ENV"] = env_name
+
+    _validate(config)
+    if config.problems:
+        raise ConfigError(config.problems)
+    return config
+
+
+# --- validation ----------------------------------------------------------------
+
+def _validate(config: Config) -> None:
+    v, problems = config.values, config.problems
+    for s in SCHEMA:
+        value = v.get(s.name)
+        if value is None:
+            continue
+        if s.choices and value not in s.choices:
+            allowed = ", ".join(c for c in s.choices if c)
+            problems.append(f"{s.name}={value!r} is not one of {allowed} (example: {s.name}={s.example}).")
+        if s.minimum is not None and value < s.minimum:
+            problems.append(f"{s.name}={value} is below the minimum {s.minimum:g} (example: {s.name}={s.example}).")
+
+    for name, schemes in (("DATABASE_URL", ("postgres", "postgresql", "pgsql")),
+                          ("REDIS_URL", ("redis", "rediss")),
+                          ("CELERY_BROKER_URL", ("redis", "rediss", "filesystem"))):
+        if v.get(name):
+            problem = _url_problem(v[name], schemes)
+            if problem:
+                example = SCHEMA_BY_NAME[name].example
+                problems.append(f"{name} {problem} (example: {name}={example}).")
+
+    if _is_int(v.get("DB_POOL_MIN_SIZE")) and _is_int(v.get("DB_POOL_MAX_SIZE")) \
+            and v["DB_POOL_MIN_SIZE"] > v["DB_POOL_MAX_SIZE"]:
+        problems.append("DB_POOL_MIN_SIZE is larger than DB_POOL_MAX_SIZE (example: DB_POOL_MIN_SIZE=2).")
+    if _is_int(v.get("CELERY_TASK_SOFT_TIME_LIMIT")) and _is_int(v.get("CELERY_TASK_TIME_LIMIT")) \
+            and v["CELERY_TASK_SOFT_TIME_LIMIT"] >= v["CELERY_TASK_TIME_LIMIT"]:
+        problems.append("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT "
+                        "(example: CELERY_TASK_SOFT_TIME_LIMIT=240 with CELERY_TASK_TIME_LIMIT=300).")
+
+    keys = v.get("AUDIT_HMAC_KEYS")
+    if config.is_production:
+        _validate_production(config)
+        if keys:
+            short = [k for k, key in keys.items() if len(key) < 32]
+            if short:
+                problems.append(f"AUDIT_HMAC_KEYS has key(s) shorter than 32 characters: {', '.join(short)} "
+                                "(example: AUDIT_HMAC_KEYS=2026a=<32+ random chars>).")
+
+
+def _validate_production(config: Config) -> None:
+    v, problems = config.values, config.problems
+    key = v.get("SECRET_KEY")
+    if key is not None and _weak_secret(key):
+        problems.append("SECRET_KEY is weak: it needs 50+ characters, 5+ distinct ones, and not a "
+                        "development default (example: SECRET_KEY=$(python -c 'import secrets; "
+                        "print(secrets.token_urlsafe(64))')).")
+    for old in v.get("SECRET_KEY_FALLBACKS") or []:
+        if _weak_secret(old):
+            problems.append("SECRET_KEY_FALLBACKS holds a weak key; retire it or replace it with a strong one.")
+            break
+    if v.get("DEBUG"):
+        problems.append("DEBUG is on in production: it leaks tracebacks and settings (example: DEBUG=false).")
+    if v.get("ALLOWED_HOSTS") == []:
+        problems.append("ALLOWED_HOSTS is empty in production (example: ALLOWED_HOSTS=mabos.example.com).")
+    if v.get("AUDIT_HMAC_KEYS") and any(key.startswith("dev-insecure") for key in v["AUDIT_HMAC_KEYS"].values()):
+        problems.append("AUDIT_HMAC_KEYS uses the development key in production.")
+
+
+def _weak_secret(key: str) -> bool:
+    return (len(key) < 50 or len(set(key)) < 5 or key.startswith(("django-insecure", "dev-insecure")))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _url_problem(url: str, schemes: tuple[str, ...]) -> str | None:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
+    except ValueError as exc:
+        return f"is malformed ({exc})"
+    if parts.scheme not in schemes:
+        return f"has scheme {parts.scheme or '(none)'!r}; expected one of {', '.join(schemes)}"
+    if parts.scheme == "filesystem":
+        return None
+    if not parts.hostname:
+        return "has no host"
+    if (parts.scheme.startswith("postg") or parts.scheme == "pgsql") and not parts.path.strip("/"):
+        return "has no database name"
+    return None
+
+
+def load_config_or_exit(environ_map: Mapping[str, str] | None = None) -> Config:
+    """Entry points call this so a misconfiguration prints one message, never a traceback."""
+    try:
+        return load_config(environ_map)
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        raise SystemExit(2) from None
+
+
+def markdown_reference() -> str:
+    """The text of docs/configuration.md, generated from SCHEMA (a test checks it is current)."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated by `python manage.py mabos_config --markdown` from `config/env.py`; "
+        "do not edit by hand (a test fails when this file is stale).",
+        "",
+        "Every variable can also be read from a file: set `NAME_FILE=/run/secrets/name` instead of `NAME`. "
+        "In production, start-up fails with one message listing every problem. "
+        "Secrets (marked below) have no default outside development and test.",
+        "",
+        "| variable | type | development | test | production | secret | description | example |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
+    def show(s: Setting, value: Any) -> str:
+        if value is REQUIRED:
+            return "**required**"
+        if s.secret and value not in (None, [], ""):
+            return "(dev-only value)"
+        if value in (None, ""):
+            return "(unset)"
+        if isinstance(value, list):
+            return ", ".join(value) or "(empty)"
+        if isinstance(value, str) and value.startswith(str(BASE_DIR)):
+            return "`<repo>" + value[len(str(BASE_DIR)):] + "`"
+        return f"`{value}`"
+
+    for s in SCHEMA:
+        cells = [f"`{s.name}`", s.cast, *(show(s, s.default_for(e)) for e in ENVIRONMENTS),
+                 "yes" if s.secret else "", s.doc.replace("|", "\\|"), f"`{s.example}`"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,64 @@
+"""Celery settings (read by config/celery.py with the CELERY_ namespace)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kombu import Queue
+
+from config.env import Config
+
+QUEUES = ("messages", "reasoning", "learning", "default")
+
+
+def celery_settings(config: Config) -> dict[str, Any]:
+    """Reliable defaults: JSON only, ack after the work is done, requeue when a worker dies."""
+    var_dir = Path(config.VAR_DIR)
+    broker_url = config.CELERY_BROKER_URL or config.REDIS_URL
+    if broker_url and not broker_url.startswith("filesystem"):
+        transport_options: dict[str, Any] = {
+            # Longer than any ETA/countdown we use, or Redis would redeliver a waiting task.
+            "visibility_timeout": config.CELERY_VISIBILITY_TIMEOUT,
+            "socket_connect_timeout": config.HEALTH_CHECK_TIMEOUT,
+            "socket_timeout": max(config.HEALTH_CHECK_TIMEOUT, 5),
+        }
+        result_backend = config.REDIS_URL or broker_url
+    else:
+        folder = var_dir / "broker"
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        (var_dir / "celery-results").mkdir(parents=True, exist_ok=True)
+        broker_url = "filesystem://"
+        transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+        result_backend = f"file://{var_dir / 'celery-results'}"
+
+    return {
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": transport_options,
+        "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+        "CELERY_RESULT_BACKEND": result_backend,
+        "CELERY_RESULT_EXPIRES": 3600,
+        "CELERY_TASK_SERIALIZER": "json",
+        "CELERY_RESULT_SERIALIZER": "json",
+        "CELERY_ACCEPT_CONTENT": ["json"],
+        "CELERY_TASK_ACKS_LATE": True,
+        "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
+        "CELERY_TASK_TIME_LIMIT": config.CELERY_TASK_TIME_LIMIT,
+        "CELERY_TASK_SOFT_TIME_LIMIT": config.CELERY_TASK_SOFT_TIME_LIMIT,
+        "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+        "CELERY_TASK_QUEUES": [Queue(name) for name in QUEUES],
+        "CELERY_TASK_DEFAULT_QUEUE": "default",
+        "CELERY_TIMEZONE": "UTC",
+        "CELERY_ENABLE_UTC": True,
+        "CELERY_BEAT_SCHEDULE_FILENAME": str(var_dir / "celerybeat-schedule"),
+        "CELERY_BEAT_SCHEDULE": {},
+        "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
+        # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
+        "CELERY_DB_REUSE_MAX": 10**9,
+    }

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from config.env import BASE_DIR, ConfigError, load_config, markdown_reference
+
+DOC_PATH = BASE_DIR / "docs" / "configuration.md"
+
+
+class Command(BaseCommand):
+    help = "Print the effective configuration with secrets redacted."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="Only validate; exit non-zero on problems.")
+        parser.add_argument("--markdown", nargs="?", const=str(DOC_PATH), default=None, metavar="PATH",
+                            help=f"Write the configuration reference (default {DOC_PATH.relative_to(BASE_DIR)}).")
+
+    def handle(self, *args, check: bool = False, markdown: str | None = None, **options):
+        try:
+            config = load_config()
+        except ConfigError as exc:
+            raise CommandError(str(exc)) from None
+        if markdown:
+            Path(markdown).write_text(markdown_reference())
+            self.stdout.write(f"wrote {markdown}")
+            return
+        if check:
+            self.stdout.write(f"OK: configuration is valid for {config.env_name}.")
+            return
+        self.stdout.write(f"MABOS_ENV={config.env_name}  process role={settings.MABOS_PROCESS_ROLE}")
+        rows = config.redacted()
+        width = max(len(s.name) for s, _, _ in rows)
+        for setting, shown, source in rows:
+            self.stdout.write(f"{setting.name:<{width}}  {shown}  [{source}]")

@@ -1,0 +1,21 @@
+"""Platform tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import connection
+
+
+@shared_task(name="mabos.ping")
+def ping(*, touch_database: bool = False) -> dict:
+    """Prove the wiring end to end; with ``touch_database`` also report the DB backend in use.
+
+    The backend pid lets a test see whether a worker reuses its persistent
+    connection, and that it reconnects after the connection was killed.
+    """
+    result: dict = {"pong": True}
+    if touch_database:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
+            result["db_backend_pid"] = cursor.fetchone()[0]
+    return result

@@ -1,0 +1,41 @@
+"""Shared fixtures. The suite runs against the real PostgreSQL and Redis that `make test` starts."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from tests.support.polling import wait_until
+from tests.support.processes import RedisServer, start_worker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if settings.MABOS_ENV != "test" or "postgresql" not in engine:
+        pytest.exit("The suite needs the throwaway PostgreSQL and Redis: run it with `make test` "
+                    "(or scripts/testenv.py -- pytest).", returncode=2)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One real Celery worker (prefork, 1 child) for the session, against the test database."""
+    from mabos.tasks import ping
+
+    worker = start_worker(tmp_path_factory.mktemp("worker"))
+
+    def answers() -> bool:
+        assert worker.alive(), f"worker exited:\n{worker.output()}"
+        return ping.apply_async(expires=5).get(timeout=3) == {"pong": True}
+
+    try:
+        wait_until(answers, timeout=60, interval=0.5, message="celery worker answering mabos.ping")
+        yield worker
+    finally:
+        worker.stop()

@@ -1,0 +1,133 @@
+"""Real MABOS processes (gunicorn, Celery worker) and private Redis servers for fault tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection
+
+from tests.support.polling import wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, for processes started by a test."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def process_env(**overrides: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class Process:
+    """A child process whose output goes to a log file we can show when a test fails."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    popen: subprocess.Popen | None = field(default=None, init=False)
+
+    def start(self) -> Process:
+        log = self.log_path.open("ab")
+        self.popen = subprocess.Popen(self.args, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+        return self
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+        if not self.alive():
+            return
+        os.killpg(self.popen.pid, sig)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait(10)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+
+def start_gunicorn(tmp: Path, **env: str) -> tuple[Process, str]:
+    port = free_port()
+    proc = Process(
+        [str(BIN / "gunicorn"), "-c", "config/gunicorn.py"],
+        process_env(HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="1", WEB_THREADS="2", **env),
+        tmp / f"gunicorn-{port}.log",
+    ).start()
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        assert proc.alive(), f"gunicorn exited:\n{proc.output()}"
+        with urllib.request.urlopen(f"{base}/health/live/", timeout=2) as resp:
+            return resp.status == 200
+
+    wait_until(up, timeout=30, message="gunicorn serving /health/live/")
+    return proc, base
+
+
+def start_worker(tmp: Path, name: str = "w1", concurrency: int = 1, **env: str) -> Process:
+    return Process(
+        [str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO", f"--hostname={name}@%h",
+         "--queues=messages,reasoning,learning,default", f"--concurrency={concurrency}",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        process_env(MABOS_PROCESS_ROLE="worker", **env),
+        tmp / f"worker-{name}.log",
+    ).start()
+
+
+@dataclass
+class RedisServer:
+    """A private Redis a test may stop and start without disturbing the shared one."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [os.environ.get("MABOS_TEST_REDIS_SERVER", "redis-server"), "--port", str(self.port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self.answers, timeout=15, message=f"redis on {self.port}")
+        return self
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
