@@ -5,6 +5,7 @@ so it is typed, validated, documented and shown by ``mabos_config``.
 """
 
 import sys
+from pathlib import Path
 
 from config.env import BASE_DIR, load_config
 from config.settings.cache import cache_settings
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,7 +86,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(VAR_DIR) / "static"
+# gunicorn serves the admin's and the API docs' assets itself (WhiteNoise): no CDN, no extra
+# server. Production serves hashed files from `collectstatic`; elsewhere straight from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if MABOS_CONFIG.is_production else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = not MABOS_CONFIG.is_production
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
