@@ -4,7 +4,11 @@ import os
 
 from celery import Celery
 
+from config.env import load_config_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# `celery -A config ...` imports this first: a bad environment prints one message, not a traceback.
+load_config_or_exit()
 
 app = Celery("mabos")
 app.config_from_object("django.conf:settings", namespace="CELERY")

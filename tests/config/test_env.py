@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config.env import SCHEMA, ConfigError, load_config, markdown_reference, redact
-from tests.support.processes import REPO
+from tests.support.processes import BIN, REPO
 
 STRONG_KEY = "k3Y-" + "x9Qz7Lm2Pw" * 6
 PROD = {
@@ -158,15 +158,15 @@ def test_configuration_doc_is_current():
     assert (REPO / "docs" / "configuration.md").read_text() == markdown_reference()
 
 
-def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=120)
-
-
-def test_production_start_without_secret_key_exits_with_one_message(tmp_path):
+@pytest.mark.parametrize("command", [
+    [sys.executable, "manage.py", "check"],
+    [str(BIN / "gunicorn"), "-c", "config/gunicorn.py"],
+    [str(BIN / "celery"), "-A", "config", "worker"],
+], ids=["manage.py", "gunicorn", "celery"])
+def test_production_start_without_secret_key_exits_with_one_message(tmp_path, command):
     env = {"PATH": "/usr/bin:/bin", "MABOS_ENV": "production", "VAR_DIR": str(tmp_path)}
-    result = run_manage("check", env=env)
-    assert result.returncode != 0
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
     assert "SECRET_KEY is required in production" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stderr.startswith("MABOS cannot start:")
