@@ -14,4 +14,5 @@ app = Celery("mabos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+import mabos.task_context  # noqa: E402  (request id travels into tasks)
 import mabos.worker_connections  # noqa: E402,F401  (after the app exists: connects task signals)

@@ -12,11 +12,20 @@ from celery.signals import task_postrun, task_prerun
 from django.db import close_old_connections
 
 
+def _runs_in_a_worker(task) -> bool:
+    """An eager task (``.apply()``) runs inside its caller, maybe inside the caller's transaction,
+    where closing the connection would break that transaction; only real worker runs qualify."""
+    request = getattr(task, "request", None)
+    return not getattr(request, "is_eager", False)
+
+
 @task_prerun.connect(weak=False)
-def _before_task(**kwargs) -> None:
-    close_old_connections()
+def _before_task(task=None, **kwargs) -> None:
+    if _runs_in_a_worker(task):
+        close_old_connections()
 
 
 @task_postrun.connect(weak=False)
-def _after_task(**kwargs) -> None:
-    close_old_connections()
+def _after_task(task=None, **kwargs) -> None:
+    if _runs_in_a_worker(task):
+        close_old_connections()

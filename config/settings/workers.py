@@ -26,7 +26,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
         result_backend = config.REDIS_URL or broker_url
     else:
         folder = var_dir / "broker"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         (var_dir / "celery-results").mkdir(parents=True, exist_ok=True)
         broker_url = "filesystem://"
@@ -34,6 +34,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),  # else kombu writes ./control in the cwd
             "store_processed": False,
         }
         result_backend = f"file://{var_dir / 'celery-results'}"
@@ -57,7 +58,10 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "CELERY_TIMEZONE": "UTC",
         "CELERY_ENABLE_UTC": True,
         "CELERY_BEAT_SCHEDULE_FILENAME": str(var_dir / "celerybeat-schedule"),
-        "CELERY_BEAT_SCHEDULE": {},
+        "CELERY_BEAT_SCHEDULE": {
+            # Re-check the audit hash chain; the verdict feeds the audit_chain readiness check.
+            "auditlog-verify-chain": {"task": "auditlog.verify_chain", "schedule": 3600.0},
+        },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
         "CELERY_DB_REUSE_MAX": 10**9,

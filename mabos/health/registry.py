@@ -19,7 +19,7 @@ from django.db import connections
 @dataclass(frozen=True)
 class HealthCheck:
     name: str
-    run: Callable[[], None]  # raises on failure
+    run: Callable[[], str | None]  # raises on failure; may return a short note for operators
     critical: bool = True
 
 
@@ -30,20 +30,25 @@ class CheckResult:
     latency_ms: float
     critical: bool
     error: str = ""
+    note: str = ""
 
     def as_dict(self) -> dict:
         data = {"status": "ok" if self.ok else "fail", "latency_ms": round(self.latency_ms, 1),
                 "critical": self.critical}
         if self.error:
             data["error"] = self.error
+        if self.note:
+            data["note"] = self.note
         return data
 
 
 _CHECKS: dict[str, HealthCheck] = {}
 
 
-def health_check(name: str, *, critical: bool = True) -> Callable[[Callable[[], None]], Callable[[], None]]:
-    def register(func: Callable[[], None]) -> Callable[[], None]:
+def health_check(name: str, *, critical: bool = True) -> Callable[[Callable[[], str | None]], Callable]:
+    """Register a readiness check: it raises to fail, and may return a short note when it passes."""
+
+    def register(func: Callable[[], str | None]) -> Callable[[], str | None]:
         _CHECKS[name] = HealthCheck(name=name, run=func, critical=critical)
         return func
 
@@ -63,14 +68,15 @@ def describe_error(exc: BaseException) -> str:
 def _timed(check: HealthCheck) -> CheckResult:
     started = time.perf_counter()
     try:
-        check.run()
+        note = check.run()
     except Exception as exc:  # a check reports any failure, it never raises
         return CheckResult(check.name, False, (time.perf_counter() - started) * 1000, check.critical,
                            describe_error(exc))
     finally:
         # Worker threads get their own connections; give them back at once.
         connections.close_all()
-    return CheckResult(check.name, True, (time.perf_counter() - started) * 1000, check.critical)
+    return CheckResult(check.name, True, (time.perf_counter() - started) * 1000, check.critical,
+                       note=str(note)[:200] if note else "")
 
 
 def run_health_checks(checks: list[HealthCheck] | None = None, timeout: float | None = None) -> list[CheckResult]:
