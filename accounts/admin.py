@@ -1,9 +1,73 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+"""Admin for users and sessions. Writes go through the same services as the API."""
 
-from accounts.models import User
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+
+from accounts.models import User, UserSession
+from accounts.services import user_active_set, user_password_set
+from accounts.services.sessions import session_revoke, sessions_revoke_all
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, routed through user_password_set (revokes sessions, audits)."""
+
+    def save(self, commit: bool = True) -> User:
+        password = self.cleaned_data["password1"]
+        if commit:
+            # by=None: the audit log takes the acting administrator from the request context.
+            return user_password_set(user=self.user, password=password, by=None)
+        self.user.set_password(password)
+        return self.user
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    pass
+    change_password_form = AuditedPasswordChangeForm
+    actions = ["revoke_all_sessions"]
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        was_active = User.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if change and was_active and not obj.is_active:
+            user_active_set(user=obj, active=False, by=request.user)
+
+    @admin.action(description="Revoke all sessions of the selected users")
+    def revoke_all_sessions(self, request, queryset) -> None:
+        total = sum(sessions_revoke_all(user=user, by=request.user, reason="revoked by an administrator")
+                    for user in queryset)
+        self.message_user(request, f"Revoked {total} session(s).", messages.SUCCESS)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "kind", "ip_address", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "ip_address"]
+    list_select_related = ["user"]
+    readonly_fields = ["id", "user", "kind", "ip_address", "user_agent", "created_at", "last_used_at",
+                       "expires_at", "revoked_at"]
+    exclude = ["web_session_key", "refresh_jti"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoke instead: the row is the record of the session
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.delete_usersession")
+
+    @admin.action(description="Revoke the selected sessions", permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        revoked = 0
+        for session in queryset.filter(revoked_at__isnull=True):
+            session_revoke(session=session, by=request.user, reason="revoked by an administrator")
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

@@ -1,0 +1,75 @@
+"""DRF authentication with MABOS's JWTs: key ring, precise refusals, revocation, audit.
+
+Every refused token is answered with a precise ``code`` (token_expired,
+token_invalid, token_wrong_type, token_revoked, user_inactive ...) and writes
+an ``auth_failed`` audit event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework_simplejwt import authentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+
+from accounts import revocation
+from accounts.services.auth import auth_failure_record
+from accounts.services.sessions import session_touch
+from accounts.tokens import AccessToken, TokenRefused
+from mabos.request_context import set_request_user
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    www_authenticate_realm = "mabos"
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        header = self.get_header(request)
+        if header is None:
+            return None
+        try:
+            raw = self.get_raw_token(header)
+            if raw is None:
+                return None
+            token = self.get_validated_token(raw)
+            if revocation.is_denied(token):
+                raise AuthenticationFailed("Token has been revoked.", code="token_revoked")
+            user = self.get_user(token)
+        except (AuthenticationFailed, InvalidToken) as exc:
+            code = _code(exc)
+            auth_failure_record(reason=_message(exc), code=code)
+            raise
+        set_request_user(user)
+        session_touch(session_id=token.get("sid"))
+        return user, token
+
+    def get_validated_token(self, raw_token: bytes) -> AccessToken:
+        try:
+            return AccessToken(raw_token)
+        except TokenRefused as exc:
+            raise AuthenticationFailed(str(exc.args[0]), code=exc.code) from exc
+
+    def get_user(self, validated_token: Any) -> Any:
+        try:
+            return super().get_user(validated_token)
+        except AuthenticationFailed as exc:
+            if _code(exc) == "password_changed":
+                raise AuthenticationFailed("The password changed since this token was issued.",
+                                           code="token_revoked") from exc
+            raise
+        except InvalidToken as exc:
+            raise AuthenticationFailed(_message(exc), code="token_invalid") from exc
+
+
+def _message(exc: Exception) -> str:
+    detail = getattr(exc, "detail", exc)
+    if isinstance(detail, dict):
+        detail = detail.get("detail", "")
+    return str(detail)
+
+
+def _code(exc: Exception) -> str:
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, dict) and isinstance(detail.get("code"), str):
+        return str(detail["code"])
+    codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+    return codes if isinstance(codes, str) else "token_invalid"

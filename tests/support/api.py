@@ -1,0 +1,66 @@
+"""API test helpers: users with a known password (hashed once), clients with tokens, clean shared state."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+PASSWORD = "correct horse battery staple 42"
+_counter = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """Argon2 is deliberately slow: hash each test password once per run, not once per user."""
+    if password not in _hash_cache:
+        _hash_cache[password] = make_password(password)
+    return _hash_cache[password]
+
+
+def create_user(username: str | None = None, *, roles: tuple[str, ...] = (), **fields: Any):
+    from accounts.models import User
+    from accounts.roles import role_assign
+
+    user = User.objects.create(username=username or f"user{next(_counter)}", password=password_hash(), **fields)
+    for role in roles:
+        role_assign(user=user, role=role)
+    return user
+
+
+def tokens_for(user) -> dict[str, str]:
+    """A real session and token pair, made by the same service the token endpoint uses."""
+    from accounts.services.sessions import session_start_api
+
+    session, refresh = session_start_api(user=user, request=None)
+    return {"access": str(refresh.access_token), "refresh": str(refresh), "sid": str(session.id)}
+
+
+def client_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user)['access']}")
+    return client
+
+
+def reset_shared_state() -> None:
+    """Throttles and lockouts live in Redis and the database: start every test from zero."""
+    from axes.utils import reset
+
+    cache.clear()
+    reset()
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., Any]:
+    return create_user
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
