@@ -25,6 +25,7 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py mabos_ensure_admin
+	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "MABOS is starting (Ctrl-C stops web, worker and beat):"
 	@echo "  admin:   http://$${HOST:-127.0.0.1}:$${PORT:-8000}/admin/"

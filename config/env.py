@@ -33,6 +33,7 @@ REQUIRED = object()
 # production by the validation below.
 _DEV_SECRET = "dev-insecure-" + "m" * 50
 _DEV_AUDIT_KEYS = "dev=dev-insecure-audit-key-" + "a" * 32
+_DEV_JWT_KEYS = "dev=dev-insecure-jwt-key-" + "j" * 40
 
 
 class ConfigError(Exception):
@@ -123,6 +124,44 @@ SCHEMA: tuple[Setting, ...] = (
     _s("PORT", "int", "Port the web server listens on.", "8000", 8000, minimum=1),
     _s("WEB_CONCURRENCY", "int", "Gunicorn worker processes.", "4", 2, minimum=1),
     _s("WEB_THREADS", "int", "Threads per gunicorn worker (gthread).", "8", 4, minimum=1),
+    _s("TRUSTED_PROXY_COUNT", "int",
+       "Reverse proxies in front of MABOS that append to X-Forwarded-For; 0 trusts none (REMOTE_ADDR is the client).",
+       "1", 0, minimum=0),
+    # --- security: HTTPS, cookies, request limits ---------------------------------
+    _s("SECURE_SSL_REDIRECT", "bool", "Redirect plain HTTP to HTTPS (health checks are exempt).", "true",
+       False, production=True),
+    _s("SECURE_HSTS_SECONDS", "int", "Strict-Transport-Security max-age; one year in production, 0 disables it.",
+       "31536000", 0, production=31536000, minimum=0),
+    _s("SECURE_HSTS_PRELOAD", "bool", "Ask browsers to preload HSTS (only once every subdomain serves HTTPS).",
+       "true", False, production=True),
+    _s("SECURE_PROXY_SSL_HEADER", "str",
+       "Header a trusted TLS-terminating proxy sets to 'https' (META name); empty: trust no such header.",
+       "HTTP_X_FORWARDED_PROTO", ""),
+    _s("DATA_UPLOAD_MAX_MEMORY_SIZE", "int", "Largest request body in bytes; bigger requests get 413.",
+       "1048576", 1048576, minimum=1024),
+    # --- API: pagination and throttles ----------------------------------------------
+    _s("API_PAGE_SIZE", "int", "Default page size of API lists.", "50", 50, minimum=1),
+    _s("API_MAX_PAGE_SIZE", "int", "Largest page size a client may ask for with ?page_size=.", "200", 200,
+       minimum=1),
+    _s("THROTTLE_USER_RATE", "str", "Requests per authenticated user (n/second|minute|hour|day).",
+       "3000/hour", "3000/hour"),
+    _s("THROTTLE_ANON_RATE", "str", "Requests per anonymous client IP.", "300/hour", "300/hour"),
+    _s("THROTTLE_AUTH_RATE", "str", "Requests per client IP to the auth endpoints (token, refresh).",
+       "30/minute", "30/minute"),
+    # --- authentication: JWT, lockout --------------------------------------------
+    _s("JWT_SIGNING_KEYS", "dict",
+       "JWT HMAC keys as id=key pairs; the last one signs (its id is the token's kid), all verify.",
+       "2026a=<32+ random chars>,2026b=<32+ random chars>", _DEV_JWT_KEYS, production=REQUIRED, secret=True),
+    _s("JWT_ACCESS_LIFETIME_MINUTES", "int", "Lifetime of an API access token, in minutes.", "30", 30,
+       minimum=1),
+    _s("JWT_REFRESH_LIFETIME_DAYS", "int", "Lifetime of an API refresh token (one session), in days.", "7", 7,
+       minimum=1),
+    _s("JWT_ISSUER", "str", "The iss claim MABOS puts in its tokens and requires back.", "https://mabos.example.com",
+       "mabos"),
+    _s("JWT_AUDIENCE", "str", "The aud claim MABOS puts in its tokens and requires back.", "mabos-api",
+       "mabos-api"),
+    _s("AXES_FAILURE_LIMIT", "int", "Failed logins per username + IP before a lockout.", "5", 5, minimum=1),
+    _s("AXES_COOLOFF_MINUTES", "int", "Minutes a lockout lasts.", "15", 15, minimum=1),
     # --- operations -----------------------------------------------------------
     _s("LOG_LEVEL", "str", "Root log level.", "INFO", "INFO",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
@@ -135,6 +174,11 @@ SCHEMA: tuple[Setting, ...] = (
     _s("AUDIT_HMAC_KEYS", "dict",
        "Audit chain keys as id=key pairs; the last one signs new events, all verify old ones.",
        "2026a=<32+ random chars>,2026b=<32+ random chars>", _DEV_AUDIT_KEYS,
+       production=REQUIRED, secret=True),
+    _s("AGENT_KEY_PEPPERS", "dict",
+       "Peppers of agent API key hashes as id=key pairs; the last one hashes new keys, all verify "
+       "(keys move to the newest on use).",
+       "2026a=<32+ random chars>,2026b=<32+ random chars>", "dev=dev-insecure-agent-key-pepper-" + "p" * 32,
        production=REQUIRED, secret=True),
 )
 
@@ -324,6 +368,9 @@ def _validate(config: Config) -> None:
     if _is_int(v.get("DB_POOL_MIN_SIZE")) and _is_int(v.get("DB_POOL_MAX_SIZE")) \
             and v["DB_POOL_MIN_SIZE"] > v["DB_POOL_MAX_SIZE"]:
         problems.append("DB_POOL_MIN_SIZE is larger than DB_POOL_MAX_SIZE (example: DB_POOL_MIN_SIZE=2).")
+    for name in ("THROTTLE_USER_RATE", "THROTTLE_ANON_RATE", "THROTTLE_AUTH_RATE"):
+        if v.get(name) and not _is_rate(v[name]):
+            problems.append(f"{name}={v[name]!r} is not a rate like 100/minute (example: {name}=300/hour).")
     if _is_int(v.get("CELERY_TASK_SOFT_TIME_LIMIT")) and _is_int(v.get("CELERY_TASK_TIME_LIMIT")) \
             and v["CELERY_TASK_SOFT_TIME_LIMIT"] >= v["CELERY_TASK_TIME_LIMIT"]:
         problems.append("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT "
@@ -356,6 +403,22 @@ def _validate_production(config: Config) -> None:
         problems.append("ALLOWED_HOSTS is empty in production (example: ALLOWED_HOSTS=mabos.example.com).")
     if v.get("AUDIT_HMAC_KEYS") and any(key.startswith("dev-insecure") for key in v["AUDIT_HMAC_KEYS"].values()):
         problems.append("AUDIT_HMAC_KEYS uses the development key in production.")
+    jwt_keys = v.get("JWT_SIGNING_KEYS") or {}
+    weak_jwt = [k for k, key in jwt_keys.items() if len(key) < 32 or key.startswith("dev-insecure")]
+    if weak_jwt:
+        problems.append(f"JWT_SIGNING_KEYS has weak or development key(s): {', '.join(weak_jwt)} "
+                        "(example: JWT_SIGNING_KEYS=2026a=<32+ random chars>).")
+    weak_peppers = [k for k, key in (v.get("AGENT_KEY_PEPPERS") or {}).items()
+                    if len(key) < 32 or key.startswith("dev-insecure")]
+    if weak_peppers:
+        problems.append(f"AGENT_KEY_PEPPERS has weak or development pepper(s): {', '.join(weak_peppers)} "
+                        "(example: AGENT_KEY_PEPPERS=2026a=<32+ random chars>).")
+
+
+def _is_rate(text: str) -> bool:
+    count, sep, period = text.partition("/")
+    return bool(sep) and count.strip().isdigit() and period.strip().lower() in (
+        "s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day")
 
 
 def _weak_secret(key: str) -> bool:

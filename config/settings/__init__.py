@@ -11,6 +11,13 @@ from config.env import BASE_DIR, load_config
 from config.settings.cache import cache_settings
 from config.settings.database import database_settings
 from config.settings.process import detect_process_role
+from config.settings.security import (
+    api_settings,
+    header_settings,
+    jwt_settings,
+    lockout_settings,
+    password_settings,
+)
 from config.settings.workers import celery_settings
 
 MABOS_CONFIG = load_config()
@@ -32,14 +39,27 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "guardian",
+    "axes",
+    "csp",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "mabos",
     "accounts",
     "agents",
     "auditlog",
 ]
+if MABOS_ENV == "test":
+    # A test-only app that proves the object-permission machinery (tests/objperm/).
+    INSTALLED_APPS.append("tests.objperm")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Request id, client IP and (lazily) the user, for logs and audit events; see mabos/request_context.py.
+    "mabos.request_context.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so it sees the outcome of the login views it guards.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -73,12 +96,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": cache_settings(MABOS_CONFIG)}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+globals().update(password_settings())
+globals().update(lockout_settings(MABOS_CONFIG))
+globals().update(jwt_settings(MABOS_CONFIG))
+globals().update(header_settings(MABOS_CONFIG))
+# guardian: no anonymous user row; anonymous callers never hold object permissions.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -95,14 +119,18 @@ STORAGES = {
                     if MABOS_CONFIG.is_production else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not MABOS_CONFIG.is_production
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request when it is missing
 
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-}
+globals().update(api_settings(MABOS_CONFIG))
 
 HEALTH_CHECK_TIMEOUT = MABOS_CONFIG.HEALTH_CHECK_TIMEOUT
+# Audit chain keys (id -> key); the last signs new events, all verify. See docs/audit.md.
+AUDIT_HMAC_KEYS = MABOS_CONFIG.AUDIT_HMAC_KEYS
+# Agent API key peppers (id -> key); the last hashes new keys, all verify. See docs/agents.md.
+AGENT_KEY_PEPPERS = MABOS_CONFIG.AGENT_KEY_PEPPERS
+# Proxies that append to X-Forwarded-For; mabos.request_context.client_ip trusts exactly these.
+TRUSTED_PROXY_COUNT = MABOS_CONFIG.TRUSTED_PROXY_COUNT
 WAIT_FOR_SERVICES_TIMEOUT = MABOS_CONFIG.WAIT_FOR_SERVICES_TIMEOUT
 
 globals().update(celery_settings(MABOS_CONFIG))
@@ -110,7 +138,11 @@ globals().update(celery_settings(MABOS_CONFIG))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record carries the request id (and, in workers, the task name); "-" when there is none.
+    "filters": {"request_context": {"()": "mabos.request_context.RequestContextLogFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s "
+                                       "[request_id=%(request_id)s task=%(task_name)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_context"]}},
     "root": {"handlers": ["console"], "level": MABOS_CONFIG.LOG_LEVEL},
 }

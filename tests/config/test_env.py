@@ -20,6 +20,8 @@ PROD = {
     "DATABASE_URL": "postgres://mabos:pw@db.internal:5432/mabos",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "AUDIT_HMAC_KEYS": "2026a=" + "r" * 8 + "Z" * 30,
+    "JWT_SIGNING_KEYS": "2026a=" + "Qw8rT5yU1i" * 4,
+    "AGENT_KEY_PEPPERS": "2026a=" + "p" * 8 + "Q" * 30,
 }
 
 
@@ -59,9 +61,10 @@ def test_production_lists_every_problem_in_one_message():
         load_config(env)
     message = str(info.value)
     for name in ("SECRET_KEY is weak", "DEBUG is on", "ALLOWED_HOSTS is required", "DATABASE_URL has scheme",
-                 "REDIS_URL has no host", "AUDIT_HMAC_KEYS is required"):
+                 "REDIS_URL has no host", "AUDIT_HMAC_KEYS is required", "JWT_SIGNING_KEYS is required",
+                 "AGENT_KEY_PEPPERS is required"):
         assert name in message
-    assert message.count("\n  - ") == len(info.value.problems) == 6
+    assert message.count("\n  - ") == len(info.value.problems) == 8
 
 
 @pytest.mark.parametrize("key", ["django-insecure-" + "a1b2c3" * 10, "a" * 80, "dev-insecure-" + "xyz12" * 10])

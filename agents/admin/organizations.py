@@ -1,0 +1,112 @@
+"""Organizations in the admin: their agents inline (read-only), and the onboarding form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from accounts.admin_permissions import ObjectPermissionAdminMixin
+from agents.admin.forms import OnboardForm, apply_domain_error, run_service
+from agents.models import Agent, Organization
+from agents.services import organizations
+from agents.services.onboarding import organization_onboard
+from agents.validation import check_json, check_slug
+from mabos.errors import DomainError
+
+EDITABLE = ("name", "slug", "industry", "description", "profile")
+
+
+class OrganizationForm(forms.ModelForm):
+    """The service's own rules, checked while the form can still show them next to the field."""
+
+    class Meta:
+        model = Organization
+        fields = list(EDITABLE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            if data.get("slug"):
+                check_slug("slug", data["slug"])
+            check_json("profile", data.get("profile"))
+        except DomainError as exc:
+            apply_domain_error(self, exc)
+        return data
+
+
+class AgentInline(admin.TabularInline):
+    """Read-only here: agents are created and changed on their own page (versioned, audited)."""
+
+    model = Agent
+    fields = ["name", "slug", "role", "kind", "status", "supervisor", "heartbeat_at"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("role", "supervisor")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
+    form = OrganizationForm
+    list_display = ["name", "slug", "industry", "created_at"]
+    search_fields = ["name", "slug", "industry"]
+    fields = ["name", "slug", "industry", "description", "profile", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    inlines = [AgentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser or request.user.has_perm("agents.add_organization")
+
+    def get_urls(self) -> list:
+        onboard = path("onboard/", self.admin_site.admin_view(self.onboard_view), name="agents_organization_onboard")
+        return [onboard, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if self.has_add_permission(request):
+            extra["onboard_url"] = reverse("admin:agents_organization_onboard")
+        return super().changelist_view(request, extra_context=extra)
+
+    def onboard_view(self, request: HttpRequest) -> HttpResponse:
+        """The admin door to the same onboarding service as POST /api/v1/organizations/onboard/."""
+        if not self.has_add_permission(request):
+            return HttpResponse(status=403)
+        form = OnboardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            org = run_service(form, lambda: organization_onboard(by=request.user, **form.service_kwargs()))
+            if org is not None:
+                self.message_user(request, f"Onboarded {org.name} with {org.agents.count()} agents.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:agents_organization_change", args=[org.pk]))
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Onboard a business",
+                   "opts": self.model._meta}
+        return render(request, "admin/agents/organization/onboard.html", context)
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in EDITABLE if name in form.cleaned_data}
+        if change:
+            organizations.organization_update(organization=obj, by=request.user, **data)
+        else:
+            created = organizations.organization_create(by=request.user, **data)
+            obj.pk = created.pk
+            obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Organization) -> None:
+        organizations.organization_delete(organization=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            organizations.organization_delete(organization=obj, by=request.user)

@@ -1,0 +1,122 @@
+"""Roles and groups in the admin: visible and changeable through their organization's grants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.http import HttpRequest
+
+from accounts.object_permissions import CHANGE, VIEW, has_object_permission
+from agents import selectors
+from agents.access import organizations_for
+from agents.models import AgentGroup, AgentRole, Membership
+from agents.services import groups, roles
+
+
+class _ThroughOrganization:
+    """Permissions of objects that belong to an organization (or, with none, need the model permission)."""
+
+    model_name = ""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None or obj.organization_id is None:
+            return self.has_module_permission(request)
+        return has_object_permission(request.user, VIEW, obj.organization)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        if obj.organization_id is None:
+            return request.user.is_superuser or request.user.has_perm(f"agents.change_{self.model_name}")
+        return has_object_permission(request.user, CHANGE, obj.organization)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "organization":
+            kwargs["queryset"] = organizations_for(request.user, CHANGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(AgentRole)
+class AgentRoleAdmin(_ThroughOrganization, admin.ModelAdmin):
+    model_name = "agentrole"
+    list_display = ["name", "slug", "organization"]
+    list_filter = [("organization", RelatedOnlyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["name", "slug"]
+    fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return selectors.role_list(user=request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["organization"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: AgentRole, form: Any, change: bool) -> None:
+        data = {k: form.cleaned_data[k] for k in ("name", "slug", "responsibilities", "default_goals",
+                                                   "default_beliefs") if k in form.cleaned_data}
+        if change:
+            roles.role_update(role=AgentRole.objects.get(pk=obj.pk), by=request.user, **data)
+        else:
+            created = roles.role_create(organization=form.cleaned_data.get("organization"), by=request.user, **data)
+            obj.pk = created.pk
+            obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: AgentRole) -> None:
+        roles.role_delete(role=obj, by=request.user)
+
+
+class MemberInline(admin.TabularInline):
+    model = Membership
+    fields = ["agent", "role", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("agent")
+
+
+@admin.register(AgentGroup)
+class AgentGroupAdmin(_ThroughOrganization, admin.ModelAdmin):
+    model_name = "agentgroup"
+    list_display = ["name", "organization", "member_count"]
+    list_filter = [("organization", RelatedOnlyFieldListFilter)]
+    search_fields = ["name"]
+    fields = ["organization", "name", "purpose"]
+    inlines = [MemberInline]
+
+    @admin.display(description="members")
+    def member_count(self, obj: AgentGroup) -> int:
+        return obj.member_count
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return selectors.group_list(user=request.user)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["organization"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: AgentGroup, form: Any, change: bool) -> None:
+        data = {k: form.cleaned_data[k] for k in ("name", "purpose") if k in form.cleaned_data}
+        if change:
+            groups.group_update(group=AgentGroup.objects.get(pk=obj.pk), by=request.user, **data)
+        else:
+            created = groups.group_create(organization=form.cleaned_data["organization"], by=request.user, **data)
+            obj.pk = created.pk
+            obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: AgentGroup) -> None:
+        groups.group_delete(group=obj, by=request.user)

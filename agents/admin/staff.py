@@ -1,0 +1,239 @@
+"""Agents in the admin: versioned edits, BDI state and memberships inline, lifecycle actions.
+
+Inline rows are written through the services (save_formset), so the admin
+audits exactly what the API audits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.http import HttpRequest
+
+from accounts.admin_permissions import ObjectPermissionAdminMixin
+from accounts.object_permissions import OPERATE, has_object_permission
+from agents import selectors
+from agents.admin.forms import apply_domain_error
+from agents.models import Agent, AgentGroup, Belief, Goal, Membership
+from agents.services import agent as agent_services
+from agents.services import bdi, groups
+from agents.services.lifecycle import agent_transition
+from agents.validation import check_json, check_slug
+from mabos.errors import DomainError
+
+
+class AgentForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Agent
+        fields = ["organization", "role", "name", "slug", "kind", "supervisor", "config"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            if data.get("slug"):
+                check_slug("slug", data["slug"])
+            check_json("config", data.get("config"))
+            org = data.get("organization") or (self.instance.organization if self.instance.organization_id else None)
+            if org is not None and data.get("role") is not None:
+                agent_services._check_role(org, data["role"])
+            if org is not None:
+                agent_services._check_supervisor(self.instance if self.instance.pk else None, org.pk,
+                                                 data.get("supervisor"))
+            if self.instance.pk:
+                current = Agent.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+                if data.get("expected_version") != current:
+                    self.add_error(None, "Someone else changed this agent since you opened it; reload the page.")
+        except DomainError as exc:
+            apply_domain_error(self, exc)
+        return data
+
+
+class BeliefInlineForm(forms.ModelForm):
+    class Meta:
+        model = Belief
+        fields = ["key", "value", "confidence", "source"]
+
+    def clean_value(self) -> Any:
+        try:
+            return check_json("value", self.cleaned_data.get("value"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from None
+
+
+class BeliefInline(admin.TabularInline):
+    model = Belief
+    form = BeliefInlineForm
+    extra = 0
+
+
+class GoalInlineForm(forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = ["name", "kind", "priority", "status", "parent", "deadline"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        agent_id = getattr(self.instance, "agent_id", None)
+        if agent_id and data.get("parent") is not None:
+            try:
+                bdi._check_parent(agent_id, self.instance if self.instance.pk else None, data["parent"])
+            except DomainError as exc:
+                apply_domain_error(self, exc)
+        return data
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    form = GoalInlineForm
+    fk_name = "agent"
+    extra = 0
+
+    def get_formset(self, request: HttpRequest, obj: Agent | None = None, **kwargs: Any) -> Any:
+        request._agents_admin_obj = obj  # so the parent dropdown holds only this agent's goals
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "parent":
+            obj = getattr(request, "_agents_admin_obj", None)
+            kwargs["queryset"] = Goal.objects.filter(agent=obj) if obj else Goal.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ["group", "role"]
+    extra = 0
+
+    def get_formset(self, request: HttpRequest, obj: Agent | None = None, **kwargs: Any) -> Any:
+        request._agents_admin_obj = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "group":
+            obj = getattr(request, "_agents_admin_obj", None)
+            kwargs["queryset"] = AgentGroup.objects.filter(organization_id=obj.organization_id) if obj \
+                else AgentGroup.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Agent)
+class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
+    form = AgentForm
+    list_display = ["name", "organization", "role", "kind", "status", "supervisor", "version", "heartbeat_at"]
+    list_filter = [("organization", RelatedOnlyFieldListFilter), ("role", RelatedOnlyFieldListFilter),
+                   "status", "kind"]
+    list_select_related = ["organization", "role", "supervisor"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at"]
+    inlines = [BeliefInline, GoalInline, MembershipInline]
+    actions = ["pause", "resume", "restart"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff  # the organization dropdown holds what they may change
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Agent | None = None) -> list[str]:
+        # An agent never moves between organizations: its grants, groups and supervisor depend on it.
+        return [*self.readonly_fields, "organization"] if obj else list(self.readonly_fields)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role":
+            kwargs["queryset"] = selectors.role_list(user=request.user)
+        if db_field.name == "organization":
+            from agents.access import organizations_for
+
+            kwargs["queryset"] = organizations_for(request.user, "change")
+            return super(ObjectPermissionAdminMixin, self).formfield_for_foreignkey(db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changed = {k: data[k] for k in agent_services.UPDATABLE if k in form.changed_data}
+            updated = agent_services.agent_update(agent=Agent.objects.get(pk=obj.pk), by=request.user,
+                                                  expected_version=data["expected_version"], **changed)
+            obj.version = updated.version
+        else:
+            created = agent_services.agent_create(
+                organization=data["organization"], role=data["role"], name=data["name"], slug=data.get("slug"),
+                kind=data["kind"], supervisor=data.get("supervisor"), config=data.get("config") or {},
+                by=request.user)
+            obj.pk, obj.version = created.pk, created.version
+            obj._state.adding = False
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Inline rows go through the services, audited like the API's writes."""
+        agent = Agent.objects.get(pk=form.instance.pk)
+        by = request.user
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Belief):
+                bdi.belief_delete(belief=obj, by=by)
+            elif isinstance(obj, Goal):
+                bdi.goal_delete(goal=obj, by=by)
+            elif isinstance(obj, Membership):
+                groups.membership_remove(membership=obj, by=by)
+        for obj in instances:
+            if isinstance(obj, Belief):
+                renamed = Belief.objects.filter(pk=obj.pk).exclude(key=obj.key).first() \
+                    if not obj._state.adding else None
+                if renamed is not None:  # a key is the belief's identity: renaming is delete + set
+                    bdi.belief_delete(belief=renamed, by=by)
+                bdi.belief_set(agent=agent, key=obj.key, value=obj.value, confidence=obj.confidence,
+                               source=obj.source, by=by)
+            elif isinstance(obj, Goal):
+                fields = {f: getattr(obj, f) for f in ("name", "kind", "priority", "status", "parent", "deadline")}
+                if obj._state.adding:
+                    bdi.goal_create(agent=agent, by=by, **fields)
+                else:
+                    bdi.goal_update(goal=obj, by=by, **fields)
+            elif isinstance(obj, Membership):
+                if obj._state.adding:
+                    groups.membership_add(group=obj.group, agent=agent, role=obj.role, by=by)
+                else:
+                    groups.membership_update(membership=obj, role=obj.role, by=by)
+        formset.new_objects, formset.changed_objects = [], []
+
+    def delete_model(self, request: HttpRequest, obj: Agent) -> None:
+        agent_services.agent_delete(agent=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            agent_services.agent_delete(agent=obj, by=request.user)
+
+    def _lifecycle(self, request: HttpRequest, queryset: Any, action: str) -> None:
+        done, refused = 0, []
+        for agent in queryset:
+            if not has_object_permission(request.user, OPERATE, agent):
+                refused.append(f"{agent}: you may not operate it")
+                continue
+            try:
+                agent_transition(agent=agent, action=action, by=request.user, reason=f"admin action {action}")
+                done += 1
+            except DomainError as exc:
+                refused.append(f"{agent}: {exc.detail}")
+        if done:
+            self.message_user(request, f"{action.capitalize()}d {done} agent(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+    @admin.action(description="Pause the selected agents")
+    def pause(self, request: HttpRequest, queryset: Any) -> None:
+        self._lifecycle(request, queryset, "pause")
+
+    @admin.action(description="Resume the selected agents")
+    def resume(self, request: HttpRequest, queryset: Any) -> None:
+        self._lifecycle(request, queryset, "resume")
+
+    @admin.action(description="Restart the selected agents")
+    def restart(self, request: HttpRequest, queryset: Any) -> None:
+        self._lifecycle(request, queryset, "restart")

@@ -1,0 +1,66 @@
+"""``Authorization: Agent <key>``: an external agent's runtime calls the API as that agent.
+
+The principal is not a user: it holds no model or object permission, so every
+view that does not name this class refuses it (401), and the views that do
+(the agent's own beliefs and goals) only let it reach its own agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import authentication, exceptions
+
+from agents.models import Agent, AgentApiKey
+from agents.services.keys import agent_key_authenticate
+from auditlog.models import Action
+from auditlog.services import audit_record
+from mabos.errors import AuthenticationError
+from mabos.request_context import client_ip
+
+
+class AgentPrincipal:
+    """request.user for an agent key: authenticated, but nobody's user."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, agent: Agent, key: AgentApiKey):
+        self.agent = agent
+        self.key = key
+        self.pk = self.id = f"agent:{agent.pk}"
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return False
+
+    def get_username(self) -> str:
+        return f"agent:{self.agent.slug}"
+
+    def __str__(self) -> str:
+        return f"agent {self.agent}"
+
+
+class AgentKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Agent"
+
+    def authenticate(self, request: Any) -> tuple[AgentPrincipal, AgentApiKey] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        parts = header.split()
+        if not parts or parts[0] != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Send exactly: Authorization: Agent <key>.",
+                                                  code="agent_key_invalid")
+        try:
+            key = agent_key_authenticate(raw=parts[1], ip=client_ip(request._request))
+        except AuthenticationError as exc:
+            audit_record(action=Action.AUTH_FAILED, actor=None, target_type="agents.agentapikey",
+                         target_repr=parts[1][:21], note=f"agent key refused: {exc.extra.get('reason', '')}")
+            raise exceptions.AuthenticationFailed(exc.detail, code=exc.code) from None
+        return AgentPrincipal(key.agent, key), key
+
+    def authenticate_header(self, request: Any) -> str:
+        return f'{self.keyword} realm="mabos"'

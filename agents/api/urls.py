@@ -1,0 +1,30 @@
+"""/api/v1/ routes of the agents domain."""
+
+from django.urls import path
+
+from agents.api import views_agents, views_bdi, views_orgs
+
+urlpatterns = [
+    path("organizations/", views_orgs.OrganizationListApi.as_view(), name="organization-list"),
+    path("organizations/onboard/", views_orgs.OrganizationOnboardApi.as_view(), name="organization-onboard"),
+    path("organizations/<uuid:pk>/", views_orgs.OrganizationDetailApi.as_view(), name="organization-detail"),
+    path("roles/", views_orgs.RoleListApi.as_view(), name="role-list"),
+    path("roles/<uuid:pk>/", views_orgs.RoleDetailApi.as_view(), name="role-detail"),
+    path("groups/", views_orgs.GroupListApi.as_view(), name="group-list"),
+    path("groups/<uuid:pk>/", views_orgs.GroupDetailApi.as_view(), name="group-detail"),
+    path("groups/<uuid:pk>/members/", views_orgs.GroupMemberListApi.as_view(), name="group-members"),
+    path("groups/<uuid:pk>/members/<uuid:agent_id>/", views_orgs.GroupMemberDetailApi.as_view(),
+         name="group-member-detail"),
+    path("agents/", views_agents.AgentListApi.as_view(), name="agent-list"),
+    path("agents/<uuid:pk>/", views_agents.AgentDetailApi.as_view(), name="agent-detail"),
+    path("agents/<uuid:pk>/pause/", views_agents.AgentPauseApi.as_view(), name="agent-pause"),
+    path("agents/<uuid:pk>/resume/", views_agents.AgentResumeApi.as_view(), name="agent-resume"),
+    path("agents/<uuid:pk>/restart/", views_agents.AgentRestartApi.as_view(), name="agent-restart"),
+    path("agents/<uuid:pk>/keys/", views_agents.AgentKeyListApi.as_view(), name="agent-keys"),
+    path("agents/<uuid:pk>/keys/<uuid:key_id>/revoke/", views_agents.AgentKeyRevokeApi.as_view(),
+         name="agent-key-revoke"),
+    path("agents/<uuid:pk>/beliefs/", views_bdi.BeliefListApi.as_view(), name="agent-beliefs"),
+    path("agents/<uuid:pk>/beliefs/<str:key>/", views_bdi.BeliefDetailApi.as_view(), name="agent-belief-detail"),
+    path("agents/<uuid:pk>/goals/", views_bdi.GoalListApi.as_view(), name="agent-goals"),
+    path("agents/<uuid:pk>/goals/<uuid:goal_id>/", views_bdi.GoalDetailApi.as_view(), name="agent-goal-detail"),
+]

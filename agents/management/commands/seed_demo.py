@@ -1,0 +1,51 @@
+"""Onboard the demo organization (a small online retailer) through the onboarding service; idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from agents.models import Organization
+from agents.services.onboarding import organization_onboard
+from agents.services.organizations import organization_grant
+from auditlog.actors import Actor
+
+DEMO_SLUG = "demo-online-retailer"
+DEMO = {
+    "name": "Demo Online Retailer",
+    "slug": DEMO_SLUG,
+    "industry": "e-commerce",
+    "description": "A small online shop selling sustainable home and kitchen goods to customers in the EU, "
+                   "with a team of eight and a warehouse partner for fulfilment.",
+    "size": "small",
+    "markets": ["Germany", "France", "Netherlands"],
+    "products": ["kitchenware", "home textiles", "cleaning supplies"],
+    "roles": ["ceo", "cfo", "coo", "cmo", "cto", "hr", "legal", "strategy", "knowledge"],
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization and its agents once; running it again changes nothing."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--owner", default="admin",
+                            help="Username granted manage permission on the demo organization, if it exists.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            # Serialise concurrent seeders: the second waits, then sees the first one's organization.
+            existing = Organization.objects.select_for_update().filter(slug=DEMO_SLUG).first()
+            if existing is not None:
+                self.stdout.write(f"Demo organization already present: {existing.name} ({existing.agents.count()} "
+                                  "agents); nothing to do.")
+                return
+            actor = Actor.system("seed_demo")
+            org = organization_onboard(by=actor, **DEMO)
+            owner = get_user_model().objects.filter(username=options["owner"]).first()
+            if owner is not None:
+                organization_grant(organization=org, user=owner, verbs=("view", "change", "operate", "delete"),
+                                   by=actor)
+        self.stdout.write(self.style.SUCCESS(f"Onboarded {org.name} with {org.agents.count()} agents."))

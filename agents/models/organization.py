@@ -1,0 +1,38 @@
+"""Organizations: the businesses MABOS runs, each with its own agents, roles and groups."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from agents.models.base import NAME_MAX, SLUG_MAX, Timestamped, json_size_check, not_blank_check, slug_check
+
+
+class Organization(Timestamped):
+    """A business. Object permissions granted on it cover all its agents."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=NAME_MAX)
+    slug = models.SlugField(max_length=SLUG_MAX, unique=True)
+    industry = models.CharField(max_length=100, blank=True, default="")
+    description = models.TextField(max_length=5000)
+    profile = models.JSONField(default=dict, blank=True,
+                               help_text="Size, markets, products ...: what the agents should know about it.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("operate_organization", "Can operate the agents of an organization")]
+        constraints = [
+            slug_check("slug", "organization_slug_format"),
+            not_blank_check("name", "organization_name_not_blank"),
+            not_blank_check("description", "organization_description_not_blank"),
+            json_size_check("profile", "organization_profile_size"),
+        ]
+        indexes = [models.Index(fields=["name"], name="organization_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name

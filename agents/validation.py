@@ -1,0 +1,70 @@
+"""Rules the services check before writing, quoting the same limits as the database constraints."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.utils.text import slugify
+
+from agents.errors import invalid
+from agents.models import BELIEF_KEY_REGEX, JSON_MAX_CHARS, SLUG_REGEX
+from agents.models.base import SLUG_MAX
+
+_SLUG = re.compile(SLUG_REGEX)
+_BELIEF_KEY = re.compile(BELIEF_KEY_REGEX)
+
+
+def json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def check_json(field: str, value: Any) -> Any:
+    """Refuse JSON that is not serialisable or larger than JSON_MAX_CHARS, naming the field."""
+    try:
+        size = json_size(value)
+    except (TypeError, ValueError) as exc:
+        raise invalid(field, f"Not a JSON value: {exc}.") from None
+    if size > JSON_MAX_CHARS:
+        raise invalid(field, f"Too large: {size} characters as JSON; the limit is {JSON_MAX_CHARS}.")
+    return value
+
+
+def check_slug(field: str, value: str) -> str:
+    if not value or len(value) > SLUG_MAX or not _SLUG.match(value):
+        raise invalid(field, "Use lower-case letters, digits and single hyphens (like 'online-shop'), "
+                             f"at most {SLUG_MAX} characters.")
+    return value
+
+
+def check_text(field: str, value: str, *, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise invalid(field, "This field may not be blank.")
+    if len(value) > max_length:
+        raise invalid(field, f"At most {max_length} characters.")
+    return value
+
+
+def check_belief_key(field: str, value: str) -> str:
+    if not isinstance(value, str) or not _BELIEF_KEY.match(value):
+        raise invalid(field, "Use letters, digits and _ . : - (starting with a letter, digit or _), "
+                             "at most 200 characters.")
+    return value
+
+
+def check_confidence(field: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise invalid(field, "Must be a number between 0 and 1.") from None
+    if not 0.0 <= number <= 1.0:  # also refuses NaN
+        raise invalid(field, "Must be between 0 and 1.")
+    return number
+
+
+def slug_from(name: str) -> str:
+    """A valid slug derived from a name (never empty)."""
+    slug = re.sub(r"-{2,}", "-", slugify(name).replace("_", "-")).strip("-")[:SLUG_MAX].strip("-")
+    return slug or "item"

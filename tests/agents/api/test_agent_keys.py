@@ -1,0 +1,112 @@
+"""Agent API keys: shown once, stored hashed with a rotatable pepper, scoped to the agent's own state."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from rest_framework.test import APIClient
+
+from agents.models import AgentApiKey, AgentKind
+from agents.services.keys import agent_key_authenticate, agent_key_create
+from auditlog.models import AuditEvent
+from mabos.errors import AuthenticationError
+from tests.agents.conftest import SYSTEM, grant
+from tests.agents.factories import AgentFactory, BeliefFactory
+from tests.support.api import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def external(org):
+    return AgentFactory(organization=org, kind=AgentKind.EXTERNAL)
+
+
+def agent_client(raw: str, ip: str = "10.0.0.1") -> APIClient:
+    client = APIClient(REMOTE_ADDR=ip)
+    client.credentials(HTTP_AUTHORIZATION=f"Agent {raw}")
+    return client
+
+
+def test_key_is_shown_once_and_stored_as_a_keyed_hash(operator, external, settings):
+    grant(operator, external.organization, "view", "change")
+    client = client_for(operator)
+    response = client.post(f"/api/v1/agents/{external.pk}/keys/", {"name": "runtime"}, format="json")
+    assert response.status_code == 201 and response["Cache-Control"] == "no-store"
+    raw = response.json()["key"]
+    key = AgentApiKey.objects.get()
+    assert raw.startswith(f"mabos_ak_{key.prefix}_") and raw not in str(AgentApiKey.objects.values().get())
+    pepper_id = list(settings.AGENT_KEY_PEPPERS)[-1]
+    assert key.pepper_id == pepper_id
+    assert key.hash == hmac.new(settings.AGENT_KEY_PEPPERS[pepper_id].encode(), raw.encode(),
+                                hashlib.sha256).hexdigest()
+    listed = client.get(f"/api/v1/agents/{external.pk}/keys/").json()["results"]
+    assert listed[0]["prefix"] == key.prefix and "key" not in listed[0]
+    event = AuditEvent.objects.get(target_type="agents.agentapikey", action="create")
+    assert raw not in str(event.changes) and event.actor_id == str(operator.pk)
+
+
+def test_internal_agents_get_no_keys(operator, agent):
+    grant(operator, agent.organization, "view", "change")
+    response = client_for(operator).post(f"/api/v1/agents/{agent.pk}/keys/", {}, format="json")
+    assert response.status_code == 400 and "agent" in response.json()["fields"]
+
+
+def test_an_agent_key_reaches_only_its_own_beliefs_and_goals(external):
+    _, raw = agent_key_create(agent=external, by=SYSTEM)
+    neighbour = AgentFactory(organization=external.organization)
+    BeliefFactory(agent=external, key="mine")
+    client = agent_client(raw)
+    assert client.get(f"/api/v1/agents/{external.pk}/beliefs/").json()["count"] == 1
+    assert client.get(f"/api/v1/agents/{neighbour.pk}/beliefs/").status_code == 404
+    assert client.get(f"/api/v1/agents/{neighbour.pk}/goals/").status_code == 404
+    for url in ("/api/v1/agents/", f"/api/v1/agents/{external.pk}/", "/api/v1/organizations/"):
+        assert client.get(url).status_code == 401, url
+    assert client.post(f"/api/v1/agents/{external.pk}/pause/").status_code == 401
+    created = client.post(f"/api/v1/agents/{external.pk}/goals/", {"name": "Sync inventory"}, format="json")
+    assert created.status_code == 201
+    event = AuditEvent.objects.get(target_type="agents.goal", action="create")
+    assert (event.actor_type, event.actor_id) == ("agent", str(external.pk))
+
+
+def test_use_is_recorded_and_a_new_ip_is_audited(external):
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    url = f"/api/v1/agents/{external.pk}/beliefs/"
+    assert agent_client(raw, "10.0.0.1").get(url).status_code == 200
+    assert agent_client(raw, "10.0.0.1").get(url).status_code == 200
+    assert agent_client(raw, "10.0.0.2").get(url).status_code == 200
+    key.refresh_from_db()
+    assert key.last_used_ip == "10.0.0.2" and key.last_used_at is not None
+    ips = [e.changes["last_used_ip"] for e in AuditEvent.objects.filter(
+        target_id=str(key.pk), note="used from a new IP address").order_by("seq")]
+    assert ips == [[None, "10.0.0.1"], ["10.0.0.1", "10.0.0.2"]]
+
+
+def test_revoked_wrong_and_malformed_keys_are_refused(operator, external):
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    url = f"/api/v1/agents/{external.pk}/beliefs/"
+    assert agent_client(raw[:-1] + ("A" if raw[-1] != "A" else "B")).get(url).status_code == 401
+    assert agent_client("nonsense").get(url).status_code == 401
+    grant(operator, external.organization, "view", "change")
+    revoked = client_for(operator).post(f"/api/v1/agents/{external.pk}/keys/{key.pk}/revoke/")
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    response = agent_client(raw).get(url)
+    assert response.status_code == 401 and response.json()["code"] == "agent_key_invalid"
+    assert AuditEvent.objects.filter(target_id=str(key.pk), note="revoked").exists()
+    assert AuditEvent.objects.filter(action="auth_failed", target_type="agents.agentapikey").count() == 3
+
+
+def test_peppers_rotate_without_breaking_keys(external, settings):
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    old_id = key.pepper_id
+    settings.AGENT_KEY_PEPPERS = {**settings.AGENT_KEY_PEPPERS, "2027a": "n" * 20 + "P" * 20}
+    assert agent_key_authenticate(raw=raw, ip="10.0.0.9").pk == key.pk
+    key.refresh_from_db()
+    assert key.pepper_id == "2027a" != old_id  # rehashed with the newest pepper on use
+    settings.AGENT_KEY_PEPPERS = {"2027a": "n" * 20 + "P" * 20}  # the old pepper retired
+    assert agent_key_authenticate(raw=raw, ip="10.0.0.9").pk == key.pk
+    settings.AGENT_KEY_PEPPERS = {"2028a": "q" * 40}
+    with pytest.raises(AuthenticationError):
+        agent_key_authenticate(raw=raw, ip="10.0.0.9")

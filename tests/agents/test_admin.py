@@ -1,0 +1,142 @@
+"""The admin: filtered by object permission, writes through the services (audited), constant queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from agents.models import AgentApiKey, AgentKind, Belief, Organization
+from agents.services.agent import agent_update
+from auditlog.models import AuditEvent
+from tests.agents.conftest import SYSTEM, grant
+from tests.agents.factories import AgentFactory, OrganizationFactory
+from tests.support.api import create_user
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_operator(db):
+    return create_user(roles=("operator",), is_staff=True)
+
+
+def test_changelists_and_pages_show_only_granted_objects(staff_operator):
+    mine, theirs = AgentFactory(name="Mine"), AgentFactory(name="Theirs")
+    grant(staff_operator, mine.organization, "view")
+    client = staff_client(staff_operator)
+    page = client.get("/admin/agents/agent/").content.decode()
+    assert "Mine" in page and "Theirs" not in page
+    assert theirs.organization.name not in page  # the organization filter lists only visible ones
+    assert client.get(f"/admin/agents/agent/{theirs.pk}/change/").status_code in (302, 404)
+    orgs = client.get("/admin/agents/organization/").content.decode()
+    assert mine.organization.name in orgs and theirs.organization.name not in orgs
+    assert client.get(f"/admin/agents/agent/{mine.pk}/change/").status_code == 200
+
+
+def test_admin_lifecycle_actions_go_through_the_service(staff_operator):
+    agent = AgentFactory()
+    grant(staff_operator, agent.organization, "view", "operate")
+    response = staff_client(staff_operator).post("/admin/agents/agent/", {
+        "action": "pause", "_selected_action": [str(agent.pk)]})
+    assert response.status_code == 302
+    agent.refresh_from_db()
+    assert agent.status == "paused" and agent.version == 2
+    event = AuditEvent.objects.get(target_id=str(agent.pk), action="update")
+    assert event.changes["status"] == ["active", "paused"] and event.actor_id == str(staff_operator.pk)
+
+
+def test_view_only_staff_cannot_operate_from_the_admin(staff_operator):
+    agent = AgentFactory()
+    grant(staff_operator, agent.organization, "view")
+    staff_client(staff_operator).post("/admin/agents/agent/", {"action": "pause", "_selected_action": [str(agent.pk)]})
+    agent.refresh_from_db()
+    assert agent.status == "active"
+
+
+def test_onboarding_form_in_the_admin(staff_operator):
+    client = staff_client(staff_operator)
+    assert "Onboard a business" in client.get("/admin/agents/organization/").content.decode()
+    bad = client.post("/admin/agents/organization/onboard/", {"name": "Shop", "description": "Sells.",
+                                                               "size": "small"})
+    assert bad.status_code == 200 and not Organization.objects.exists()
+    response = client.post("/admin/agents/organization/onboard/", {
+        "name": "Shop", "industry": "retail", "description": "Sells.", "size": "small", "roles": ["ceo", "hr"]})
+    assert response.status_code == 302
+    org = Organization.objects.get()
+    assert org.agents.count() == 2
+    assert client.get(f"/admin/agents/organization/{org.pk}/change/").status_code == 200
+
+
+def test_inline_belief_edits_are_audited_through_the_service(administrator):
+    administrator.is_staff = True
+    administrator.save()
+    agent = AgentFactory()
+    client = staff_client(administrator)
+    form = {"organization": str(agent.organization_id), "role": str(agent.role_id), "name": agent.name,
+            "slug": agent.slug, "kind": agent.kind, "supervisor": "", "config": "{}", "expected_version": "1"}
+    for prefix in ("beliefs", "goals", "memberships"):
+        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    form.update({"beliefs-TOTAL_FORMS": "1", "beliefs-0-key": "stock.level", "beliefs-0-value": "12",
+                 "beliefs-0-confidence": "0.7", "beliefs-0-source": "count", "beliefs-0-agent": str(agent.pk)})
+    response = client.post(f"/admin/agents/agent/{agent.pk}/change/", form)
+    if response.status_code != 302:
+        import re
+        errs = re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)
+        raise AssertionError(errs)
+    belief = Belief.objects.get(agent=agent)
+    assert belief.value == 12 and AuditEvent.objects.filter(target_id=str(belief.pk), action="create").exists()
+    agent.refresh_from_db()
+    seen = agent.version
+    agent_update(agent=agent, by=SYSTEM, expected_version=seen, config={"changed": "elsewhere"})
+    stale = client.post(f"/admin/agents/agent/{agent.pk}/change/",
+                        {**form, "beliefs-TOTAL_FORMS": "0", "name": "Stale edit", "expected_version": str(seen)})
+    assert stale.status_code == 200 and "Someone else changed this agent" in stale.content.decode()
+    agent.refresh_from_db()
+    assert agent.name != "Stale edit"
+
+
+def test_api_key_created_in_the_admin_is_shown_once(staff_operator):
+    agent = AgentFactory(kind=AgentKind.EXTERNAL)
+    grant(staff_operator, agent.organization, "view", "change")
+    response = staff_client(staff_operator).post("/admin/agents/agentapikey/add/", {"agent": str(agent.pk),
+                                                                                     "name": "runtime"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    key = AgentApiKey.objects.get()
+    assert f"mabos_ak_{key.prefix}_" in response.content.decode()
+    listing = staff_client(staff_operator).get("/admin/agents/agentapikey/").content.decode()
+    assert key.prefix in listing and "mabos_ak_" not in listing
+
+
+def test_agent_changelist_runs_a_constant_number_of_queries(administrator):
+    administrator.is_staff = True
+    administrator.save()
+    client = staff_client(administrator)
+    org = OrganizationFactory()
+    client.get("/admin/agents/agent/")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/admin/agents/agent/").status_code == 200
+        return len(ctx.captured_queries)
+
+    AgentFactory.create_batch(2, organization=org)
+    few = count()
+    AgentFactory.create_batch(20, organization=org)
+    assert count() == few
+
+
+def test_organization_form_shows_odd_slugs_as_form_errors(administrator):
+    administrator.is_staff = True
+    administrator.save()
+    response = staff_client(administrator).post("/admin/agents/organization/add/", {
+        "name": "Shop", "slug": "Odd_Slug", "industry": "", "description": "Sells.", "profile": "{}"})
+    assert response.status_code == 200 and "lower-case letters" in response.content.decode()
+    assert not Organization.objects.exists()

@@ -1,0 +1,147 @@
+"""Agents, roles and groups through the services: bad input is refused naming the field, writes audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.errors import StaleVersion
+from agents.models import JSON_MAX_CHARS, AgentKind, MembershipRole
+from agents.services.agent import agent_create, agent_delete, agent_update
+from agents.services.groups import group_create, membership_add, membership_update
+from agents.services.keys import agent_key_create
+from agents.services.organizations import organization_create, organization_update
+from agents.services.roles import role_create, role_delete
+from auditlog.models import AuditEvent
+from mabos.errors import Conflict, InvalidInput
+from tests.agents.conftest import SYSTEM
+from tests.agents.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def field_of(exc_info) -> set[str]:
+    return set(exc_info.value.fields)
+
+
+def test_organization_create_audits_and_grants_the_creator(operator):
+    from agents.access import org_allows
+
+    org = organization_create(name="Acme Shop", description="Sells things.", profile={"size": 3}, by=operator)
+    assert org.slug == "acme-shop" and org.created_by == operator
+    assert all(org_allows(operator, verb, org) for verb in ("view", "change", "operate", "delete"))
+    event = AuditEvent.objects.get(target_id=str(org.pk), action="create")
+    assert event.changes["name"] == [None, "Acme Shop"] and event.actor_id == str(operator.pk)
+    with pytest.raises(InvalidInput) as info:
+        organization_create(name="Acme  Shop!", description="Again.", by=operator)
+    assert field_of(info) == {"name"}
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"name": "", "description": "x"}, "name"),
+    ({"name": "A", "description": "  "}, "description"),
+    ({"name": "A", "description": "x", "slug": "Bad Slug"}, "slug"),
+    ({"name": "A", "description": "x", "profile": {"blob": "x" * JSON_MAX_CHARS}}, "profile"),
+])
+def test_organization_bad_input_names_the_field(kwargs, field):
+    with pytest.raises(InvalidInput) as info:
+        organization_create(by=SYSTEM, **kwargs)
+    assert field_of(info) == {field}
+
+
+def test_organization_update_records_before_and_after(org):
+    organization_update(organization=org, by=SYSTEM, industry="bakery")
+    event = AuditEvent.objects.get(target_id=str(org.pk), action="update")
+    assert event.changes == {"industry": ["retail", "bakery"]}
+
+
+def test_agent_create_refuses_foreign_role_supervisor_and_duplicate_slug(org, agent):
+    other = OrganizationFactory()
+    foreign_role = AgentRoleFactory(organization=other)
+    with pytest.raises(InvalidInput) as info:
+        agent_create(organization=org, role=foreign_role, name="X", by=SYSTEM)
+    assert field_of(info) == {"role"}
+    with pytest.raises(InvalidInput) as info:
+        agent_create(organization=org, role=agent.role, name="X", by=SYSTEM, supervisor=AgentFactory(organization=other))
+    assert field_of(info) == {"supervisor"}
+    with pytest.raises(InvalidInput) as info:
+        agent_create(organization=org, role=agent.role, name="Dup", slug=agent.slug, by=SYSTEM)
+    assert field_of(info) == {"slug"}
+    template = AgentRoleFactory(organization=None)
+    created = agent_create(organization=org, role=template, name="Sales Bot", by=SYSTEM, supervisor=agent)
+    assert created.slug == "sales-bot" and created.supervisor == agent and created.version == 1
+
+
+def test_supervisor_cycles_are_refused(org):
+    a = AgentFactory(organization=org)
+    b = AgentFactory(organization=org, supervisor=a)
+    c = AgentFactory(organization=org, supervisor=b)
+    with pytest.raises(InvalidInput) as info:
+        agent_update(agent=a, by=SYSTEM, expected_version=a.version, supervisor=c)
+    assert field_of(info) == {"supervisor"}
+    with pytest.raises(InvalidInput):
+        agent_update(agent=a, by=SYSTEM, expected_version=a.version, supervisor=a)
+
+
+def test_agent_update_is_versioned_and_audited(agent):
+    agent_update(agent=agent, by=SYSTEM, expected_version=1, name="Renamed", config={"tone": "formal"})
+    assert agent.version == 2 and agent.name == "Renamed"
+    event = AuditEvent.objects.get(target_id=str(agent.pk), action="update")
+    assert event.changes["name"][1] == "Renamed" and event.changes["version"] == [1, 2]
+    with pytest.raises(StaleVersion):
+        agent_update(agent=agent, by=SYSTEM, expected_version=1, name="Late")
+    with pytest.raises(InvalidInput) as info:
+        agent_update(agent=agent, by=SYSTEM, expected_version=2, status="paused")
+    assert field_of(info) == {"status"}
+    with pytest.raises(InvalidInput) as info:
+        agent_update(agent=agent, by=SYSTEM, expected_version=2, config={"x": "y" * JSON_MAX_CHARS})
+    assert field_of(info) == {"config"}
+
+
+def test_agent_delete_is_audited(agent):
+    pk = agent.pk
+    agent_delete(agent=agent, by=SYSTEM)
+    assert AuditEvent.objects.filter(target_id=str(pk), action="delete").exists()
+
+
+def test_external_agents_with_keys_cannot_turn_internal(org):
+    external = AgentFactory(organization=org, kind=AgentKind.EXTERNAL)
+    agent_key_create(agent=external, by=SYSTEM)
+    with pytest.raises(InvalidInput) as info:
+        agent_update(agent=external, by=SYSTEM, expected_version=1, kind=AgentKind.INTERNAL)
+    assert field_of(info) == {"kind"}
+
+
+def test_roles_are_scoped_and_protected(org, agent):
+    role = role_create(organization=org, name="Buyer", slug="buyer", by=SYSTEM,
+                       default_goals=[{"name": "Buy well", "priority": 60}],
+                       default_beliefs=[{"key": "budget", "value": 10, "confidence": 0.5}])
+    assert role.default_goals[0]["kind"] == "achieve"
+    with pytest.raises(InvalidInput) as info:
+        role_create(organization=org, name="Buyer 2", slug="buyer", by=SYSTEM)
+    assert field_of(info) == {"slug"}
+    role_create(organization=OrganizationFactory(), name="Buyer", slug="buyer", by=SYSTEM)
+    with pytest.raises(InvalidInput) as info:
+        role_create(organization=org, name="X", slug="x", by=SYSTEM,
+                    default_beliefs=[{"key": "a", "value": 1, "confidence": 2}])
+    assert field_of(info) == {"default_beliefs"}
+    with pytest.raises(Conflict):
+        role_delete(role=agent.role, by=SYSTEM)
+
+
+def test_groups_keep_to_one_organization_and_one_leader(org):
+    group = group_create(organization=org, name="Pricing", by=SYSTEM)
+    with pytest.raises(InvalidInput) as info:
+        group_create(organization=org, name="Pricing", by=SYSTEM)
+    assert field_of(info) == {"name"}
+    with pytest.raises(InvalidInput) as info:
+        membership_add(group=group, agent=AgentFactory(), by=SYSTEM)
+    assert field_of(info) == {"agent"}
+    lead = membership_add(group=group, agent=AgentFactory(organization=org), by=SYSTEM, role=MembershipRole.LEADER)
+    second = membership_add(group=group, agent=AgentFactory(organization=org), by=SYSTEM)
+    with pytest.raises(InvalidInput) as info:
+        membership_update(membership=second, role=MembershipRole.LEADER, by=SYSTEM)
+    assert field_of(info) == {"role"}
+    with pytest.raises(InvalidInput):
+        membership_add(group=group, agent=lead.agent, by=SYSTEM)
+    assert AuditEvent.objects.filter(target_type="agents.membership", action="create").count() == 2
+    assert AgentGroupFactory().organization != org
