@@ -7,10 +7,14 @@ long as an access token can: by ``jti`` (one token, e.g. at logout) and by
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+logger = logging.getLogger(__name__)
 
 _JTI = "auth:deny:jti:{}"
 _SID = "auth:deny:sid:{}"
@@ -32,4 +36,15 @@ def sessions_deny(session_ids: list[str]) -> None:
 
 def is_denied(token: Any) -> bool:
     keys = [_JTI.format(token.get("jti", "")), _SID.format(token.get("sid", ""))]
-    return bool(cache.get_many(keys))
+    try:
+        return bool(cache.get_many(keys))
+    except Exception as exc:  # Redis down: an API that needs no Redis must not fail (docs/messaging.md)
+        # Logout and session revocation also mark the session in the database, the source of truth;
+        # only the per-token denial of a logged-out access token waits for Redis to return.
+        logger.warning("revocation cache unavailable (%s); checking the session in the database", exc)
+        from accounts.models import UserSession
+
+        try:
+            return UserSession.objects.filter(pk=token.get("sid")).exclude(revoked_at=None).exists()
+        except (ValueError, ValidationError):
+            return True

@@ -98,7 +98,11 @@ def session_end_web(*, user: User | None, session_key: str | None) -> None:
 def session_touch(*, session_id: str | None = None, web_session_key: str | None = None) -> None:
     """Move "last used" forward, at most once a minute per session (a cache flag decides)."""
     marker = session_id or web_session_key
-    if not marker or not cache.add(f"auth:touch:{marker}", 1, _TOUCH_EVERY):
+    try:
+        first_this_minute = bool(marker) and cache.add(f"auth:touch:{marker}", 1, _TOUCH_EVERY)
+    except Exception:  # Redis down: "last used" is best effort, the request must not fail for it
+        return
+    if not first_this_minute:
         return
     sessions = UserSession.objects.filter(revoked_at__isnull=True)
     sessions = sessions.filter(id=session_id) if session_id else sessions.filter(web_session_key=web_session_key)

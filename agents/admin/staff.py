@@ -17,6 +17,7 @@ from accounts.admin_permissions import ObjectPermissionAdminMixin
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents import selectors
 from agents.admin.forms import apply_domain_error
+from agents.admin.messages import latest_deliveries_html
 from agents.models import Agent, AgentGroup, Belief, Goal, Membership
 from agents.services import agent as agent_services
 from agents.services import bdi, groups
@@ -134,9 +135,14 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
                    "status", "kind"]
     list_select_related = ["organization", "role", "supervisor"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at",
+                       "latest_deliveries"]
     inlines = [BeliefInline, GoalInline, MembershipInline]
     actions = ["pause", "resume", "restart"]
+
+    @admin.display(description="latest messages to this agent")
+    def latest_deliveries(self, obj: Agent) -> str:
+        return latest_deliveries_html(obj) if obj.pk else "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff  # the organization dropdown holds what they may change

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from agents.api import views_agents, views_bdi, views_orgs
+from agents.api import views_agents, views_bdi, views_messages, views_orgs
 
 urlpatterns = [
     path("organizations/", views_orgs.OrganizationListApi.as_view(), name="organization-list"),
@@ -27,4 +27,15 @@ urlpatterns = [
     path("agents/<uuid:pk>/beliefs/<str:key>/", views_bdi.BeliefDetailApi.as_view(), name="agent-belief-detail"),
     path("agents/<uuid:pk>/goals/", views_bdi.GoalListApi.as_view(), name="agent-goals"),
     path("agents/<uuid:pk>/goals/<uuid:goal_id>/", views_bdi.GoalDetailApi.as_view(), name="agent-goal-detail"),
+    path("agents/<uuid:pk>/inbox/", views_messages.AgentInboxApi.as_view(), name="agent-inbox"),
+    path("messages/", views_messages.MessageListApi.as_view(), name="message-list"),
+    path("messages/<uuid:pk>/", views_messages.MessageDetailApi.as_view(), name="message-detail"),
+    path("deliveries/<uuid:pk>/", views_messages.DeliveryDetailApi.as_view(), name="delivery-detail"),
+    path("deliveries/<uuid:pk>/ack/", views_messages.DeliveryAckApi.as_view(), name="delivery-ack"),
+    path("deliveries/<uuid:pk>/nack/", views_messages.DeliveryNackApi.as_view(), name="delivery-nack"),
+    path("conversations/<uuid:pk>/", views_messages.ConversationApi.as_view(), name="conversation-detail"),
+    path("dead-letters/", views_messages.DeadLetterListApi.as_view(), name="dead-letter-list"),
+    path("dead-letters/<uuid:pk>/", views_messages.DeadLetterDetailApi.as_view(), name="dead-letter-detail"),
+    path("dead-letters/<uuid:pk>/redeliver/", views_messages.DeadLetterRedeliverApi.as_view(),
+         name="dead-letter-redeliver"),
 ]

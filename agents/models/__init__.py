@@ -11,11 +11,47 @@ from agents.models.grants import (
 )
 from agents.models.groups import AgentGroup, Membership, MembershipRole
 from agents.models.keys import AgentApiKey
+from agents.models.messaging import (
+    DELIVERY_TRANSITIONS,
+    DeadLetter,
+    Delivery,
+    DeliveryStatus,
+    InboxEvent,
+    Message,
+    Performative,
+    Subscription,
+)
 from agents.models.organization import Organization
 
 __all__ = [
-    "BELIEF_KEY_REGEX", "JSON_MAX_CHARS", "LIFECYCLE_ACTIONS", "SLUG_REGEX", "TRANSITIONS",
-    "Agent", "AgentApiKey", "AgentGroup", "AgentGroupObjectPermission", "AgentKind", "AgentRole",
-    "AgentStatus", "AgentUserObjectPermission", "Belief", "Goal", "GoalKind", "GoalStatus", "Membership",
-    "MembershipRole", "Organization", "OrganizationGroupObjectPermission", "OrganizationUserObjectPermission",
+    "BELIEF_KEY_REGEX",
+    "DELIVERY_TRANSITIONS",
+    "JSON_MAX_CHARS",
+    "LIFECYCLE_ACTIONS",
+    "SLUG_REGEX",
+    "TRANSITIONS",
+    "Agent",
+    "AgentApiKey",
+    "AgentGroup",
+    "AgentGroupObjectPermission",
+    "AgentKind",
+    "AgentRole",
+    "AgentStatus",
+    "AgentUserObjectPermission",
+    "Belief",
+    "DeadLetter",
+    "Delivery",
+    "DeliveryStatus",
+    "Goal",
+    "GoalKind",
+    "GoalStatus",
+    "InboxEvent",
+    "Membership",
+    "MembershipRole",
+    "Message",
+    "Organization",
+    "OrganizationGroupObjectPermission",
+    "OrganizationUserObjectPermission",
+    "Performative",
+    "Subscription",
 ]

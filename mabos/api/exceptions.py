@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -112,6 +113,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(error_body("bad_request", "The request was refused."), status=400)
     if isinstance(exc, exceptions.ValidationError):
         return _validation_response(exc)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is down or restarting: a retryable 503, not a 500 with a traceback.
+        logger.warning("database unavailable in %s: %s", type(context.get("view")).__name__, exc)
+        return Response(error_body("database_unavailable", "The database is unavailable; retry shortly."),
+                        status=503, headers={"Retry-After": "1"})
     if isinstance(exc, exceptions.APIException):
         detail = _flatten(exc.detail)
         if isinstance(detail, dict):  # e.g. simplejwt's {"detail": ..., "messages": [...]}

@@ -1,0 +1,119 @@
+"""Messages in the admin: a readable conversation timeline, deliveries per agent, dead letters to redeliver.
+
+Read-only except for redelivery, which goes through the same service as the API
+(``dead_letter_redeliver``, audited) and needs operate on each recipient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from accounts.object_permissions import OPERATE, has_object_permission
+from agents import selectors_messaging as msel
+from agents.models import Agent, DeadLetter, Delivery, Message
+from agents.services.messaging.dead_letters import dead_letter_redeliver
+
+
+class _ReadOnly:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+
+def timeline(messages_in_order: list[Message]) -> str:
+    """One line per message (when, who, act, to whom with each delivery's status)."""
+    rows = []
+    for msg in messages_in_order:
+        recipients = ", ".join(f"{d.recipient.name} ({d.status}{', ' + d.last_error if d.last_error else ''})"
+                               for d in msg.deliveries.all())
+        content = str(msg.content)
+        rows.append((msg.created_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], msg.sender_label, msg.performative,
+                     recipients or "—", content[:200] + ("…" if len(content) > 200 else "")))
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
+                            rows)
+    return format_html("<table><tr><th>sent</th><th>from</th><th>act</th><th>to (status)</th><th>content</th>"
+                       "</tr>{}</table>", body)
+
+
+@admin.register(Message)
+class MessageAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["created_at", "performative", "sender_label", "organization", "recipient_count",
+                    "conversation_id"]
+    list_filter = ["performative"]
+    list_select_related = ["sender_agent", "sender_user", "organization"]
+    search_fields = ["=id", "=conversation_id", "ontology", "protocol", "topic"]
+    fields = ["id", "organization", "sender_agent", "sender_user", "performative", "content", "ontology",
+              "language", "protocol", "topic", "conversation_id", "reply_with", "in_reply_to", "reply_by",
+              "priority", "expires_at", "idempotency_key", "created_at", "conversation_timeline"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return msel.message_list(user=request.user).select_related("organization")
+
+    @admin.display(description="conversation")
+    def conversation_timeline(self, obj: Message) -> str:
+        try:
+            return timeline(msel.conversation_get(user=self._request_user, conversation_id=obj.conversation_id))
+        except Exception:
+            return "—"
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        self._request_user = request.user
+        return super().get_object(request, object_id, from_field)
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["updated_at", "recipient", "message", "attempts", "last_error"]
+    list_select_related = ["recipient", "message", "message__sender_agent", "message__sender_user"]
+    search_fields = ["=id", "=message__id", "last_error"]
+    readonly_fields = ["id", "message", "recipient", "status", "attempts", "last_error", "sent_at", "updated_at"]
+    fields = readonly_fields
+    actions = ["redeliver"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return msel.dead_letter_list(user=request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and self.has_module_permission(request)  # enables the action, never the form
+
+    @admin.action(description="Redeliver the selected dead letters (audited)")
+    def redeliver(self, request: HttpRequest, queryset: QuerySet) -> None:
+        selected = list(queryset.select_related("recipient__organization"))
+        allowed = [d for d in selected if has_object_permission(request.user, OPERATE, d.recipient)]
+        count = dead_letter_redeliver(deliveries=allowed, by=request.user)
+        self.message_user(request, f"Requeued {count} dead letter(s).", messages.SUCCESS)
+        if len(allowed) < len(selected):
+            self.message_user(request, f"Skipped {len(selected) - len(allowed)}: you may not operate their "
+                                       "recipients.", messages.WARNING)
+
+
+def latest_deliveries_html(agent: Agent, limit: int = 30) -> str:
+    """The agent page's timeline: its latest incoming messages and each delivery's status (one query)."""
+    rows = (Delivery.objects.filter(recipient=agent).select_related("message", "message__sender_agent",
+                                                                    "message__sender_user")
+            .order_by("-sent_at")[:limit])
+    lines = [(d.sent_at.strftime("%Y-%m-%d %H:%M:%S"), d.message.sender_label, d.message.performative, d.status,
+              d.attempts, d.last_error or "") for d in rows]
+    if not lines:
+        return "—"
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            lines)
+    return format_html("<table><tr><th>sent</th><th>from</th><th>act</th><th>status</th><th>attempts</th>"
+                       "<th>last error</th></tr>{}</table>", body)

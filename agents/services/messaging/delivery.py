@@ -1,0 +1,210 @@
+"""The delivery worker: claim a batch of due deliveries, hand each to its recipient's inbox, commit.
+
+One claim is one statement: ``SELECT ... FOR UPDATE SKIP LOCKED`` picks up to N due
+rows that no other worker holds and the same statement marks them dispatched with
+a lease, so any number of workers share the queue without blocking each other.
+Hand-over is a second transaction: an internal agent's inbox is an InboxEvent row
+(unique per delivery, so a retried hand-over stores nothing twice), written with
+one INSERT for the batch and acked by one UPDATE; an external agent's inbox is
+the API (the delivery waits, delivered, for the agent's ack).
+
+A worker killed between the two leaves its batch dispatched; the lease runs out
+and the sweeper puts it back to pending. Nothing is lost and, thanks to the
+unique inbox event, nothing is handed over twice.
+
+Ordering: per (conversation, recipient), a message is handed over only after
+every earlier one is (or has given up: dead, expired).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agents.models import AgentKind, AgentStatus, DeliveryStatus, InboxEvent
+from agents.services.messaging import states
+from agents.services.messaging.dead_letters import dead_letter
+from agents.services.messaging.policy import backoff, knob, lease
+from mabos.metrics import DELIVERIES_FINISHED, DELIVERY_ATTEMPTS, SEND_TO_ACK, SEND_TO_DELIVER
+
+S = DeliveryStatus
+
+_CLAIM = """
+WITH due AS (
+    SELECT d.id FROM agents_delivery d
+    WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= %(now)s
+      AND (d.expires_at IS NULL OR d.expires_at > %(now)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM agents_delivery e
+          WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
+            AND e.status IN ('pending', 'dispatched', 'failed') AND e.sent_at < d.sent_at
+            AND (e.status = 'dispatched' OR e.next_attempt_at > %(now)s))
+    ORDER BY d.priority DESC, d.next_attempt_at
+    LIMIT %(limit)s
+    FOR UPDATE OF d SKIP LOCKED
+)
+UPDATE agents_delivery d
+SET status = 'dispatched', lease_until = %(lease)s, attempts = d.attempts + 1, updated_at = %(now)s
+FROM due, agents_agent a
+WHERE d.id = due.id AND a.id = d.recipient_id
+RETURNING d.id, d.message_id, d.recipient_id, d.conversation_id, d.sent_at, d.attempts, a.kind, a.status
+"""
+
+# Earlier deliveries of the same (conversation, recipient) that this batch does not hold: another
+# worker has them (or is claiming them right now), so the later ones must wait for the next round.
+_BLOCKERS = """
+SELECT e.conversation_id, e.recipient_id, MIN(e.sent_at)
+FROM agents_delivery e
+JOIN unnest(%(convs)s::uuid[], %(recips)s::uuid[]) AS p(conversation_id, recipient_id)
+  ON e.conversation_id = p.conversation_id AND e.recipient_id = p.recipient_id
+WHERE e.status IN ('pending', 'dispatched', 'failed') AND NOT (e.id = ANY(%(ids)s::uuid[]))
+GROUP BY e.conversation_id, e.recipient_id
+"""
+
+
+@dataclass
+class Claimed:
+    id: Any
+    message_id: Any
+    recipient_id: Any
+    conversation_id: Any
+    sent_at: datetime.datetime
+    attempts: int
+    kind: str
+    recipient_status: str
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    acked: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    deferred: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+@transaction.atomic
+def delivery_claim(*, batch_size: int, now: datetime.datetime | None = None) -> tuple[list[Claimed], int]:
+    """Claim up to ``batch_size`` due deliveries under a lease; (claimed rows, deferred by ordering)."""
+    now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM, {"now": now, "limit": batch_size, "lease": now + lease()})
+        rows = [Claimed(*row) for row in cursor.fetchall()]
+        if not rows:
+            return [], 0
+        cursor.execute(_BLOCKERS, {"convs": [r.conversation_id for r in rows],
+                                   "recips": [r.recipient_id for r in rows], "ids": [r.id for r in rows]})
+        first_elsewhere = {(c, r): sent for c, r, sent in cursor.fetchall()}
+    # Within the batch, only the earliest of each pair may go unless its predecessors are here too.
+    keep, deferred = [], []
+    for row in sorted(rows, key=lambda r: r.sent_at):
+        blocker = first_elsewhere.get((row.conversation_id, row.recipient_id))
+        (deferred if blocker is not None and blocker < row.sent_at else keep).append(row)
+    if deferred:
+        # Back to pending without spending an attempt: nothing was tried.
+        states.transition([r.id for r in deferred], S.PENDING, lease_until=None, attempts=F("attempts") - 1)
+    return keep, len(deferred)
+
+
+def _hand_over(rows: list[Claimed], now: datetime.datetime) -> BatchResult:
+    result = BatchResult(claimed=len(rows))
+    internal, external, refused = [], [], []
+    for row in rows:
+        if row.recipient_status in (AgentStatus.STOPPED, AgentStatus.FAILED):
+            refused.append(row)  # a paused agent still gets its mail; a stopped one cannot
+        elif row.kind == AgentKind.EXTERNAL:
+            external.append(row)
+        else:
+            internal.append(row)
+    with transaction.atomic():
+        if internal:
+            InboxEvent.objects.bulk_create(
+                [InboxEvent(agent_id=r.recipient_id, delivery_id=r.id, message_id=r.message_id, created_at=now)
+                 for r in internal], ignore_conflicts=True, batch_size=2000)
+            result.acked = states.transition([r.id for r in internal], S.ACKED, lease_until=None,
+                                             delivered_at=now, acked_at=now, updated_at=now)
+        if external:
+            result.delivered = states.transition(
+                [r.id for r in external], S.DELIVERED, delivered_at=now,
+                lease_until=now + datetime.timedelta(seconds=float(knob("ACK_TIMEOUT_SECONDS"))), updated_at=now)
+        if refused:
+            result.failed, result.dead = _fail(refused, now)
+    result.latencies = [(now - r.sent_at).total_seconds() for r in internal + external]
+    return result
+
+
+def _fail(rows: list[Claimed], now: datetime.datetime) -> tuple[int, int]:
+    """Attempts that failed: retry later with backoff, or dead-letter when out of attempts."""
+    max_attempts = int(knob("MAX_ATTEMPTS"))
+    retry = defaultdict(list)
+    dead = []
+    for row in rows:
+        reason = f"recipient is {row.recipient_status}"
+        if row.attempts >= max_attempts:
+            dead.append((row.id, f"{reason}; gave up after {row.attempts} attempt(s)"))
+        else:
+            retry[(reason, row.attempts)].append(row.id)
+    failed = 0
+    for (reason, attempts), ids in retry.items():
+        failed += states.transition(ids, S.FAILED, lease_until=None, last_error=reason,
+                                    next_attempt_at=now + backoff(attempts), updated_at=now)
+    for delivery_id, reason in dead:
+        dead_letter(delivery_id=delivery_id, reason=reason)
+    return failed, len(dead)
+
+
+def _observe(result: BatchResult) -> None:
+    for latency in result.latencies:
+        SEND_TO_DELIVER.observe(latency)
+    if result.acked:
+        DELIVERIES_FINISHED.labels(status=S.ACKED).inc(result.acked)
+        for latency in result.latencies[:result.acked]:
+            SEND_TO_ACK.observe(latency)
+    for outcome, count in (("delivered", result.acked + result.delivered), ("failed", result.failed),
+                           ("dead", result.dead)):
+        if count:
+            DELIVERY_ATTEMPTS.labels(outcome=outcome).inc(count)
+    if result.dead:
+        DELIVERIES_FINISHED.labels(status=S.DEAD).inc(result.dead)
+
+
+def delivery_dispatch_batch(*, batch_size: int | None = None) -> BatchResult:
+    """Claim one batch and hand it over (two short transactions)."""
+    rows, deferred = delivery_claim(batch_size=batch_size or int(knob("BATCH_SIZE")))
+    if not rows:
+        return BatchResult(deferred=deferred)
+    result = _hand_over(rows, timezone.now())
+    result.deferred = deferred
+    _observe(result)
+    return result
+
+
+def delivery_dispatch_due(*, batch_size: int | None = None, time_budget: float = 10.0) -> int:
+    """Deliver batches until nothing is due or ``time_budget`` seconds are spent; the number handed over.
+
+    Returns early on a short batch; the caller re-publishes a wake-up if the
+    budget ran out with work left (``more_due``).
+    """
+    size = batch_size or int(knob("BATCH_SIZE"))
+    deadline = time.monotonic() + time_budget
+    total = 0
+    while True:
+        result = delivery_dispatch_batch(batch_size=size)
+        total += result.acked + result.delivered
+        if result.claimed == 0 or result.claimed + result.deferred < size or time.monotonic() >= deadline:
+            return total
+
+
+def more_due() -> bool:
+    from agents.models import Delivery
+
+    return Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), next_attempt_at__lte=timezone.now()).exists()

@@ -1,0 +1,39 @@
+"""The delivery knobs (settings.MESSAGING, from the env schema) and the retry backoff."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "BATCH_SIZE": 500, "LEASE_SECONDS": 30.0, "ACK_TIMEOUT_SECONDS": 300.0, "MAX_ATTEMPTS": 8,
+    "BACKOFF_BASE_SECONDS": 1.0, "BACKOFF_CAP_SECONDS": 300.0, "SWEEPER_INTERVAL_SECONDS": 5.0,
+    "MAX_RECIPIENTS": 5000, "PUBLISH_TIMEOUT_SECONDS": 0.25, "BREAKER_FAIL_MAX": 5, "BREAKER_RESET_SECONDS": 10.0,
+}
+
+
+def knob(name: str) -> Any:
+    """Read per call, so tests (and settings overrides) take effect without a restart."""
+    return getattr(settings, "MESSAGING", {}).get(name, DEFAULTS[name])
+
+
+def backoff(attempts: int, *, rng: random.Random | None = None) -> datetime.timedelta:
+    """Delay before the next attempt after ``attempts`` failed ones: exponential with full jitter.
+
+    Full jitter (a uniform draw below the exponential ceiling) spreads the retries
+    of many deliveries that failed together, so they do not come back as a wave.
+    """
+    base, cap = float(knob("BACKOFF_BASE_SECONDS")), float(knob("BACKOFF_CAP_SECONDS"))
+    ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
+    return datetime.timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+def lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=float(knob("LEASE_SECONDS")))
+
+
+def ack_timeout() -> datetime.timedelta:
+    return datetime.timedelta(seconds=float(knob("ACK_TIMEOUT_SECONDS")))

@@ -1,0 +1,63 @@
+"""The sweeper (a beat task): what the wake-ups missed.
+
+- leases that ran out (a worker died holding a batch; an external agent never acked)
+  go back to pending, or to the dead letters when out of attempts;
+- messages past ``expires_at`` that were not handed over become expired, never delivered;
+- due deliveries whose wake-up was lost (broker down, worker killed) are dispatched here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import Delivery, DeliveryStatus
+from agents.services.messaging import states
+from agents.services.messaging.dead_letters import dead_letter
+from agents.services.messaging.delivery import delivery_dispatch_due
+from agents.services.messaging.policy import knob
+from mabos.metrics import DELIVERIES_FINISHED
+
+S = DeliveryStatus
+
+
+@transaction.atomic
+def leases_expire(*, now: Any = None) -> dict[str, int]:
+    """Return deliveries whose lease ran out to pending (or dead, out of attempts)."""
+    now = now or timezone.now()
+    max_attempts = int(knob("MAX_ATTEMPTS"))
+    expired = Delivery.objects.filter(status__in=(S.DISPATCHED, S.DELIVERED), lease_until__lt=now)
+    exhausted = list(expired.filter(attempts__gte=max_attempts).select_for_update(skip_locked=True)
+                     .values_list("pk", "status"))
+    requeued = states.transition(
+        expired.filter(attempts__lt=max_attempts), S.PENDING, lease_until=None, next_attempt_at=now,
+        last_error="lease expired: the worker was lost or the recipient did not ack in time", updated_at=now)
+    dead = 0
+    for pk, status in exhausted:
+        what = "not acked in time" if status == S.DELIVERED else "worker lost"
+        dead += dead_letter(delivery_id=pk, reason=f"lease expired ({what}) on the last attempt")
+    return {"requeued": requeued, "dead": dead}
+
+
+@transaction.atomic
+def messages_expire(*, now: Any = None) -> int:
+    """Deliveries of expired messages that were never handed over: expired, never delivered."""
+    now = now or timezone.now()
+    count = states.transition(Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), expires_at__lte=now),
+                              S.EXPIRED, lease_until=None, updated_at=now)
+    if count:
+        transaction.on_commit(lambda: DELIVERIES_FINISHED.labels(status=S.EXPIRED).inc(count), robust=True)
+    return count
+
+
+def delivery_sweep(*, time_budget: float | None = None) -> dict[str, int]:
+    """One sweep; its figures, for the logs."""
+    started = time.monotonic()
+    leases = leases_expire()
+    expired = messages_expire()
+    budget = time_budget if time_budget is not None else max(1.0, float(knob("SWEEPER_INTERVAL_SECONDS")))
+    dispatched = delivery_dispatch_due(time_budget=max(0.5, budget - (time.monotonic() - started)))
+    return {"requeued": leases["requeued"], "dead": leases["dead"], "expired": expired, "dispatched": dispatched}

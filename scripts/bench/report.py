@@ -1,0 +1,53 @@
+#!/usr/bin/env python
+"""Write the figures of a `make bench` run into docs/benchmarks.md, between the markers; keep the analysis."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def render(r: dict) -> str:
+    m, t, lat, h = r["machine"], r["throughput"], r["latency"], r["http"]
+    return "\n".join([
+        START,
+        f"Run on {m['date']}: {m['nproc']} CPU(s), {m['memory_gb']} GB RAM, {m['platform']}, Python {m['python']}.",
+        "PostgreSQL 15 and Redis 7 from scripts/testenv.py (fsync off, like `make test`), one Celery worker "
+        "(prefork, concurrency 2, with beat), everything on this one machine.",
+        "",
+        "| figure | result | target |",
+        "|---|---|---|",
+        f"| (a) end-to-end throughput, {t['messages']} messages sent, delivered and acked, 10 agents | "
+        f"**{t['end_to_end_rate']:.0f} msg/s** (sending alone: {t['send_rate']:.0f} msg/s) | ≥ 5 000 msg/s: "
+        f"{verdict(t['end_to_end_rate'] >= 5000)} |",
+        f"| (b) send commit → delivered at {lat['offered_rate']} msg/s offered ({lat['achieved_rate']:.0f} achieved, "
+        f"{lat['count']} messages) | p50 {lat['p50_ms']:.1f} ms, p95 {lat['p95_ms']:.1f} ms, "
+        f"**p99 {lat['p99_ms']:.1f} ms** (max {lat['max_ms']:.1f}) | p99 < 100 ms: {verdict(lat['p99_ms'] < 100)} |",
+        f"| (c) HTTP `POST /api/v1/messages/` under gunicorn, agent key sending as itself | "
+        f"**{h['send_rate']:.0f} req/s** | |",
+        f"| (c') same, an operator (JWT) speaking as an agent: audited | {h.get('operator_send_rate', 0):.0f} req/s "
+        "| (for reference) |",
+        f"| (c) bare DRF echo, same gunicorn settings | {h['echo_rate']:.0f} req/s | |",
+        f"| (c) ratio send / echo | **{h['ratio']:.2f}** | ≥ 0.5: {verdict(h['ratio'] >= 0.5)} |",
+        END,
+    ])
+
+
+def main(path: str) -> None:
+    block = render(json.loads(Path(path).read_text()))
+    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    DOC.write_text(head + block + tail)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

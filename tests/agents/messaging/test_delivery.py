@@ -1,0 +1,151 @@
+"""The delivery worker's services in-process: claim, hand-over, ordering, ack/nack, retry, dead letters, sweeper."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from agents.models import AgentStatus, Delivery, InboxEvent, Message
+from agents.services.messaging.acks import delivery_ack, delivery_nack
+from agents.services.messaging.dead_letters import dead_letter_redeliver
+from agents.services.messaging.delivery import delivery_claim, delivery_dispatch_batch, delivery_dispatch_due
+from agents.services.messaging.policy import backoff
+from agents.services.messaging.states import InvalidDeliveryTransition
+from agents.services.messaging.sweeper import delivery_sweep, leases_expire, messages_expire
+from auditlog.models import AuditEvent
+from tests.agents.messaging.conftest import SYSTEM
+from tests.agents.messaging.test_send import send
+
+
+def test_internal_deliveries_become_inbox_events_and_are_acked(alice, bob, carol):
+    msg = send(alice, to=[bob.pk, carol.pk]).message
+    assert delivery_dispatch_due() == 2
+    assert set(Delivery.objects.filter(message=msg).values_list("status", flat=True)) == {"acked"}
+    assert InboxEvent.objects.filter(message=msg).count() == 2
+    assert all(d.delivered_at and d.acked_at and d.attempts == 1 for d in Delivery.objects.all())
+
+
+def test_a_second_hand_over_of_the_same_delivery_stores_no_second_event(alice, bob):
+    send(alice, to=[bob.pk])
+    rows, _ = delivery_claim(batch_size=10)
+    Delivery.objects.update(status="pending", lease_until=None)  # as if the lease ran out mid-hand-over
+    from agents.services.messaging.delivery import _hand_over
+    _hand_over(rows, timezone.now())
+    delivery_dispatch_due()
+    assert InboxEvent.objects.count() == 1
+    assert Delivery.objects.get().status == "acked"
+
+
+def test_external_deliveries_wait_in_the_inbox_for_an_ack(alice, external):
+    send(alice, to=[external.pk])
+    delivery_dispatch_due()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "delivered" and delivery.lease_until > timezone.now()
+    assert delivery_ack(delivery=delivery, by=SYSTEM).status == "acked"
+    assert delivery_ack(delivery=delivery, by=SYSTEM).status == "acked"  # idempotent
+
+
+def test_per_conversation_order_a_later_message_waits_for_an_earlier_one(alice, external):
+    first = send(alice, to=[external.pk]).message
+    send(alice, to=[external.pk], conversation_id=first.conversation_id)
+    earlier = Delivery.objects.get(message=first)
+    Delivery.objects.filter(pk=earlier.pk).update(next_attempt_at=timezone.now() + datetime.timedelta(hours=1))
+    delivery_dispatch_due()
+    assert Delivery.objects.filter(status="delivered").count() == 0  # the later one waits for the earlier one
+    Delivery.objects.filter(pk=earlier.pk).update(next_attempt_at=timezone.now())
+    delivery_dispatch_due()
+    inbox = list(Delivery.objects.filter(status="delivered").order_by("delivered_at", "sent_at"))
+    assert next(d.message_id for d in inbox) == first.pk and len(inbox) == 2
+
+
+def test_a_message_held_by_another_worker_blocks_its_successors(alice, external):
+    first = send(alice, to=[external.pk]).message
+    send(alice, to=[external.pk], conversation_id=first.conversation_id)
+    rows, _deferred = delivery_claim(batch_size=1)  # another worker claims only the first
+    assert [r.message_id for r in rows] == [first.pk]
+    rows2, _deferred2 = delivery_claim(batch_size=10)
+    assert rows2 == []  # the successor may not overtake it
+
+
+def test_failures_back_off_then_dead_letter_with_a_failure_notice(fast_retries, alice, bob):
+    msg = send(alice, to=[bob.pk]).message
+    bob.status = AgentStatus.STOPPED
+    bob.save()
+    delivery_dispatch_due()
+    delivery = Delivery.objects.get(message=msg)
+    assert delivery.status == "failed" and delivery.last_error == "recipient is stopped"
+    delivery_dispatch_due()
+    delivery.refresh_from_db()
+    assert delivery.status == "dead" and "gave up after 2" in delivery.last_error
+    notice = Message.objects.get(performative="failure")
+    assert notice.conversation_id == msg.conversation_id and notice.in_reply_to_id == msg.pk
+    assert list(notice.deliveries.values_list("recipient_id", flat=True)) == [alice.pk]
+    assert AuditEvent.objects.filter(target_id=str(delivery.pk), note="dead-lettered").count() == 1
+    with pytest.raises(InvalidDeliveryTransition) as excinfo:
+        delivery_ack(delivery=delivery, by=SYSTEM)
+    assert excinfo.value.code == "delivery_dead"
+
+
+def test_redelivery_requeues_and_is_audited(fast_retries, alice, bob):
+    send(alice, to=[bob.pk])
+    bob.status = AgentStatus.STOPPED
+    bob.save()
+    delivery_dispatch_due()
+    delivery_dispatch_due()
+    dead = Delivery.objects.get(recipient=bob)
+    bob.status = AgentStatus.ACTIVE
+    bob.save()
+    assert dead_letter_redeliver(deliveries=[dead], by=SYSTEM) == 1
+    dead.refresh_from_db()
+    assert dead.status == "pending" and dead.attempts == 0
+    assert AuditEvent.objects.filter(target_id=str(dead.pk), note__startswith="redelivered").count() == 1
+    delivery_dispatch_due()
+    dead.refresh_from_db()
+    assert dead.status == "acked"
+
+
+def test_nack_requeues_with_backoff_or_dead_letters(fast_retries, alice, external):
+    send(alice, to=[external.pk])
+    send(alice, to=[external.pk])
+    delivery_dispatch_due()
+    first, second = Delivery.objects.order_by("sent_at")
+    assert delivery_nack(delivery=first, by=SYSTEM, reason="busy", requeue=True).status == "failed"
+    assert delivery_nack(delivery=second, by=SYSTEM, reason="cannot parse", requeue=False).status == "dead"
+    second.refresh_from_db()
+    assert second.last_error == "cannot parse"
+
+
+def test_backoff_is_exponential_with_jitter_and_capped():
+    with override_settings(MESSAGING={"BACKOFF_BASE_SECONDS": 1.0, "BACKOFF_CAP_SECONDS": 10.0}):
+        delays = [backoff(n).total_seconds() for n in (1, 2, 3, 4, 10)]
+    assert 0.5 <= delays[0] <= 1 and 1 <= delays[1] <= 2 and 2 <= delays[2] <= 4 and 4 <= delays[3] <= 8
+    assert 5 <= delays[4] <= 10
+
+
+def test_the_sweeper_returns_expired_leases_and_expires_messages(alice, bob, carol, external):
+    send(alice, to=[bob.pk])
+    delivery_claim(batch_size=10)  # a worker that then died
+    Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    assert leases_expire()["requeued"] == 1
+    assert Delivery.objects.get().status == "pending"
+    soon = timezone.now() + datetime.timedelta(milliseconds=1)
+    late = send(alice, to=[carol.pk], expires_at=soon).message
+    Delivery.objects.filter(message=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert messages_expire() == 1
+    figures = delivery_sweep(time_budget=1)
+    assert figures["dispatched"] == 1
+    assert Delivery.objects.get(message=late).status == "expired"
+    assert not InboxEvent.objects.filter(message=late).exists()
+
+
+def test_an_unacked_external_delivery_goes_back_to_pending(alice, external):
+    send(alice, to=[external.pk])
+    delivery_dispatch_batch()
+    Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    assert leases_expire()["requeued"] == 1
+    delivery_dispatch_batch()
+    delivery = Delivery.objects.get()
+    assert delivery.status == "delivered" and delivery.attempts == 2
