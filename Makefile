@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint migrations-check clean
+.PHONY: run test lint migrations-check clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/testenv.py -- $(BIN)/pytest $(ARGS)
+
+## bench: messaging throughput/latency, HTTP send rate, dashboard at 1M messages (not part of `make test`); writes docs/benchmarks.md
+bench: $(VENV)/.dev-installed
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python scripts/bench/run.py
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python scripts/bench/dashboard.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

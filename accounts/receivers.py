@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.services.sessions import session_end_web, session_start_web
 from auditlog.models import Action
 from auditlog.services import audit_record
+from mabos.metrics import LOCKOUTS, LOGIN_FAILURES
 
 
 def _is_api(request: Any) -> bool:
@@ -27,6 +28,7 @@ def audit_login_failed(sender: Any, credentials: dict, request: Any = None, **kw
     username = str(credentials.get("username", ""))[:150]
     user = User.objects.filter(username=username).first()
     locked = bool(getattr(request, "axes_locked_out", False))
+    LOGIN_FAILURES.labels(channel="api" if _is_api(request) else "admin").inc()
     audit_record(action=Action.LOGIN_FAILED, actor=None, target=user,
                  target_type="" if user else "user", target_repr="" if user else username,
                  note=("api" if _is_api(request) else "admin") + (" (locked out)" if locked else ""))
@@ -35,6 +37,7 @@ def audit_login_failed(sender: Any, credentials: dict, request: Any = None, **kw
 @receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
 def audit_lockout(sender: Any, request: Any = None, username: str | None = None, ip_address: str | None = None,
                   **kwargs: Any) -> None:
+    LOCKOUTS.labels(channel="api" if _is_api(request) else "admin").inc()
     user = User.objects.filter(username=username or "").first()
     audit_record(action=Action.LOCKOUT, actor=None, target=user,
                  target_type="" if user else "user", target_repr="" if user else (username or "")[:150],

@@ -8,10 +8,12 @@ reason to stop serving), and cheap: it reads one cache key written by
 from __future__ import annotations
 
 from auditlog.verification import last_result
-from mabos.health.registry import describe_error, health_check
+from mabos.components import component
+from mabos.health.registry import describe_error
 
 
-@health_check("audit_chain", critical=False)
+@component("audit_chain", critical=False, metrics=("mabos_audit_chain_ok",),
+           description="HMAC hash chain of the audit log, from the latest verification")
 def check_audit_chain() -> str:
     try:
         result = last_result()

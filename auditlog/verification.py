@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from auditlog.chain import GENESIS_HASH, compute_hash, hmac_keys
 from auditlog.models import AuditEvent
+from mabos.metrics import AUDIT_CHAIN_OK
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ def _check(event: AuditEvent, expected_seq: int, prev_hash: str, keys: dict[str,
 def verify_and_record(*, chunk_size: int = DEFAULT_CHUNK_SIZE) -> VerificationResult:
     """Verify, store the outcome for the readiness check, and log an error if the chain is broken."""
     result = verify_chain(chunk_size=chunk_size)
+    AUDIT_CHAIN_OK.set(1 if result.ok else 0)
     try:
         cache.set(RESULT_CACHE_KEY, result.as_dict(), timeout=None)
     except Exception:  # the verdict still reaches the caller and the log

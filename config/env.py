@@ -11,6 +11,7 @@ deployment one error per restart is a bad afternoon.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -162,12 +163,52 @@ SCHEMA: tuple[Setting, ...] = (
        "mabos-api"),
     _s("AXES_FAILURE_LIMIT", "int", "Failed logins per username + IP before a lockout.", "5", 5, minimum=1),
     _s("AXES_COOLOFF_MINUTES", "int", "Minutes a lockout lasts.", "15", 15, minimum=1),
+    # --- messaging (docs/messaging.md) ------------------------------------------------
+    _s("MESSAGING_BATCH_SIZE", "int", "Deliveries the worker claims per batch (one SKIP LOCKED query, one commit).",
+       "500", 500, minimum=1),
+    _s("MESSAGING_LEASE_SECONDS", "float",
+       "Seconds a worker holds claimed deliveries; after that the sweeper hands them to another worker.",
+       "30", 30.0, minimum=0.5),
+    _s("MESSAGING_ACK_TIMEOUT_SECONDS", "float",
+       "Seconds an external agent has to ack a delivered message before it goes back to pending.",
+       "300", 300.0, minimum=1),
+    _s("MESSAGING_MAX_ATTEMPTS", "int", "Delivery attempts before a delivery is dead-lettered.", "8", 8, minimum=1),
+    _s("MESSAGING_BACKOFF_BASE_SECONDS", "float", "First retry delay; it doubles per attempt (with full jitter).",
+       "1", 1.0, minimum=0),
+    _s("MESSAGING_BACKOFF_CAP_SECONDS", "float", "Longest retry delay.", "300", 300.0, minimum=0),
+    _s("MESSAGING_SWEEPER_INTERVAL_SECONDS", "float",
+       "Beat interval of the sweeper (lost wake-ups, expired leases, expired messages).", "5", 5.0, minimum=0.2),
+    _s("MESSAGING_MAX_RECIPIENTS", "int", "Most recipients one message may fan out to.", "5000", 5000, minimum=1),
+    _s("MESSAGING_PUBLISH_TIMEOUT_SECONDS", "float",
+       "Socket timeout of the wake-up publish, so a dead or hung Redis cannot stall a send.", "0.25", 0.25,
+       minimum=0.01),
+    _s("MESSAGING_BREAKER_FAIL_MAX", "int", "Failed wake-up publishes in a row that open the broker breaker.",
+       "5", 5, minimum=1),
+    _s("MESSAGING_BREAKER_RESET_SECONDS", "float", "Seconds the broker breaker stays open before a trial publish.",
+       "10", 10.0, minimum=0.1),
     # --- operations -----------------------------------------------------------
     _s("LOG_LEVEL", "str", "Root log level.", "INFO", "INFO",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     _s("WAIT_FOR_SERVICES_TIMEOUT", "float", "Seconds wait_for_services keeps retrying before giving up.",
        "60", 60.0, minimum=1),
     _s("HEALTH_CHECK_TIMEOUT", "float", "Seconds each readiness check may take.", "2", 2.0, minimum=0.1),
+    _s("LOG_FORMAT", "str", "Log lines as JSON (one object per line, for collectors) or readable text.",
+       "json", "text", production="json", choices=("json", "text")),
+    _s("HEALTH_TOKEN", "str",
+       "Token that unlocks /health/ready/ detail, sent as the X-Health-Token header; unset: staff only.",
+       "<32+ random chars>", None, test="test-health-token-" + "h" * 24, secret=True),
+    _s("METRICS_TOKEN", "str",
+       "Bearer token for /metrics (Authorization: Bearer <token>); unset: only METRICS_ALLOWED_IPS may scrape.",
+       "<32+ random chars>", None, test="test-metrics-token-" + "m" * 24, secret=True),
+    _s("METRICS_ALLOWED_IPS", "list",
+       "Client IPs or networks that may scrape /metrics without the token (as seen after TRUSTED_PROXY_COUNT).",
+       "10.0.0.0/8,127.0.0.1", ["127.0.0.1", "::1"], production=[]),
+    _s("METRICS_DIR", "str",
+       "Directory of the Prometheus multiprocess files; each process group writes a subdirectory, wiped at "
+       "its start. Empty: VAR_DIR/metrics.", "/run/mabos/metrics", ""),
+    _s("HEARTBEAT_INTERVAL", "float",
+       "Seconds between the heartbeats workers and beat write; three missed beats mark them gone.",
+       "10", 10.0, test=1.0, minimum=0.2),
     _s("MABOS_ADMIN_PASSWORD", "str",
        "Password for the admin user that `make run` creates on a fresh database; unset means generate one.",
        "a long passphrase", None, secret=True),
@@ -376,6 +417,13 @@ def _validate(config: Config) -> None:
         problems.append("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT "
                         "(example: CELERY_TASK_SOFT_TIME_LIMIT=240 with CELERY_TASK_TIME_LIMIT=300).")
 
+    for entry in v.get("METRICS_ALLOWED_IPS") or []:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            problems.append(f"METRICS_ALLOWED_IPS entry {entry!r} is not an IP address or network "
+                            "(example: METRICS_ALLOWED_IPS=10.0.0.0/8,127.0.0.1).")
+
     keys = v.get("AUDIT_HMAC_KEYS")
     if config.is_production:
         _validate_production(config)
@@ -413,6 +461,11 @@ def _validate_production(config: Config) -> None:
     if weak_peppers:
         problems.append(f"AGENT_KEY_PEPPERS has weak or development pepper(s): {', '.join(weak_peppers)} "
                         "(example: AGENT_KEY_PEPPERS=2026a=<32+ random chars>).")
+    for name in ("HEALTH_TOKEN", "METRICS_TOKEN"):
+        token = v.get(name)
+        if token and (len(token) < 32 or token.startswith("test-")):
+            problems.append(f"{name} is too short or a test value; use 32+ random characters "
+                            f"(example: {name}=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')).")
 
 
 def _is_rate(text: str) -> bool:

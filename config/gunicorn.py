@@ -8,6 +8,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["MABOS_PROCESS_ROLE"] = "web"  # pooled database connections
 
 from config.env import load_config_or_exit
+from mabos.logging import gunicorn_logconfig
 
 _config = load_config_or_exit()
 
@@ -18,6 +19,16 @@ threads = _config.WEB_THREADS
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
-accesslog = "-"
+# One line per request comes from mabos.http (with request id, route, status, duration) in LOG_FORMAT;
+# gunicorn's own access log would repeat it without that context.
+accesslog = None
 errorlog = "-"
+logconfig_dict = gunicorn_logconfig(log_format=_config.LOG_FORMAT, level=_config.LOG_LEVEL)
 forwarded_allow_ips = "127.0.0.1"
+
+
+def child_exit(server, worker) -> None:
+    """A worker is gone: drop its live-gauge files (counters stay; prometheus_client multiprocess mode)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mabos.api.views import ApiRootV1
 from mabos.health import views as health
+from mabos.metrics_exposition import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/v1/audit/", include("auditlog.api.urls")),
     path("health/live/", health.live, name="health-live"),
     path("health/ready/", health.ready, name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 # Errors outside DRF views (unknown URL or API version, CSRF, oversized bodies) are JSON under /api/.

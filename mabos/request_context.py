@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import empty as _lazy_empty
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client or proxy may hand us its request id, but only a short, plain one:
@@ -39,6 +40,9 @@ _request_id: ContextVar[str | None] = ContextVar("mabos_request_id", default=Non
 _task_name: ContextVar[str | None] = ContextVar("mabos_task_name", default=None)
 _request: ContextVar[HttpRequest | None] = ContextVar("mabos_request", default=None)
 _explicit_user: ContextVar[Any] = ContextVar("mabos_request_user", default=None)
+# Who and for which organization, for log lines: set by code that knows (a task carrying its caller's).
+_log_actor: ContextVar[str | None] = ContextVar("mabos_log_actor", default=None)
+_log_organization: ContextVar[str | None] = ContextVar("mabos_log_organization", default=None)
 
 
 # --- reading the context ---------------------------------------------------------
@@ -107,20 +111,79 @@ def sane_request_id(value: str | None) -> str | None:
     return None
 
 
-def bind(*, request_id: str | None, task_name: str | None = None) -> Callable[[], None]:
-    """Set the request id (and task name) for this context; return the function that undoes it.
+def bind(*, request_id: str | None, task_name: str | None = None, actor: str | None = None,
+         organization: str | None = None) -> Callable[[], None]:
+    """Set the request id (and task name, and the actor and organization logs name) for this context;
+    return the function that undoes it.
 
     Used by the Celery signal handlers and by scripts that want their log lines
     and audit events tied together.
     """
-    tokens = (_request_id.set(request_id), _task_name.set(task_name), _explicit_user.set(None))
+    tokens = (_request_id.set(request_id), _task_name.set(task_name), _explicit_user.set(None),
+              _log_actor.set(actor), _log_organization.set(organization))
 
     def reset() -> None:
         _request_id.reset(tokens[0])
         _task_name.reset(tokens[1])
         _explicit_user.reset(tokens[2])
+        _log_actor.reset(tokens[3])
+        _log_organization.reset(tokens[4])
 
     return reset
+
+
+def set_log_context(*, actor: str | None = None, organization: Any = None) -> None:
+    """Name the actor ("user:alice", "agent:cfo") and/or organization for the rest of this context's logs.
+
+    Services that act for an organization call it so their log lines (and the
+    tasks they queue, see ``mabos.task_context``) say which one.
+    """
+    if actor is not None:
+        _log_actor.set(str(actor))
+    if organization is not None:
+        _log_organization.set(str(getattr(organization, "pk", organization)))
+
+
+def log_actor() -> str | None:
+    """"user:<username>" or "agent:<slug>" for the current request or task, without forcing a lookup.
+
+    A log filter must never trigger a query (which would log, which would
+    filter ...): a lazy ``request.user`` that nobody evaluated yet stays unread.
+    """
+    explicit = _log_actor.get()
+    if explicit:
+        return explicit
+    user = _explicit_user.get()
+    if user is None:
+        request = _request.get()
+        user = request.__dict__.get("user") if request is not None else None
+        if getattr(user, "_wrapped", None) is _lazy_empty:
+            return None
+    return _describe_principal(user)
+
+
+def log_organization() -> str | None:
+    explicit = _log_organization.get()
+    if explicit:
+        return explicit
+    agent = getattr(_explicit_user.get() or _evaluated_request_user(), "agent", None)
+    org = getattr(agent, "organization_id", None)
+    return str(org) if org else None
+
+
+def _evaluated_request_user() -> Any:
+    request = _request.get()
+    user = request.__dict__.get("user") if request is not None else None
+    return None if getattr(user, "_wrapped", None) is _lazy_empty else user
+
+
+def _describe_principal(user: Any) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    agent = getattr(user, "agent", None)
+    if agent is not None:
+        return f"agent:{getattr(agent, 'slug', agent)}"
+    return f"user:{user.get_username()}" if hasattr(user, "get_username") else f"user:{user.pk}"
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -186,7 +249,8 @@ class RequestContextMiddleware:
 
 
 class RequestContextLogFilter(logging.Filter):
-    """Put ``request_id`` and ``task_name`` on every record ("-" when there is none).
+    """Put ``request_id``, ``task_name``, ``actor`` (user or agent), ``agent`` and ``organization`` on every
+    record ("-" when unknown).
 
     Attached to handlers (not loggers), so records from every library that
     propagate to the handler carry them and the formatter can rely on them.
@@ -195,4 +259,12 @@ class RequestContextLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get() or "-"
         record.task_name = _task_name.get() or "-"
+        try:
+            actor = log_actor()
+            organization = log_organization()
+        except Exception:  # describing the actor must never cost the log line
+            actor = organization = None
+        record.actor = actor or "-"
+        record.agent = actor[len("agent:"):] if actor and actor.startswith("agent:") else "-"
+        record.organization = organization or "-"
         return True

@@ -16,9 +16,12 @@ from typing import Any
 
 from celery.signals import before_task_publish, task_postrun, task_prerun
 
-from mabos.request_context import bind, current_request_id, sane_request_id
+from mabos.request_context import bind, current_request_id, log_actor, log_organization, sane_request_id
 
 HEADER = "mabos_request_id"
+#: Who queued the task and for which organization: the worker's log lines name them too.
+ACTOR_HEADER = "mabos_actor"
+ORGANIZATION_HEADER = "mabos_organization"
 
 # task id -> undo function; a worker child runs one task at a time, but eager
 # tasks can nest inside each other, so the undo is keyed rather than global.
@@ -27,20 +30,33 @@ _bound: dict[str, Callable[[], None]] = {}
 
 @before_task_publish.connect(weak=False)
 def _publish_request_id(headers: dict | None = None, **kwargs: Any) -> None:
+    if headers is None:
+        return
     request_id = current_request_id()
-    if request_id and headers is not None:
+    if request_id:
         headers.setdefault(HEADER, request_id)
+    with suppress(Exception):  # context for logs only: never a reason to fail a publish
+        actor, organization = log_actor(), log_organization()
+        if actor:
+            headers.setdefault(ACTOR_HEADER, actor[:200])
+        if organization:
+            headers.setdefault(ORGANIZATION_HEADER, organization[:64])
 
 
-def _incoming_request_id(task: Any) -> str | None:
+def _incoming_header(task: Any, name: str) -> str | None:
     request = getattr(task, "request", None)
     if request is None:
         return None
-    value = getattr(request, HEADER, None)
+    value = getattr(request, name, None)
     if value is None:
         nested = getattr(request, "headers", None) or {}
-        value = nested.get(HEADER) if isinstance(nested, dict) else None
-    return sane_request_id(str(value)) if value else None
+        value = nested.get(name) if isinstance(nested, dict) else None
+    return str(value) if value else None
+
+
+def _incoming_request_id(task: Any) -> str | None:
+    value = _incoming_header(task, HEADER)
+    return sane_request_id(value) if value else None
 
 
 @task_prerun.connect(weak=False)
@@ -48,7 +64,9 @@ def _bind_task_context(task_id: str | None = None, task: Any = None, **kwargs: A
     request_id = _incoming_request_id(task) or current_request_id()
     name = getattr(task, "name", None)
     if task_id:
-        _bound[task_id] = bind(request_id=request_id, task_name=name)
+        _bound[task_id] = bind(request_id=request_id, task_name=name,
+                               actor=_incoming_header(task, ACTOR_HEADER) or log_actor(),
+                               organization=_incoming_header(task, ORGANIZATION_HEADER) or log_organization())
 
 
 @task_postrun.connect(weak=False)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import connection
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="mabos.ping")
@@ -14,6 +18,7 @@ def ping(*, touch_database: bool = False) -> dict:
     connection, and that it reconnects after the connection was killed.
     """
     result: dict = {"pong": True}
+    logger.info("pong")  # one line carrying the caller's request id and this task's name
     if touch_database:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")

@@ -120,6 +120,8 @@ class Services:
             "MABOS_TEST_PGDATA": str(self.pgdata),
             "MABOS_TEST_REDIS_SERVER": self.redis_bin,
             "MABOS_TEST_RUN_DIR": str(self.root),
+            # Prometheus multiprocess files of the test run and of every process it starts.
+            "METRICS_DIR": str(self.root / "metrics"),
         }
 
     def _start_postgres(self) -> None:

@@ -18,7 +18,8 @@ from config.settings.security import (
     lockout_settings,
     password_settings,
 )
-from config.settings.workers import celery_settings
+from config.settings.workers import celery_settings, messaging_settings
+from mabos.logging import logging_config
 
 MABOS_CONFIG = load_config()
 MABOS_ENV = MABOS_CONFIG.env_name
@@ -32,7 +33,8 @@ CSRF_TRUSTED_ORIGINS = MABOS_CONFIG.CSRF_TRUSTED_ORIGINS
 VAR_DIR = MABOS_CONFIG.VAR_DIR
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the operator's dashboard on its index (mabos/dashboard.py).
+    "mabos.dashboard.MabosAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Request id, client IP and (lazily) the user, for logs and audit events; see mabos/request_context.py.
     "mabos.request_context.RequestContextMiddleware",
+    # Requests by route pattern and status, with latency; one log line each (mabos/http_metrics.py).
+    "mabos.http_metrics.HttpMetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +129,12 @@ if WHITENOISE_USE_FINDERS:
 globals().update(api_settings(MABOS_CONFIG))
 
 HEALTH_CHECK_TIMEOUT = MABOS_CONFIG.HEALTH_CHECK_TIMEOUT
+# Observability (docs/operations.md): who may see readiness detail and scrape /metrics, heartbeats.
+HEALTH_TOKEN = MABOS_CONFIG.HEALTH_TOKEN
+METRICS_TOKEN = MABOS_CONFIG.METRICS_TOKEN
+METRICS_ALLOWED_IPS = MABOS_CONFIG.METRICS_ALLOWED_IPS
+METRICS_DIR = MABOS_CONFIG.METRICS_DIR or str(Path(VAR_DIR) / "metrics")
+HEARTBEAT_INTERVAL = MABOS_CONFIG.HEARTBEAT_INTERVAL
 # Audit chain keys (id -> key); the last signs new events, all verify. See docs/audit.md.
 AUDIT_HMAC_KEYS = MABOS_CONFIG.AUDIT_HMAC_KEYS
 # Agent API key peppers (id -> key); the last hashes new keys, all verify. See docs/agents.md.
@@ -134,15 +144,8 @@ TRUSTED_PROXY_COUNT = MABOS_CONFIG.TRUSTED_PROXY_COUNT
 WAIT_FOR_SERVICES_TIMEOUT = MABOS_CONFIG.WAIT_FOR_SERVICES_TIMEOUT
 
 globals().update(celery_settings(MABOS_CONFIG))
+MESSAGING = messaging_settings(MABOS_CONFIG)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Every record carries the request id (and, in workers, the task name); "-" when there is none.
-    "filters": {"request_context": {"()": "mabos.request_context.RequestContextLogFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s "
-                                       "[request_id=%(request_id)s task=%(task_name)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                             "filters": ["request_context"]}},
-    "root": {"handlers": ["console"], "level": MABOS_CONFIG.LOG_LEVEL},
-}
+# JSON lines or readable text (LOG_FORMAT); request id, task, actor and organization on every line,
+# secrets redacted (mabos/logging.py).
+LOGGING = logging_config(log_format=MABOS_CONFIG.LOG_FORMAT, level=MABOS_CONFIG.LOG_LEVEL)

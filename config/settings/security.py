@@ -25,8 +25,8 @@ def header_settings(config: Config) -> dict[str, Any]:
         "SECURE_REFERRER_POLICY": "same-origin",
         "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin",
         "SECURE_SSL_REDIRECT": config.SECURE_SSL_REDIRECT,
-        # Load balancers probe over plain HTTP inside the network.
-        "SECURE_REDIRECT_EXEMPT": [r"^health/"],
+        # Load balancers probe and Prometheus scrapes over plain HTTP inside the network.
+        "SECURE_REDIRECT_EXEMPT": [r"^health/", r"^metrics$"],
         "SECURE_HSTS_SECONDS": config.SECURE_HSTS_SECONDS,
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": config.SECURE_HSTS_SECONDS > 0,
         "SECURE_HSTS_PRELOAD": config.SECURE_HSTS_PRELOAD,
@@ -180,6 +180,8 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "GoalKindEnum": "agents.models.bdi.GoalKind",
                 "GoalStatusEnum": "agents.models.bdi.GoalStatus",
                 "SessionKindEnum": "accounts.models.UserSession.Kind",
+                "DeliveryStatusEnum": "agents.models.messaging.DeliveryStatus",
+                "PerformativeEnum": "agents.models.messaging.Performative",
             },
         },
     }

@@ -43,6 +43,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "CELERY_BROKER_URL": broker_url,
         "CELERY_BROKER_TRANSPORT_OPTIONS": transport_options,
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
+        # Never give up on the broker: a worker started before Redis, or outliving a Redis restart,
+        # waits and reconnects instead of exiting (docs/operations.md, start-up order).
+        "CELERY_BROKER_CONNECTION_MAX_RETRIES": None,
         "CELERY_RESULT_BACKEND": result_backend,
         "CELERY_RESULT_EXPIRES": 3600,
         "CELERY_TASK_SERIALIZER": "json",
@@ -61,8 +64,30 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "CELERY_BEAT_SCHEDULE": {
             # Re-check the audit hash chain; the verdict feeds the audit_chain readiness check.
             "auditlog-verify-chain": {"task": "auditlog.verify_chain", "schedule": 3600.0},
+            # Lost wake-ups, expired leases and expired messages (docs/messaging.md).
+            "agents-sweep-deliveries": {"task": "agents.sweep_deliveries",
+                                        "schedule": config.MESSAGING_SWEEPER_INTERVAL_SECONDS,
+                                        "options": {"queue": "messages",
+                                                    "expires": config.MESSAGING_SWEEPER_INTERVAL_SECONDS}},
         },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
         "CELERY_DB_REUSE_MAX": 10**9,
+    }
+
+
+def messaging_settings(config: Config) -> dict[str, Any]:
+    """settings.MESSAGING: the delivery worker's knobs, read by agents.services.messaging.policy."""
+    return {
+        "BATCH_SIZE": config.MESSAGING_BATCH_SIZE,
+        "LEASE_SECONDS": config.MESSAGING_LEASE_SECONDS,
+        "ACK_TIMEOUT_SECONDS": config.MESSAGING_ACK_TIMEOUT_SECONDS,
+        "MAX_ATTEMPTS": config.MESSAGING_MAX_ATTEMPTS,
+        "BACKOFF_BASE_SECONDS": config.MESSAGING_BACKOFF_BASE_SECONDS,
+        "BACKOFF_CAP_SECONDS": config.MESSAGING_BACKOFF_CAP_SECONDS,
+        "SWEEPER_INTERVAL_SECONDS": config.MESSAGING_SWEEPER_INTERVAL_SECONDS,
+        "MAX_RECIPIENTS": config.MESSAGING_MAX_RECIPIENTS,
+        "PUBLISH_TIMEOUT_SECONDS": config.MESSAGING_PUBLISH_TIMEOUT_SECONDS,
+        "BREAKER_FAIL_MAX": config.MESSAGING_BREAKER_FAIL_MAX,
+        "BREAKER_RESET_SECONDS": config.MESSAGING_BREAKER_RESET_SECONDS,
     }

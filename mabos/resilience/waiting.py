@@ -31,7 +31,7 @@ def wait_for_dependencies(checks: list[HealthCheck], *, timeout: float,
 def _wait_for_one(check: HealthCheck, *, deadline: float, report: Callable[[str], None]) -> None:
     def attempt() -> None:
         try:
-            check.run()
+            check.check()
         except Exception:
             connections.close_all()  # never retry on a broken connection object
             raise

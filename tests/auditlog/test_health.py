@@ -11,12 +11,13 @@ from auditlog.services import audit_record
 from auditlog.tasks import verify_chain_task
 from auditlog.verification import last_result, verify_and_record
 from tests.auditlog.conftest import tamper
+from tests.support.health import token_headers
 
 pytestmark = pytest.mark.django_db
 
 
 def audit_check(client) -> tuple[int, dict]:
-    response = client.get("/health/ready/")
+    response = client.get("/health/ready/", **token_headers())
     return response.status_code, response.json()
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from mabos.tasks import ping
+from tests.support.health import token_http_headers
 from tests.support.polling import wait_until
 from tests.support.processes import start_gunicorn
 
@@ -32,7 +33,8 @@ def web_backends() -> int:
 
 def get_ready(base: str) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(f"{base}/health/ready/", timeout=10) as resp:
+        request = urllib.request.Request(f"{base}/health/ready/", headers=token_http_headers())
+        with urllib.request.urlopen(request, timeout=10) as resp:
             return resp.status, json.load(resp)
     except urllib.error.HTTPError as exc:
         return exc.code, json.load(exc)

@@ -7,6 +7,7 @@ from django.core.cache import caches
 
 from config.celery import app
 from mabos.health.registry import HealthCheck, run_health_checks
+from tests.support.health import pretend_workers_and_beat_alive, token_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +20,12 @@ def test_live_is_ok_without_touching_anything(client, django_assert_num_queries)
 
 
 def test_ready_reports_each_check_with_latency(client):
-    response = client.get("/health/ready/")
+    pretend_workers_and_beat_alive()
+    response = client.get("/health/ready/", **token_headers())
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) >= {"database", "cache", "broker"}
+    assert set(body["checks"]) >= {"database", "cache", "broker", "workers", "beat", "audit_chain"}
     for check in body["checks"].values():
         assert check["status"] == "ok"
         assert check["latency_ms"] >= 0
@@ -48,11 +50,14 @@ def test_ready_fails_naming_cache_and_broker_when_redis_stops(client, redis_behi
     assert client.get("/health/ready/").status_code == 200
     redis_behind_cache_and_broker.stop()
 
-    response = client.get("/health/ready/")
+    response = client.get("/health/ready/", **token_headers())
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "fail"
-    assert set(body["failing"]) == {"cache", "broker"}
+    critical_failing = {name for name in body["failing"] if body["checks"][name]["critical"]}
+    assert critical_failing == {"cache", "broker"}
+    # Heartbeats live in the cache too: worker and beat liveness cannot be confirmed either.
+    assert set(body["failing"]) - critical_failing <= {"workers", "beat"}
     assert body["checks"]["database"]["status"] == "ok"
     assert "Traceback" not in response.content.decode()
 
@@ -71,13 +76,13 @@ def test_a_hung_check_is_bounded_by_the_timeout():
 
 
 def test_non_critical_failure_degrades_without_503(client, monkeypatch):
-    from mabos.health import registry
+    from mabos import components
 
     def broken() -> None:
         raise RuntimeError("optional thing is down")
 
-    monkeypatch.setitem(registry._CHECKS, "optional", HealthCheck("optional", broken, critical=False))
-    response = client.get("/health/ready/")
+    monkeypatch.setitem(components._COMPONENTS, "optional", HealthCheck("optional", broken, critical=False))
+    response = client.get("/health/ready/", **token_headers())
     assert response.status_code == 200
     assert response.json()["status"] == "degraded"
     assert response.json()["checks"]["optional"]["error"] == "RuntimeError: optional thing is down"

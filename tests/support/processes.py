@@ -74,7 +74,7 @@ def start_gunicorn(tmp: Path, **env: str) -> tuple[Process, str]:
     port = free_port()
     proc = Process(
         [str(BIN / "gunicorn"), "-c", "config/gunicorn.py"],
-        process_env(HOST="127.0.0.1", PORT=str(port), WEB_CONCURRENCY="1", WEB_THREADS="2", **env),
+        process_env(**{"HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1", "WEB_THREADS": "2", **env}),
         tmp / f"gunicorn-{port}.log",
     ).start()
     base = f"http://127.0.0.1:{port}"
