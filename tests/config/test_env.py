@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config.env import SCHEMA, ConfigError, load_config, markdown_reference, redact
+from config.env import SCHEMA, ConfigError, load_config, redact
+from config.env_docs import markdown_reference
 from tests.support.processes import BIN, REPO
 
 STRONG_KEY = "k3Y-" + "x9Qz7Lm2Pw" * 6

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from config.env import BASE_DIR, ConfigError, load_config, markdown_reference
+from config.env import BASE_DIR, ConfigError, load_config
+from config.env_docs import markdown_reference
 
 DOC_PATH = BASE_DIR / "docs" / "configuration.md"
 
