@@ -8,13 +8,19 @@ import sys
 
 import pytest
 
-from tests.support.processes import REPO
+from tests.support.polling import wait_until
+from tests.support.processes import BIN, REPO, Process
 
 pytestmark = pytest.mark.processes
 
 
+def dev_env(tmp_path, **extra: str) -> dict[str, str]:
+    """Nothing set but where to keep state: SQLite and the filesystem broker, as `make run` does."""
+    return {"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path), "MABOS_ENV": "development", **extra}
+
+
 def dev(tmp_path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path), "MABOS_ENV": "development", **extra}
+    env = dev_env(tmp_path, **extra)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -36,3 +42,42 @@ def test_fresh_development_setup_is_repeatable(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT count(*) FROM accounts_user").fetchone()[0] == 1
     assert (tmp_path / "broker" / "queue").is_dir()
+
+
+SEND = """
+from agents.models import Agent
+from agents.services.messaging.send import message_send
+from auditlog.actors import Actor
+from django.db import transaction
+
+ceo, cfo, cto = (Agent.objects.get(slug=slug) for slug in ("ceo", "cfo", "cto"))
+with transaction.atomic():  # the wake-up is published when this commits
+    for n in range(5):
+        message_send(organization=ceo.organization, sender_agent=ceo, by=Actor.system("test"),
+                     performative="inform", content={"n": n}, to=[cfo.pk, cto.pk])
+"""
+
+
+def test_zero_setup_delivers_messages_through_sqlite_and_the_filesystem_broker(tmp_path):
+    """`make run`'s default: a real worker on the filesystem broker acks every delivery on SQLite."""
+    for step in (("migrate", "--noinput"), ("createcachetable",), ("seed_demo",)):
+        result = dev(tmp_path, *step)
+        assert result.returncode == 0, result.stderr
+    worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1",
+                      "--queues=messages,reasoning,learning,default", "--without-gossip", "--without-mingle",
+                      "--without-heartbeat"], dev_env(tmp_path, MABOS_PROCESS_ROLE="worker"),
+                     tmp_path / "worker.log").start()
+    try:
+        sent = dev(tmp_path, "shell", "-c", SEND)
+        assert sent.returncode == 0, sent.stderr
+        db = sqlite3.connect(tmp_path / "mabos.sqlite3", timeout=20)
+
+        def statuses() -> dict[str, int]:
+            assert worker.alive(), worker.output()
+            return dict(db.execute("SELECT status, count(*) FROM agents_delivery GROUP BY status").fetchall())
+
+        wait_until(lambda: statuses() == {"acked": 10}, timeout=60, interval=0.25,
+                   message=f"all 10 deliveries acked on SQLite (worker log: {tmp_path / 'worker.log'})")
+        assert db.execute("SELECT count(DISTINCT delivery_id) FROM agents_inboxevent").fetchone()[0] == 10
+    finally:
+        worker.stop()

@@ -3,6 +3,8 @@
 One claim is one statement: ``SELECT ... FOR UPDATE SKIP LOCKED`` picks up to N due
 rows that no other worker holds and the same statement marks them dispatched with
 a lease, so any number of workers share the queue without blocking each other.
+On SQLite (the zero-setup development default) the same rows are claimed with
+the ORM inside a ``BEGIN IMMEDIATE`` transaction, which already excludes other writers.
 Hand-over is a second transaction: an internal agent's inbox is an InboxEvent row
 (unique per delivery, so a retried hand-over stores nothing twice), written with
 one INSERT for the batch and acked by one UPDATE; an external agent's inbox is
@@ -25,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from agents.models import AgentKind, AgentStatus, DeliveryStatus, InboxEvent
+from agents.models import AgentKind, AgentStatus, Delivery, DeliveryStatus, InboxEvent
 from agents.services.messaging import states
 from agents.services.messaging.dead_letters import dead_letter
 from agents.services.messaging.policy import backoff, knob, lease
@@ -96,14 +98,12 @@ class BatchResult:
 def delivery_claim(*, batch_size: int, now: datetime.datetime | None = None) -> tuple[list[Claimed], int]:
     """Claim up to ``batch_size`` due deliveries under a lease; (claimed rows, deferred by ordering)."""
     now = now or timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM, {"now": now, "limit": batch_size, "lease": now + lease()})
-        rows = [Claimed(*row) for row in cursor.fetchall()]
-        if not rows:
-            return [], 0
-        cursor.execute(_BLOCKERS, {"convs": [r.conversation_id for r in rows],
-                                   "recips": [r.recipient_id for r in rows], "ids": [r.id for r in rows]})
-        first_elsewhere = {(c, r): sent for c, r, sent in cursor.fetchall()}
+    if connection.vendor == "postgresql":
+        rows, first_elsewhere = _claim_postgresql(now=now, limit=batch_size)
+    else:
+        rows, first_elsewhere = _claim_single_writer(now=now, limit=batch_size)
+    if not rows:
+        return [], 0
     # Within the batch, only the earliest of each pair may go unless its predecessors are here too.
     keep, deferred = [], []
     for row in sorted(rows, key=lambda r: r.sent_at):
@@ -113,6 +113,47 @@ def delivery_claim(*, batch_size: int, now: datetime.datetime | None = None) -> 
         # Back to pending without spending an attempt: nothing was tried.
         states.transition([r.id for r in deferred], S.PENDING, lease_until=None, attempts=F("attempts") - 1)
     return keep, len(deferred)
+
+
+_Blockers = dict[tuple[Any, Any], datetime.datetime]
+
+
+def _claim_postgresql(*, now: datetime.datetime, limit: int) -> tuple[list[Claimed], _Blockers]:
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM, {"now": now, "limit": limit, "lease": now + lease()})
+        rows = [Claimed(*row) for row in cursor.fetchall()]
+        if not rows:
+            return [], {}
+        cursor.execute(_BLOCKERS, {"convs": [r.conversation_id for r in rows],
+                                   "recips": [r.recipient_id for r in rows], "ids": [r.id for r in rows]})
+        return rows, {(c, r): sent for c, r, sent in cursor.fetchall()}
+
+
+def _claim_single_writer(*, now: datetime.datetime, limit: int) -> tuple[list[Claimed], _Blockers]:
+    """The same claim for SQLite (development): its transactions are BEGIN IMMEDIATE, so this one is
+    the only writer until it commits and a plain SELECT-then-UPDATE cannot race another worker."""
+    waiting = (S.PENDING, S.DISPATCHED, S.FAILED)
+    earlier_not_ready = Delivery.objects.filter(
+        conversation_id=OuterRef("conversation_id"), recipient_id=OuterRef("recipient_id"),
+        status__in=waiting, sent_at__lt=OuterRef("sent_at"),
+    ).filter(Q(status=S.DISPATCHED) | Q(next_attempt_at__gt=now))
+    ids = list(
+        Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), next_attempt_at__lte=now)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .exclude(Exists(earlier_not_ready))
+        .order_by("-priority", "next_attempt_at").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return [], {}
+    Delivery.objects.filter(pk__in=ids).update(status=S.DISPATCHED, lease_until=now + lease(),
+                                               attempts=F("attempts") + 1, updated_at=now)
+    rows = [Claimed(*row) for row in Delivery.objects.filter(pk__in=ids).values_list(
+        "id", "message_id", "recipient_id", "conversation_id", "sent_at", "attempts",
+        "recipient__kind", "recipient__status")]
+    pairs = {(r.conversation_id, r.recipient_id) for r in rows}
+    others = (Delivery.objects.filter(status__in=waiting, conversation_id__in={c for c, _ in pairs},
+                                      recipient_id__in={r for _, r in pairs})
+              .exclude(pk__in=ids).values_list("conversation_id", "recipient_id").annotate(first=Min("sent_at")))
+    return rows, {(c, r): first for c, r, first in others if (c, r) in pairs}
 
 
 def _hand_over(rows: list[Claimed], now: datetime.datetime) -> BatchResult:
