@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from agents.errors import invalid
 from agents.models import Agent, Belief, Goal, GoalKind, GoalStatus
-from agents.services.recording import created, diff, record, snapshot, user_of
+from agents.services.recording import created, diff, record, save_and_record, snapshot, user_of
 from agents.validation import check_belief_key, check_confidence, check_json, check_text
 from auditlog.models import Action
 
@@ -121,13 +121,7 @@ def goal_update(*, goal: Goal, by: Any, **changes: Any) -> Goal:
     goal = Goal.objects.select_for_update().get(pk=goal.pk)
     if "parent" in data:
         _check_parent(goal.agent_id, goal, data["parent"])
-    before = snapshot(goal, GOAL_FIELDS)
-    for key, value in data.items():
-        setattr(goal, key, value)
-    goal.save()
-    changes_made = diff(before, snapshot(goal, GOAL_FIELDS))
-    if changes_made:
-        record(action=Action.UPDATE, by=by, target=goal, changes=changes_made)
+    save_and_record(goal, data, GOAL_FIELDS, by=by)
     return goal
 
 

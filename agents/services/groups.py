@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from agents.errors import invalid
 from agents.models import Agent, AgentGroup, Membership, MembershipRole, Organization
-from agents.services.recording import created, diff, record, snapshot
+from agents.services.recording import created, record, save_and_record
 from agents.validation import check_text
 from auditlog.models import Action
 
@@ -54,13 +54,7 @@ def group_update(*, group: AgentGroup, by: Any, **changes: Any) -> AgentGroup:
     group = AgentGroup.objects.select_for_update().get(pk=group.pk)
     if "name" in data and _name_taken(group.organization_id, data["name"], exclude=group.pk):
         raise invalid("name", "A group with this name already exists in the organization.")
-    before = snapshot(group, FIELDS)
-    for key, value in data.items():
-        setattr(group, key, value)
-    group.save()
-    changes_made = diff(before, snapshot(group, FIELDS))
-    if changes_made:
-        record(action=Action.UPDATE, by=by, target=group, changes=changes_made)
+    save_and_record(group, data, FIELDS, by=by)
     return group
 
 

@@ -10,7 +10,7 @@ from accounts.services.permissions import permission_grant
 from agents.access import VERBS
 from agents.errors import invalid
 from agents.models import Agent, Organization
-from agents.services.recording import created, diff, record, snapshot, user_of
+from agents.services.recording import created, record, save_and_record, user_of
 from agents.validation import check_json, check_slug, check_text, slug_from
 from auditlog.models import Action
 
@@ -64,13 +64,7 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     if "slug" in data and Organization.objects.filter(slug=data["slug"]).exclude(pk=org.pk).exists():
         raise invalid("slug", f"An organization with the slug {data['slug']!r} already exists.")
-    before = snapshot(org, FIELDS)
-    for key, value in data.items():
-        setattr(org, key, value)
-    org.save()
-    changes_made = diff(before, snapshot(org, FIELDS))
-    if changes_made:
-        record(action=Action.UPDATE, by=by, target=org, changes=changes_made)
+    save_and_record(org, data, FIELDS, by=by)
     return org
 
 

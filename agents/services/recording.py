@@ -41,3 +41,15 @@ def user_of(by: Any) -> Any | None:
 def record(*, action: Action, by: Actor | Any | None, target: models.Model, changes: dict[str, Any] | None = None,
            note: str = "", target_repr: str = "") -> None:
     audit_record(action=action, actor=by, target=target, changes=changes, note=note, target_repr=target_repr)
+
+
+def save_and_record(obj: models.Model, data: dict[str, Any], fields: list[str] | tuple[str, ...], *,
+                    by: Actor | Any | None) -> None:
+    """Apply validated ``data``, save, and audit only the fields that really changed (nothing if none did)."""
+    before = snapshot(obj, fields)
+    for key, value in data.items():
+        setattr(obj, key, value)
+    obj.save()
+    changes = diff(before, snapshot(obj, fields))
+    if changes:
+        record(action=Action.UPDATE, by=by, target=obj, changes=changes)

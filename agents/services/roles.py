@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from agents.errors import invalid
 from agents.models import AgentRole, GoalKind, Organization
-from agents.services.recording import created, diff, record, snapshot
+from agents.services.recording import created, record, save_and_record
 from agents.validation import check_belief_key, check_confidence, check_json, check_slug, check_text
 from auditlog.models import Action
 from mabos.errors import Conflict
@@ -145,13 +145,7 @@ def role_update(*, role: AgentRole, by: Any, **changes: Any) -> AgentRole:
     role = AgentRole.objects.select_for_update().get(pk=role.pk)
     if "slug" in data and _slug_taken(role.organization, data["slug"], exclude=role.pk):
         raise invalid("slug", f"A role with the slug {data['slug']!r} already exists here.")
-    before = snapshot(role, FIELDS)
-    for key, value in data.items():
-        setattr(role, key, value)
-    role.save()
-    changes_made = diff(before, snapshot(role, FIELDS))
-    if changes_made:
-        record(action=Action.UPDATE, by=by, target=role, changes=changes_made)
+    save_and_record(role, data, FIELDS, by=by)
     return role
 
 
