@@ -48,6 +48,29 @@ def post_message(base: str, token: str, body: dict, timeout: float = 10) -> tupl
             return exc.code, {"raw": raw.decode(errors="replace")[:500]}
 
 
+def ready(base: str) -> tuple[int, dict]:
+    """/health/ready/ as an operator's probe sees it (with the health token)."""
+    from django.conf import settings
+
+    request = urllib.request.Request(f"{base}/health/ready/", headers={"X-Health-Token": settings.HEALTH_TOKEN})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def breaker_state(base: str, name: str) -> float | None:
+    """The breaker's state as scraped from /metrics (0 closed, 1 half-open, 2 open), None if absent."""
+    from django.conf import settings
+
+    request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {settings.METRICS_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=15) as resp:
+        text = resp.read().decode()
+    prefix = f'mabos_circuit_breaker_state{{breaker="{name}"}} '
+    return next((float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix)), None)
+
+
 def postmaster_options() -> str:
     """The server options scripts/testenv.py started PostgreSQL with (port, socket dir ...), for a restart."""
     words = shlex.split(Path(os.environ["MABOS_TEST_PGDATA"], "postmaster.opts").read_text())[1:]

@@ -16,12 +16,15 @@ from django.db import connection
 from django.db.models import Count
 
 from agents.models import Delivery, InboxEvent
+from agents.services.messaging.wakeup import BREAKER_NAME
 from tests.agents.messaging.faults import (
     FAST,
+    breaker_state,
     operator_token,
     pg_ctl,
     post_message,
     postmaster_options,
+    ready,
     start_worker_with_beat,
 )
 from tests.support import processes
@@ -83,10 +86,17 @@ def test_sends_succeed_while_redis_is_down_and_are_delivered_after(tmp_path, pri
             ids.append(body["id"])
         assert time.monotonic() - started < 20, "a dead Redis must not stall sends"
         assert Delivery.objects.filter(message_id__in=ids).count() == 100
+        # What an operator sees meanwhile: readiness names Redis's roles, the publish breaker is open.
+        status, body = ready(base)
+        assert status == 503
+        assert {"cache", "broker"} <= set(body["failing"])
+        assert body["checks"]["database"]["status"] == "ok"
+        assert breaker_state(base, BREAKER_NAME) == 2
         private_redis.start()
         # One sweeper interval plus the worker's broker reconnect (Celery backs off up to a few seconds).
         wait_until(lambda: all_acked(ids), timeout=25, interval=0.2, message="all delivered after Redis returned")
         assert InboxEvent.objects.filter(message_id__in=ids).count() == 100
+        wait_until(lambda: ready(base)[0] == 200, timeout=20, message="readiness recovered after Redis returned")
     finally:
         worker.stop()
         web.stop()
@@ -119,10 +129,14 @@ def test_a_postgres_restart_gives_503s_never_500s_and_loses_no_accepted_message(
         pg_ctl("stop", "-m", "fast", "-w")
         try:
             wait_until(lambda: refused, timeout=20, message="a 503 during the outage")
+            status, body = ready(base)
+            assert status == 503
+            assert "database" in body["failing"]
         finally:
             pg_ctl("start", "-w", "-t", "30", "-o", options)
         before = len(accepted)
         wait_until(lambda: len(accepted) >= before + 10, timeout=30, message="sends accepted again")
+        assert ready(base)[1]["checks"]["database"]["status"] == "ok"
     finally:
         stop.set()
         thread.join(15)
