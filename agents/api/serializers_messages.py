@@ -40,6 +40,12 @@ class MessageInput(InputSerializer):
         return value
 
 
+class MessageBatchInput(InputSerializer):
+    messages = serializers.ListField(child=serializers.DictField(), min_length=1,
+                                     help_text="Each item is the body of a single send (POST messages/); at most "
+                                               "MESSAGING_MAX_BATCH items.")
+
+
 class NackInput(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     requeue = serializers.BooleanField(required=False, default=True)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("agents/<uuid:pk>/goals/<uuid:goal_id>/", views_bdi.GoalDetailApi.as_view(), name="agent-goal-detail"),
     path("agents/<uuid:pk>/inbox/", views_messages.AgentInboxApi.as_view(), name="agent-inbox"),
     path("messages/", views_messages.MessageListApi.as_view(), name="message-list"),
+    path("messages/batch/", views_messages.MessageBatchApi.as_view(), name="message-batch"),
     path("messages/<uuid:pk>/", views_messages.MessageDetailApi.as_view(), name="message-detail"),
     path("deliveries/<uuid:pk>/", views_messages.DeliveryDetailApi.as_view(), name="delivery-detail"),
     path("deliveries/<uuid:pk>/ack/", views_messages.DeliveryAckApi.as_view(), name="delivery-ack"),

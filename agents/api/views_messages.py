@@ -1,4 +1,4 @@
-"""messages/, deliveries/{id}/ack|nack/, agents/{id}/inbox/, conversations/{id}/, dead-letters/.
+"""messages/, messages/batch/, deliveries/{id}/ack|nack/, agents/{id}/inbox/, conversations/{id}/, dead-letters/.
 
 An agent key (``Authorization: Agent <key>``) reaches exactly three things here:
 its own inbox, ack/nack of its own deliveries, and sending as itself. Every other
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -28,8 +28,10 @@ from agents.api.views_bdi import agent_for
 from agents.errors import invalid
 from agents.models import Delivery, Message
 from agents.services.messaging.acks import delivery_ack, delivery_nack
+from agents.services.messaging.batch import message_send_batch
 from agents.services.messaging.dead_letters import dead_letter_redeliver
-from agents.services.messaging.send import message_send
+from agents.services.messaging.policy import knob
+from agents.services.messaging.send import item_errors, message_send
 from mabos.errors import PermissionDenied
 
 AGENT_KEY_OR_USER = [AgentKeyAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
@@ -86,6 +88,44 @@ class MessageListApi(ListApi):
                               **data)
         return Response(s.MessageOutput(result.message).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class MessageBatchApi(APIView):
+    authentication_classes = AGENT_KEY_OR_USER
+
+    @extend_schema(request=s.MessageBatchInput, responses={201: s.MessageOutput(many=True)})
+    def post(self, request: Request) -> Response:
+        """Send many messages in one transaction: 201 with the messages in the order given (for an item
+        repeating an ``idempotency_key``, the original). Each item is a single send's body and needs the same
+        permission; a bad item anywhere is a 400 naming it (``messages[3].to``) and nothing is written."""
+        body = s.MessageBatchInput.parse(request.data)
+        raw, limit = body["messages"], int(knob("MAX_BATCH"))
+        if len(raw) > limit:
+            raise invalid("messages", f"Too many messages: {len(raw)}; the limit is {limit}.")
+        items: list[dict[str, Any]] = []
+        senders: dict[tuple[str, str], tuple[Any, Any, bool]] = {}
+        organization = None
+        for index, item in enumerate(raw):
+            try:
+                data = s.MessageInput.parse(item)
+            except serializers.ValidationError as exc:
+                detail = exc.detail if isinstance(exc.detail, dict) else {"message": exc.detail}
+                raise serializers.ValidationError({f"messages[{index}].{name}": errors
+                                                   for name, errors in detail.items()}) from None
+            memo = (str(data.get("sender") or ""), str(data.get("organization") or ""))
+            with item_errors(index):
+                if memo not in senders:  # one permission check per distinct sender, not per message
+                    senders[memo] = _sender(request, data)
+                data.pop("sender", None)
+                data.pop("organization", None)
+                item_org, sender, audit = senders[memo]
+                if organization is not None and item_org.pk != organization.pk:
+                    raise invalid("sender", "All messages of a batch are sent within one organization.")
+            organization = item_org
+            items.append({**data, "sender_agent": sender, "audit": audit})
+        results = message_send_batch(organization=organization, by=actor_of(request), messages=items)
+        return Response(s.MessageOutput([r.message for r in results], many=True).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class MessageDetailApi(APIView):

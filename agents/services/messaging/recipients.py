@@ -1,6 +1,7 @@
 """Who a message goes to: listed agents, a group's members, a role's holders, a topic's subscribers.
 
-Each kind costs one query, whatever the number of recipients. Listed agents are
+Each kind costs one query, whatever the number of recipients (and, in a batch, whatever the number
+of messages: RecipientResolver reads each distinct group or role once). Listed agents are
 checked strictly (a missing, foreign or inactive one is a 400 naming it); the
 expansions (group, role, topic) take the members that can receive now and skip
 the rest, because one paused member must not silence a whole team.
@@ -38,68 +39,103 @@ def _uuid(field_name: str, value: Any) -> UUID:
         raise invalid(field_name, f"{value!r} is not a valid id.") from None
 
 
-def _listed(organization: Organization, ids: list[Any]) -> list[UUID]:
-    wanted = list(dict.fromkeys(_uuid("to", pk) for pk in ids))
-    rows = {pk: (org, status) for pk, org, status in
-            Agent.objects.filter(pk__in=wanted).values_list("pk", "organization_id", "status")}
-    for pk in wanted:
-        if pk not in rows:
-            raise invalid("to", f"No such agent: {pk}.")
-        org_id, status = rows[pk]
-        if org_id != organization.pk:
-            raise invalid("to", f"Agent {pk} belongs to another organization.")
-        if status not in RECEIVING:
-            raise invalid("to", f"Agent {pk} is {status}: it cannot receive messages now.")
-    return wanted
+class RecipientResolver:
+    """Resolves the recipients of many messages of one organization with a bounded number of queries.
 
+    ``prefetch`` loads every listed agent of the whole batch in one query; each
+    distinct group, role and the organization's subscriptions are read once and
+    reused, so the cost grows with the distinct groups and roles named, not with
+    the number of messages.
+    """
 
-def _group(organization: Organization, group: Any) -> list[UUID]:
-    group_id = group.pk if isinstance(group, AgentGroup) else _uuid("group", group)
-    if not AgentGroup.objects.filter(pk=group_id, organization=organization).exists():
-        raise invalid("group", "No such group in this organization.")
-    return list(Membership.objects.filter(group_id=group_id, agent__status__in=RECEIVING)
-                .order_by("agent_id").values_list("agent_id", flat=True))
+    def __init__(self, organization: Organization, *, limit: int):
+        self.organization, self.limit = organization, limit
+        self._agents: dict[UUID, tuple[Any, str]] = {}
+        self._groups: dict[UUID, list[UUID]] = {}
+        self._roles: dict[Any, list[UUID]] = {}
+        self._subscriptions: list[tuple[UUID, str, str]] | None = None
 
+    def prefetch(self, ids: list[UUID]) -> None:
+        missing = [pk for pk in dict.fromkeys(ids) if pk not in self._agents]
+        if missing:
+            self._agents.update((pk, (org, status)) for pk, org, status in
+                                Agent.objects.filter(pk__in=missing).values_list("pk", "organization_id", "status"))
 
-def _role(organization: Organization, role: Any) -> list[UUID]:
-    if isinstance(role, AgentRole):
-        role_filter = {"role": role}
-    else:
-        try:
-            role_filter = {"role_id": UUID(str(role))}
-        except ValueError:
-            role_filter = {"role__slug": str(role)}
-    ids = list(Agent.objects.filter(organization=organization, status__in=RECEIVING, **role_filter)
-               .order_by("pk").values_list("pk", flat=True))
-    if not ids and not Agent.objects.filter(organization=organization, **role_filter).exists():
-        raise invalid("role", "No agent of this organization holds that role.")
-    return ids
+    def listed_ids(self, ids: list[Any]) -> list[UUID]:
+        return list(dict.fromkeys(_uuid("to", pk) for pk in ids))
 
+    def _listed(self, ids: list[Any]) -> list[UUID]:
+        wanted = self.listed_ids(ids)
+        self.prefetch(wanted)
+        for pk in wanted:
+            if pk not in self._agents:
+                raise invalid("to", f"No such agent: {pk}.")
+            org_id, status = self._agents[pk]
+            if org_id != self.organization.pk:
+                raise invalid("to", f"Agent {pk} belongs to another organization.")
+            if status not in RECEIVING:
+                raise invalid("to", f"Agent {pk} is {status}: it cannot receive messages now.")
+        return wanted
 
-def _topic(organization: Organization, topic: str, performative: str) -> list[UUID]:
-    rows = Subscription.objects.filter(organization=organization, agent__status__in=RECEIVING) \
-        .values_list("agent_id", "topic_pattern", "performative")
-    return [agent_id for agent_id, pattern, only in rows
-            if fnmatch.fnmatchcase(topic, pattern) and (not only or only == performative)]
+    def _group(self, group: Any) -> list[UUID]:
+        group_id = group.pk if isinstance(group, AgentGroup) else _uuid("group", group)
+        if group_id not in self._groups:
+            if not AgentGroup.objects.filter(pk=group_id, organization=self.organization).exists():
+                raise invalid("group", "No such group in this organization.")
+            self._groups[group_id] = list(Membership.objects.filter(group_id=group_id, agent__status__in=RECEIVING)
+                                          .order_by("agent_id").values_list("agent_id", flat=True))
+        return self._groups[group_id]
+
+    def _role(self, role: Any) -> list[UUID]:
+        if isinstance(role, AgentRole):
+            cache_key: Any = ("pk", role.pk)
+            role_filter: dict[str, Any] = {"role": role}
+        else:
+            try:
+                role_filter = {"role_id": UUID(str(role))}
+            except ValueError:
+                role_filter = {"role__slug": str(role)}
+            cache_key = next(iter(role_filter.items()))
+        if cache_key not in self._roles:
+            org = self.organization
+            ids = list(Agent.objects.filter(organization=org, status__in=RECEIVING, **role_filter)
+                       .order_by("pk").values_list("pk", flat=True))
+            if not ids and not Agent.objects.filter(organization=org, **role_filter).exists():
+                raise invalid("role", "No agent of this organization holds that role.")
+            self._roles[cache_key] = ids
+        return self._roles[cache_key]
+
+    def _topic(self, topic: str, performative: str) -> list[UUID]:
+        if self._subscriptions is None:
+            self._subscriptions = list(
+                Subscription.objects.filter(organization=self.organization, agent__status__in=RECEIVING)
+                .values_list("agent_id", "topic_pattern", "performative"))
+        return [agent_id for agent_id, pattern, only in self._subscriptions
+                if fnmatch.fnmatchcase(topic, pattern) and (not only or only == performative)]
+
+    def resolve(self, spec: RecipientSpec, *, performative: str, sender_agent_id: Any = None) -> list[UUID]:
+        """The distinct recipient ids, listed ones first; the sender never receives its own expansion."""
+        if spec.empty:
+            raise invalid("to", "Name at least one recipient: to, group, role or topic.")
+        listed = self._listed(spec.to) if spec.to else []
+        expanded: list[UUID] = []
+        if spec.group:
+            expanded += self._group(spec.group)
+        if spec.role:
+            expanded += self._role(spec.role)
+        if spec.topic:
+            expanded += self._topic(spec.topic, performative)
+        expanded = [pk for pk in expanded if pk != sender_agent_id]
+        result = list(dict.fromkeys([*listed, *expanded]))
+        if len(result) > self.limit:
+            raise invalid("to", f"Too many recipients: {len(result)}; the limit is {self.limit}.")
+        if not result and not spec.topic:
+            raise invalid("to", "Nobody to deliver to: every named group or role member is inactive.")
+        return result
 
 
 def resolve_recipients(*, organization: Organization, spec: RecipientSpec, performative: str,
                        sender_agent_id: Any = None, limit: int) -> list[UUID]:
-    """The distinct recipient ids, listed ones first; the sender never receives its own expansion."""
-    if spec.empty:
-        raise invalid("to", "Name at least one recipient: to, group, role or topic.")
-    listed = _listed(organization, spec.to) if spec.to else []
-    expanded: list[UUID] = []
-    if spec.group:
-        expanded += _group(organization, spec.group)
-    if spec.role:
-        expanded += _role(organization, spec.role)
-    if spec.topic:
-        expanded += _topic(organization, spec.topic, performative)
-    expanded = [pk for pk in expanded if pk != sender_agent_id]
-    result = list(dict.fromkeys([*listed, *expanded]))
-    if len(result) > limit:
-        raise invalid("to", f"Too many recipients: {len(result)}; the limit is {limit}.")
-    if not result and not spec.topic:
-        raise invalid("to", "Nobody to deliver to: every named group or role member is inactive.")
-    return result
+    """The distinct recipient ids of one message (see RecipientResolver)."""
+    return RecipientResolver(organization, limit=limit).resolve(spec, performative=performative,
+                                                                sender_agent_id=sender_agent_id)

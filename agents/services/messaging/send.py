@@ -3,6 +3,11 @@
 The broker is told after commit (wakeup.py) and may be down: the send still
 succeeds and the sweeper delivers later. A fan-out to N recipients is one
 bulk INSERT, not N round-trips.
+
+message_send and message_send_batch (batch.py) share one validation path:
+``sender_and_key`` and ``draft_check`` check one message's fields without the
+database, ``conversations_check`` and a ``RecipientResolver`` check many
+messages with a bounded number of queries, and ``drafts_insert`` writes them.
 """
 
 from __future__ import annotations
@@ -10,7 +15,9 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,11 +27,14 @@ from agents.errors import invalid
 from agents.models import Agent, Delivery, DeliveryStatus, Message, Organization, Performative
 from agents.models.messaging import CONTENT_MAX_CHARS, SHORT_TEXT
 from agents.services.messaging.policy import knob
-from agents.services.messaging.recipients import RecipientSpec, resolve_recipients
+from agents.services.messaging.recipients import RecipientResolver, RecipientSpec
 from agents.services.messaging.wakeup import wakeup_after_commit
 from agents.services.recording import record, user_of
 from auditlog.models import Action
+from mabos.errors import InvalidInput
 from mabos.metrics import MESSAGES_SENT
+
+PERFORMATIVES = frozenset(Performative.values)  # Performative.values builds a new list on every access
 
 
 @dataclass(frozen=True)
@@ -51,46 +61,170 @@ def _text(field: str, value: Any) -> str:
     return value
 
 
-def _check_fields(*, performative: str, priority: int, expires_at: datetime.datetime | None,
-                  now: datetime.datetime) -> None:
-    if performative not in Performative.values:
+@dataclass
+class Draft:
+    """One message checked field by field, then completed by conversations_check and the recipient resolver."""
+
+    sender_agent: Agent | None
+    sender_user: Any
+    key: str
+    performative: str
+    content: Any
+    texts: dict[str, str]
+    priority: int
+    expires_at: datetime.datetime | None
+    reply_by: datetime.datetime | None
+    spec: RecipientSpec
+    in_reply_to: Any = None
+    conversation_id: Any = None
+    conversation: uuid.UUID | None = None
+    parent: Message | None = None
+    recipient_ids: list[Any] = field(default_factory=list)
+
+
+@contextmanager
+def item_errors(index: int | None) -> Iterator[None]:
+    """Inside a batch, a 400 names the item: field ``to`` of item 3 becomes ``messages[3].to``."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if index is None:
+            raise
+        raise InvalidInput(f"messages[{index}]: {exc.detail}",
+                           fields={f"messages[{index}].{name}": errors for name, errors in exc.fields.items()}) \
+            from None
+
+
+def sender_and_key(*, organization: Organization, by: Any, sender_agent: Agent | None,
+                   idempotency_key: Any) -> tuple[Any, str]:
+    """(the person speaking as themselves or None, the checked idempotency key)."""
+    sender_user = None if sender_agent is not None else user_of(by)
+    if sender_agent is not None and sender_agent.organization_id != organization.pk:
+        raise invalid("sender", "The sender belongs to another organization.")
+    if sender_agent is None and sender_user is None:
+        raise invalid("sender", "Name the agent to send as.")
+    return sender_user, _text("idempotency_key", idempotency_key)
+
+
+def draft_check(*, sender_agent: Agent | None, sender_user: Any, key: str, performative: str, now: datetime.datetime,
+                content: Any = None, to: list[Any] | None = None, group: Any = None, role: Any = None,
+                topic: str = "", conversation_id: Any = None, reply_with: str = "", in_reply_to: Any = None,
+                reply_by: datetime.datetime | None = None, ontology: str = "", language: str = "",
+                protocol: str = "", priority: int = 0, expires_at: datetime.datetime | None = None) -> Draft:
+    """Every check of one message that needs no database."""
+    if performative not in PERFORMATIVES:
         raise invalid("performative", f"Unknown performative {performative!r}; use one of "
                                       f"{', '.join(Performative.values)}.")
     if not isinstance(priority, int) or isinstance(priority, bool) or not -100 <= priority <= 100:
         raise invalid("priority", "Must be an integer from -100 to 100.")
     if expires_at is not None and expires_at <= now:
         raise invalid("expires_at", "Already in the past: the message would expire before it is sent.")
+    check_content(content)
+    if to is not None and not isinstance(to, list | tuple):
+        raise invalid("to", "A list of agent ids.")
+    texts = {name: _text(name, value) for name, value in
+             (("ontology", ontology), ("language", language), ("protocol", protocol), ("topic", topic),
+              ("reply_with", reply_with))}
+    return Draft(sender_agent=sender_agent, sender_user=sender_user, key=key, performative=performative,
+                 content=content, texts=texts, priority=priority, expires_at=expires_at, reply_by=reply_by,
+                 spec=RecipientSpec(to=list(to or []), group=group, role=role, topic=texts["topic"]),
+                 in_reply_to=in_reply_to, conversation_id=conversation_id)
 
 
-def _conversation(*, organization: Organization, sender_agent: Agent | None, in_reply_to: Any,
-                  conversation_id: Any) -> tuple[uuid.UUID, Message | None]:
-    """The conversation of a new message, and the message it answers (checked: same organization, seen by
-    the sender, same conversation)."""
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def conversations_check(*, organization: Organization, drafts: list[Draft],
+                        indexes: list[int | None] | None = None) -> None:
+    """Set each draft's conversation and the message it answers (checked: same organization, seen by the
+    sender, same conversation). At most three queries, whatever the number of drafts."""
+    indexes = indexes or [None] * len(drafts)
+    parent_ids = {d.in_reply_to.pk if isinstance(d.in_reply_to, Message) else _as_uuid(d.in_reply_to)
+                  for d in drafts if d.in_reply_to is not None} - {None}
+    parents = {m.pk: m for m in Message.objects.filter(pk__in=parent_ids, organization=organization)} \
+        if parent_ids else {}
+    seen_pairs = {(d.sender_agent.pk, parents[pid].pk) for d in drafts if d.sender_agent is not None
+                  for pid in [_parent_id(d)] if pid in parents and parents[pid].sender_agent_id != d.sender_agent.pk}
+    seen: set[tuple[Any, Any]] = set()
+    if seen_pairs:
+        seen = {(r, m) for m, r in Delivery.objects.filter(
+            message_id__in={m for _r, m in seen_pairs}, recipient_id__in={r for r, _m in seen_pairs})
+            .values_list("message_id", "recipient_id")}
+    loose = {_as_uuid(d.conversation_id) for d in drafts if d.conversation_id is not None and d.in_reply_to is None}
+    loose.discard(None)
+    foreign = set(Message.objects.filter(conversation_id__in=loose).exclude(organization=organization)
+                  .values_list("conversation_id", flat=True).distinct()) if loose else set()
+    for index, draft in zip(indexes, drafts, strict=True):
+        with item_errors(index):
+            _conversation_of(draft, parents, seen, foreign)
+
+
+def _parent_id(draft: Draft) -> uuid.UUID | None:
+    return draft.in_reply_to.pk if isinstance(draft.in_reply_to, Message) else _as_uuid(draft.in_reply_to)
+
+
+def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[Any, Any]],
+                     foreign: set[uuid.UUID]) -> None:
     parent = None
-    if in_reply_to is not None:
-        parent_id = in_reply_to.pk if isinstance(in_reply_to, Message) else in_reply_to
-        try:
-            parent = Message.objects.filter(pk=parent_id, organization=organization).first()
-        except (ValueError, TypeError):
-            parent = None
+    if draft.in_reply_to is not None:
+        parent = parents.get(_parent_id(draft))
         if parent is None:
             raise invalid("in_reply_to", "No such message in this organization.")
-        if sender_agent is not None and parent.sender_agent_id != sender_agent.pk \
-                and not Delivery.objects.filter(message=parent, recipient=sender_agent).exists():
+        sender = draft.sender_agent
+        if sender is not None and parent.sender_agent_id != sender.pk and (sender.pk, parent.pk) not in seen:
             raise invalid("in_reply_to", "The sender never received or sent this message, so it cannot reply to it.")
-    if conversation_id is not None:
-        try:
-            if not isinstance(conversation_id, uuid.UUID):
-                conversation_id = uuid.UUID(str(conversation_id))
-        except ValueError:
-            raise invalid("conversation_id", "Not a valid id.") from None
+    draft.parent = parent
+    if draft.conversation_id is not None:
+        conversation_id = _as_uuid(draft.conversation_id)
+        if conversation_id is None:
+            raise invalid("conversation_id", "Not a valid id.")
         if parent is not None and parent.conversation_id != conversation_id:
             raise invalid("conversation_id", "Does not match the conversation of the message in in_reply_to.")
-        if parent is None and Message.objects.filter(conversation_id=conversation_id) \
-                .exclude(organization=organization).exists():
+        if parent is None and conversation_id in foreign:
             raise invalid("conversation_id", "This conversation belongs to another organization.")
-        return conversation_id, parent
-    return (parent.conversation_id if parent else uuid.uuid4()), parent
+        draft.conversation = conversation_id
+    else:
+        draft.conversation = parent.conversation_id if parent else uuid.uuid4()
+
+
+def drafts_insert(*, organization: Organization, drafts: list[Draft]) -> list[Message]:
+    """Write checked drafts and their deliveries: two INSERTs, whatever the number of messages and the fan-out.
+
+    Callers hold the transaction; one wake-up is published after it commits. The
+    messages of one call get timestamps one microsecond apart, in list order, so
+    the ordering rule (sent_at per conversation and recipient) keeps their order.
+    """
+    now = timezone.now()
+    messages, deliveries = [], []
+    for i, d in enumerate(drafts):
+        at = now + datetime.timedelta(microseconds=i)
+        message = Message(
+            organization=organization, sender_agent=d.sender_agent, sender_user=d.sender_user,
+            performative=d.performative, content=d.content, conversation_id=d.conversation, in_reply_to=d.parent,
+            reply_by=d.reply_by, priority=d.priority, expires_at=d.expires_at, idempotency_key=d.key,
+            recipient_count=len(d.recipient_ids), created_at=at, **d.texts)
+        messages.append(message)
+        deliveries += [Delivery(message_id=message.pk, recipient_id=pk, conversation_id=d.conversation,
+                                priority=d.priority, expires_at=d.expires_at, sent_at=at, status=DeliveryStatus.PENDING,
+                                next_attempt_at=at, updated_at=at) for pk in d.recipient_ids]
+    Message.objects.bulk_create(messages)
+    Delivery.objects.bulk_create(deliveries, batch_size=2000)
+    if deliveries:
+        wakeup_after_commit()
+    counts: dict[str, int] = {}
+    for d in drafts:
+        counts[d.performative] = counts.get(d.performative, 0) + 1
+
+    def count() -> None:
+        for performative, n in counts.items():
+            MESSAGES_SENT.labels(performative=performative).inc(n)
+
+    transaction.on_commit(count, robust=True)
+    return messages
 
 
 def message_insert(*, organization: Organization, sender_agent: Agent | None, sender_user: Any,
@@ -98,32 +232,30 @@ def message_insert(*, organization: Organization, sender_agent: Agent | None, se
                    in_reply_to: Message | None = None, reply_with: str = "", reply_by: datetime.datetime | None = None,
                    ontology: str = "", language: str = "", protocol: str = "", topic: str = "", priority: int = 0,
                    expires_at: datetime.datetime | None = None, idempotency_key: str = "") -> Message:
-    """Write a checked message and its deliveries: two INSERTs, whatever the fan-out. Callers hold the
-    transaction; the wake-up is published after it commits."""
-    now = timezone.now()
-    message = Message.objects.create(
-        organization=organization, sender_agent=sender_agent, sender_user=sender_user, performative=performative,
-        content=content, ontology=ontology, language=language, protocol=protocol, topic=topic,
-        conversation_id=conversation_id, reply_with=reply_with, in_reply_to=in_reply_to, reply_by=reply_by,
-        priority=priority, expires_at=expires_at, idempotency_key=idempotency_key,
-        recipient_count=len(recipient_ids), created_at=now)
-    Delivery.objects.bulk_create([
-        Delivery(message=message, recipient_id=pk, conversation_id=conversation_id, priority=priority,
-                 expires_at=expires_at, sent_at=now, status=DeliveryStatus.PENDING, next_attempt_at=now,
-                 updated_at=now)
-        for pk in recipient_ids], batch_size=2000)
-    if recipient_ids:
-        wakeup_after_commit()
-    transaction.on_commit(lambda: MESSAGES_SENT.labels(performative=performative).inc(), robust=True)
-    return message
+    """Write one message already checked (or made by MABOS itself, like a failure notice) and its deliveries."""
+    draft = Draft(sender_agent=sender_agent, sender_user=sender_user, key=idempotency_key, performative=performative,
+                  content=content, priority=priority, expires_at=expires_at, reply_by=reply_by,
+                  texts={"ontology": ontology, "language": language, "protocol": protocol, "topic": topic,
+                         "reply_with": reply_with},
+                  spec=RecipientSpec(), conversation=conversation_id, parent=in_reply_to,
+                  recipient_ids=list(recipient_ids))
+    return drafts_insert(organization=organization, drafts=[draft])[0]
 
 
-def _existing(sender_agent: Agent | None, sender_user: Any, key: str) -> Message | None:
+def existing(sender_agent: Agent | None, sender_user: Any, key: str) -> Message | None:
     if not key:
         return None
     if sender_agent is not None:
         return Message.objects.filter(sender_agent=sender_agent, idempotency_key=key).first()
     return Message.objects.filter(sender_user=sender_user, sender_agent__isnull=True, idempotency_key=key).first()
+
+
+def record_send(*, by: Any, message: Message, sender_agent: Agent | None, performative: str, recipients: int) -> None:
+    """The audit event of a person speaking as an agent."""
+    record(action=Action.CREATE, by=by, target=message, target_repr=f"message {message.pk}",
+           changes={"sender_agent": [None, str(sender_agent.pk) if sender_agent else None],
+                    "performative": [None, performative], "recipients": [None, recipients]},
+           note="sent by a person speaking as the agent")
 
 
 @transaction.atomic
@@ -139,42 +271,28 @@ def message_send(*, organization: Organization, by: Any, performative: str, send
     ``audit`` (a person speaking as an agent) the send writes one audit event.
     A repeated ``idempotency_key`` of the same sender returns the first message.
     """
-    sender_user = None if sender_agent is not None else user_of(by)
-    if sender_agent is not None and sender_agent.organization_id != organization.pk:
-        raise invalid("sender", "The sender belongs to another organization.")
-    if sender_agent is None and sender_user is None:
-        raise invalid("sender", "Name the agent to send as.")
-    key = _text("idempotency_key", idempotency_key)
-    earlier = _existing(sender_agent, sender_user, key)
+    sender_user, key = sender_and_key(organization=organization, by=by, sender_agent=sender_agent,
+                                      idempotency_key=idempotency_key)
+    earlier = existing(sender_agent, sender_user, key)
     if earlier is not None:
         return SendResult(earlier, False)
-    now = timezone.now()
-    _check_fields(performative=performative, priority=priority, expires_at=expires_at, now=now)
-    check_content(content)
-    texts = {name: _text(name, value) for name, value in
-             (("ontology", ontology), ("language", language), ("protocol", protocol), ("topic", topic),
-              ("reply_with", reply_with))}
-    conversation, parent = _conversation(organization=organization, sender_agent=sender_agent,
-                                         in_reply_to=in_reply_to, conversation_id=conversation_id)
-    recipient_ids = resolve_recipients(
-        organization=organization, spec=RecipientSpec(to=list(to or []), group=group, role=role, topic=texts["topic"]),
-        performative=performative, sender_agent_id=sender_agent.pk if sender_agent else None,
-        limit=int(knob("MAX_RECIPIENTS")))
+    draft = draft_check(sender_agent=sender_agent, sender_user=sender_user, key=key, performative=performative,
+                        now=timezone.now(), content=content, to=to, group=group, role=role, topic=topic,
+                        conversation_id=conversation_id, reply_with=reply_with, in_reply_to=in_reply_to,
+                        reply_by=reply_by, ontology=ontology, language=language, protocol=protocol,
+                        priority=priority, expires_at=expires_at)
+    conversations_check(organization=organization, drafts=[draft])
+    draft.recipient_ids = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS"))).resolve(
+        draft.spec, performative=performative, sender_agent_id=sender_agent.pk if sender_agent else None)
     try:
         with transaction.atomic():
-            message = message_insert(
-                organization=organization, sender_agent=sender_agent, sender_user=sender_user,
-                performative=performative, content=content, recipient_ids=recipient_ids, conversation_id=conversation,
-                in_reply_to=parent, reply_by=reply_by, priority=priority, expires_at=expires_at, idempotency_key=key,
-                **texts)
+            message = drafts_insert(organization=organization, drafts=[draft])[0]
     except IntegrityError:
-        earlier = _existing(sender_agent, sender_user, key)
+        earlier = existing(sender_agent, sender_user, key)
         if earlier is None:
             raise
         return SendResult(earlier, False)  # a concurrent send with the same key won
     if audit:
-        record(action=Action.CREATE, by=by, target=message, target_repr=f"message {message.pk}",
-               changes={"sender_agent": [None, str(sender_agent.pk) if sender_agent else None],
-                        "performative": [None, performative], "recipients": [None, len(recipient_ids)]},
-               note="sent by a person speaking as the agent")
+        record_send(by=by, message=message, sender_agent=sender_agent, performative=performative,
+                    recipients=len(draft.recipient_ids))
     return SendResult(message, True)
