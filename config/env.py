@@ -94,9 +94,8 @@ SCHEMA: tuple[Setting, ...] = (
        "/srv/mabos/var", str(BASE_DIR / "var")),
     # --- database ---------------------------------------------------------
     _s("DATABASE_URL", "url",
-       "PostgreSQL URL; unset in development means SQLite under VAR_DIR.",
-       "postgres://mabos:secret@db.internal:5432/mabos", None, test=REQUIRED,
-       production=REQUIRED, secret=True),
+       "PostgreSQL URL; unset outside production means SQLite under VAR_DIR (the test suite refuses to run on it).",
+       "postgres://mabos:secret@db.internal:5432/mabos", None, production=REQUIRED, secret=True),
     _s("DB_POOL_MIN_SIZE", "int", "Web processes: connections the psycopg pool keeps open.", "2", 2, minimum=0),
     _s("DB_POOL_MAX_SIZE", "int", "Web processes: most connections the psycopg pool opens.", "10", 10, minimum=1),
     _s("DB_POOL_TIMEOUT", "float", "Web processes: seconds to wait for a pooled connection before failing.",
@@ -110,7 +109,7 @@ SCHEMA: tuple[Setting, ...] = (
     # --- redis, cache, celery ------------------------------------------------
     _s("REDIS_URL", "url", "Redis for cache, throttles and the Celery broker; unset in development means "
        "database cache and a filesystem broker.", "redis://redis.internal:6379/0", None,
-       test=REQUIRED, production=REQUIRED, secret=True),
+       production=REQUIRED, secret=True),
     _s("CELERY_BROKER_URL", "url", "Celery broker; defaults to REDIS_URL, else the filesystem transport.",
        "redis://redis.internal:6379/1", None, secret=True),
     _s("CELERY_TASK_TIME_LIMIT", "int", "Hard time limit of a task, in seconds.", "300", 300, minimum=1),
