@@ -222,6 +222,10 @@ SCHEMA: tuple[Setting, ...] = (
        "(keys move to the newest on use).",
        "2026a=<32+ random chars>,2026b=<32+ random chars>", "dev=dev-insecure-agent-key-pepper-" + "p" * 32,
        production=REQUIRED, secret=True),
+    _s("AGENT_KEY_CACHE_SECONDS", "float",
+       "Seconds a process keeps an agent key it verified (the secret is still checked on every request); a key "
+       "revoked or an agent changed in another process is seen within this time. 0: verify in the database "
+       "every time.", "5", 5.0, minimum=0.0),
 )
 
 SCHEMA_BY_NAME = {s.name: s for s in SCHEMA}

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from agents.models import Delivery, Message, Performative
 from agents.models.messaging import SHORT_TEXT
 from mabos.api.serializers import InputSerializer
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _pk(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 class MessageInput(InputSerializer):
@@ -67,6 +75,23 @@ class MessageOutput(serializers.ModelSerializer):
     def get_sender(self, obj: Message) -> str:
         return obj.sender_label
 
+    def to_representation(self, instance: Message) -> dict:
+        """The fields above, built directly: ModelSerializer re-creates and binds 20 fields per instance, which
+        was a tenth of a send's time. A test checks it against the generic representation."""
+        dt = _DATETIME.to_representation
+        return {
+            "id": str(instance.id), "organization": _pk(instance.organization_id), "sender": instance.sender_label,
+            "sender_agent": _pk(instance.sender_agent_id), "sender_user": instance.sender_user_id,
+            "performative": instance.performative, "content": instance.content, "ontology": instance.ontology,
+            "language": instance.language, "protocol": instance.protocol, "topic": instance.topic,
+            "conversation_id": str(instance.conversation_id), "reply_with": instance.reply_with,
+            "in_reply_to": _pk(instance.in_reply_to_id),
+            "reply_by": dt(instance.reply_by) if instance.reply_by else None, "priority": instance.priority,
+            "expires_at": dt(instance.expires_at) if instance.expires_at else None,
+            "idempotency_key": instance.idempotency_key, "recipient_count": instance.recipient_count,
+            "created_at": dt(instance.created_at),
+        }
+
 
 class DeliveryStatusOutput(serializers.ModelSerializer):
     recipient_name = serializers.CharField(source="recipient.name", read_only=True)
@@ -82,6 +107,10 @@ class MessageDetailOutput(MessageOutput):
 
     class Meta(MessageOutput.Meta):
         fields = [*MessageOutput.Meta.fields, "deliveries"]
+
+    def to_representation(self, instance: Message) -> dict:
+        return {**super().to_representation(instance),
+                "deliveries": self.fields["deliveries"].to_representation(instance.deliveries.all())}
 
 
 class DeliveryOutput(serializers.ModelSerializer):

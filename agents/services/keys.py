@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from agents import key_cache
 from agents.errors import invalid
 from agents.models import Agent, AgentApiKey, AgentKind
 from agents.services.recording import record, user_of
@@ -65,11 +66,13 @@ def agent_key_create(*, agent: Agent, by: Any, name: str = "") -> tuple[AgentApi
 
 @transaction.atomic
 def agent_key_revoke(*, key: AgentApiKey, by: Any) -> AgentApiKey:
+    """Revoke now; other processes that verified the key stop accepting it within AGENT_KEY_CACHE_SECONDS."""
     key = AgentApiKey.objects.select_for_update().get(pk=key.pk)
     if key.revoked_at is not None:
         raise Conflict("This key is already revoked.", code="already_revoked")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
+    key_cache.forget(key.prefix)
     record(action=Action.UPDATE, by=by, target=key, target_repr=f"API key {key.prefix} of {key.agent}",
            changes={"revoked_at": [None, key.revoked_at]}, note="revoked")
     return key
@@ -79,16 +82,27 @@ def _refused(reason: str) -> AuthenticationError:
     return AuthenticationError("Invalid agent key.", code="agent_key_invalid", reason=reason)
 
 
-@transaction.atomic
 def agent_key_authenticate(*, raw: str, ip: str | None) -> AgentApiKey:
     """The active key matching ``raw`` (constant-time compare), its use recorded; else AuthenticationError.
 
-    Use from an address the key was not last used from writes an audit event.
+    Use from an address the key was not last used from writes an audit event. A
+    key verified in this process within AGENT_KEY_CACHE_SECONDS, from the same
+    address, is accepted without the database (agents/key_cache.py).
     """
     match = _KEY_FORMAT.match(raw or "")
     if not match:
         raise _refused("malformed")
-    key = AgentApiKey.objects.select_related("agent", "agent__organization").filter(prefix=match.group(1)).first()
+    cached = key_cache.recall(match.group(1), lambda pepper_id: key_hash(raw, pepper_id), ip or "")
+    if cached is not None:
+        return cached
+    key = _verify(raw, match.group(1), ip or "")
+    key_cache.remember(key, ip or "")
+    return key
+
+
+@transaction.atomic
+def _verify(raw: str, prefix: str, ip: str) -> AgentApiKey:
+    key = AgentApiKey.objects.select_related("agent", "agent__organization").filter(prefix=prefix).first()
     if key is None or key.pepper_id not in _peppers():
         key_hash(raw, list(_peppers())[-1])  # same work as a real check: no timing hint
         raise _refused("unknown")
@@ -97,7 +111,6 @@ def agent_key_authenticate(*, raw: str, ip: str | None) -> AgentApiKey:
     if key.revoked_at is not None:
         raise _refused("revoked")
     now = timezone.now()
-    ip = ip or ""
     previous_ip = key.last_used_ip or None
     updates: dict[str, Any] = {}
     newest = list(_peppers())[-1]

@@ -41,6 +41,10 @@ STATE_VALUES = {pybreaker.STATE_CLOSED: 0, pybreaker.STATE_HALF_OPEN: 1, pybreak
 REDIS_RETRY_AFTER = 2.0
 #: Socket timeouts of the breaker's own Redis client: reading state must cost far less than the call.
 REDIS_TIMEOUT = 0.2
+#: While closed, a process re-reads the shared state at most this often: a breaker another process opened
+#: is seen within this time, and a guarded call on a hot path (every send's wake-up) costs no Redis
+#: round-trip of its own. Open and half-open states are read on every call.
+STATE_READ_INTERVAL = 1.0
 
 _lock = threading.Lock()
 _breakers: dict[str, Breaker] = {}
@@ -75,6 +79,8 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
         self._shared: pybreaker.CircuitRedisStorage | None = None
         self._down_until = 0.0
         self._namespace = f"mabos:breaker:{name}"
+        self._closed_until = 0.0  # the shared state was "closed" when last read; trusted until then
+        self._counter_clean = False  # the shared failure counter is known to be 0 (until the next read)
 
     def _backend(self) -> pybreaker.CircuitBreakerStorage:
         if self._client is None or time.monotonic() < self._down_until:
@@ -111,20 +117,38 @@ class SharedStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def state(self) -> str:
-        return self._do(lambda s: s.state)
+        if time.monotonic() < self._closed_until:
+            return pybreaker.STATE_CLOSED
+        state = self._do(lambda s: s.state)
+        self._remember(state)
+        return state
 
     @state.setter
     def state(self, state: str) -> None:
         self._memory.state = state
         self._do(lambda s: setattr(s, "state", state))
+        self._remember(state)
+
+    def _remember(self, state: str) -> None:
+        """Trust a closed state for STATE_READ_INTERVAL; anything else is re-read on the next call. Each read
+        also forgets that the failure counter was clean, so successes reset other processes' failures."""
+        closed = state == pybreaker.STATE_CLOSED and self._backend() is not self._memory
+        self._closed_until = time.monotonic() + STATE_READ_INTERVAL if closed else 0.0
+        self._counter_clean = False
 
     def increment_counter(self) -> None:
         self._memory.increment_counter()
+        self._counter_clean = False
         self._do(lambda s: s.increment_counter())
 
     def reset_counter(self) -> None:
+        """Every success resets the count of failures in a row; the shared write is skipped while this process
+        knows the shared counter is already 0, so a healthy dependency costs no write per call."""
         self._memory.reset_counter()
+        if self._counter_clean:
+            return
         self._do(lambda s: s.reset_counter())
+        self._counter_clean = self._backend() is not self._memory
 
     def increment_success_counter(self) -> None:
         self._memory.increment_success_counter()

@@ -249,8 +249,9 @@ def main() -> int:
         wait_until(lambda: ping.apply_async(expires=5).get(timeout=3) == {"pong": True}, timeout=60,
                    message="the bench worker answering")
         only = os.environ.get("BENCH_ONLY", "")
-        if only == "throughput":  # a quick look at phase (a) alone; writes nothing to docs/
-            print(json.dumps(phase_throughput(agents), indent=2))
+        if only:  # a quick look at one phase alone; writes nothing to docs/
+            phases = {"throughput": phase_throughput, "latency": phase_latency, "http": phase_http}
+            print(json.dumps(phases[only](agents), indent=2))
             return 0
         results = {"machine": machine(), "throughput": phase_throughput(agents),
                    "per_message": phase_per_message(agents), "latency": phase_latency(agents),

@@ -49,11 +49,14 @@ def client_for(user=None) -> APIClient:
 
 
 def reset_shared_state() -> None:
-    """Throttles and lockouts live in Redis and the database: start every test from zero."""
+    """Throttles, lockouts and verified agent keys outlive a test's transaction: start every test from zero."""
     from axes.utils import reset
+
+    from agents import key_cache
 
     cache.clear()
     reset()
+    key_cache.clear()
 
 
 @pytest.fixture

@@ -121,8 +121,7 @@ def _send_batch(*, organization: Organization, by: Any, items: list[dict[str, An
         indexes.append(index)
     if drafts:
         _complete(organization=organization, drafts=drafts, indexes=indexes)
-        with transaction.atomic():
-            created = drafts_insert(organization=organization, drafts=drafts)
+        created = drafts_insert(organization=organization, drafts=drafts)  # an IntegrityError retries the batch
         for index, draft, message in zip(indexes, drafts, created, strict=True):
             results[index] = SendResult(message, True)
             if items[index].get("audit"):

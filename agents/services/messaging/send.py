@@ -24,8 +24,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.errors import invalid
-from agents.models import Agent, Delivery, DeliveryStatus, Message, Organization, Performative
+from agents.models import Agent, Delivery, Message, Organization, Performative
 from agents.models.messaging import CONTENT_MAX_CHARS, SHORT_TEXT
+from agents.services.messaging.outbox import outbox_write
 from agents.services.messaging.policy import knob
 from agents.services.messaging.recipients import RecipientResolver, RecipientSpec
 from agents.services.messaging.wakeup import wakeup_after_commit
@@ -192,28 +193,22 @@ def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[
 
 
 def drafts_insert(*, organization: Organization, drafts: list[Draft]) -> list[Message]:
-    """Write checked drafts and their deliveries: two INSERTs, whatever the number of messages and the fan-out.
+    """Write checked drafts and their deliveries: one statement on PostgreSQL (outbox.py), whatever the number
+    of messages and the fan-out.
 
     Callers hold the transaction; one wake-up is published after it commits. The
     messages of one call get timestamps one microsecond apart, in list order, so
     the ordering rule (sent_at per conversation and recipient) keeps their order.
     """
     now = timezone.now()
-    messages, deliveries = [], []
-    for i, d in enumerate(drafts):
-        at = now + datetime.timedelta(microseconds=i)
-        message = Message(
-            organization=organization, sender_agent=d.sender_agent, sender_user=d.sender_user,
-            performative=d.performative, content=d.content, conversation_id=d.conversation, in_reply_to=d.parent,
-            reply_by=d.reply_by, priority=d.priority, expires_at=d.expires_at, idempotency_key=d.key,
-            recipient_count=len(d.recipient_ids), created_at=at, **d.texts)
-        messages.append(message)
-        deliveries += [Delivery(message_id=message.pk, recipient_id=pk, conversation_id=d.conversation,
-                                priority=d.priority, expires_at=d.expires_at, sent_at=at, status=DeliveryStatus.PENDING,
-                                next_attempt_at=at, updated_at=at) for pk in d.recipient_ids]
-    Message.objects.bulk_create(messages)
-    Delivery.objects.bulk_create(deliveries, batch_size=2000)
-    if deliveries:
+    messages = [
+        Message(organization=organization, sender_agent=d.sender_agent, sender_user=d.sender_user,
+                performative=d.performative, content=d.content, conversation_id=d.conversation, in_reply_to=d.parent,
+                reply_by=d.reply_by, priority=d.priority, expires_at=d.expires_at, idempotency_key=d.key,
+                recipient_count=len(d.recipient_ids), created_at=now + datetime.timedelta(microseconds=i), **d.texts)
+        for i, d in enumerate(drafts)]
+    outbox_write(messages, [d.recipient_ids for d in drafts])
+    if any(d.recipient_ids for d in drafts):
         wakeup_after_commit()
     counts: dict[str, int] = {}
     for d in drafts:
@@ -284,14 +279,17 @@ def message_send(*, organization: Organization, by: Any, performative: str, send
     conversations_check(organization=organization, drafts=[draft])
     draft.recipient_ids = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS"))).resolve(
         draft.spec, performative=performative, sender_agent_id=sender_agent.pk if sender_agent else None)
-    try:
-        with transaction.atomic():
-            message = drafts_insert(organization=organization, drafts=[draft])[0]
-    except IntegrityError:
-        earlier = existing(sender_agent, sender_user, key)
-        if earlier is None:
-            raise
-        return SendResult(earlier, False)  # a concurrent send with the same key won
+    if not key:  # nothing to race for: no savepoint
+        message = drafts_insert(organization=organization, drafts=[draft])[0]
+    else:
+        try:
+            with transaction.atomic():
+                message = drafts_insert(organization=organization, drafts=[draft])[0]
+        except IntegrityError:
+            earlier = existing(sender_agent, sender_user, key)
+            if earlier is None:
+                raise
+            return SendResult(earlier, False)  # a concurrent send with the same key won
     if audit:
         record_send(by=by, message=message, sender_agent=sender_agent, performative=performative,
                     recipients=len(draft.recipient_ids))

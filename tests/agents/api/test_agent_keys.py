@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 
@@ -110,3 +111,52 @@ def test_peppers_rotate_without_breaking_keys(external, settings):
     settings.AGENT_KEY_PEPPERS = {"2028a": "q" * 40}
     with pytest.raises(AuthenticationError):
         agent_key_authenticate(raw=raw, ip="10.0.0.9")
+
+
+def test_a_verified_key_is_remembered_without_the_database(external, django_assert_num_queries):
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    assert agent_key_authenticate(raw=raw, ip="10.0.0.9").pk == key.pk
+    with django_assert_num_queries(0):
+        again = agent_key_authenticate(raw=raw, ip="10.0.0.9")
+    assert again.pk == key.pk and again.agent.pk == external.pk
+    assert again.agent.organization.pk == external.organization_id
+    again.agent.name = "changed by one request"  # each hit builds fresh objects: others never see this
+    assert agent_key_authenticate(raw=raw, ip="10.0.0.9").agent.name == external.name
+
+
+def test_the_remembered_key_still_needs_its_secret_and_its_address(external, django_assert_max_num_queries):
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    agent_key_authenticate(raw=raw, ip="10.0.0.9")
+    wrong = raw[:-1] + ("A" if raw[-1] != "A" else "B")  # same prefix, another secret
+    with pytest.raises(AuthenticationError):
+        agent_key_authenticate(raw=wrong, ip="10.0.0.9")
+    with django_assert_max_num_queries(10):  # a new address takes the full path, with its audit event
+        agent_key_authenticate(raw=raw, ip="10.0.0.10")
+    assert AuditEvent.objects.filter(target_id=str(key.pk), note="used from a new IP address").count() == 2
+
+
+def test_revoking_in_this_process_refuses_at_once(operator, external):
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    url = f"/api/v1/agents/{external.pk}/beliefs/"
+    assert agent_client(raw).get(url).status_code == 200
+    grant(operator, external.organization, "view", "change")
+    assert client_for(operator).post(f"/api/v1/agents/{external.pk}/keys/{key.pk}/revoke/").status_code == 200
+    assert agent_client(raw).get(url).status_code == 401
+
+
+def test_another_process_revoking_is_seen_when_the_memory_expires(external, settings):
+    """The documented window: a revocation written by another process (here: straight to the table) is honoured
+    once this process's memory of the key expires, AGENT_KEY_CACHE_SECONDS at most."""
+    from agents import key_cache
+
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    agent_key_authenticate(raw=raw, ip="10.0.0.9")
+    AgentApiKey.objects.filter(pk=key.pk).update(revoked_at=key.created_at)
+    assert agent_key_authenticate(raw=raw, ip="10.0.0.9").pk == key.pk  # still remembered
+    key_cache._entries[key.prefix] = dataclasses.replace(key_cache._entries[key.prefix], expires=0.0)
+    with pytest.raises(AuthenticationError):
+        agent_key_authenticate(raw=raw, ip="10.0.0.9")
+    settings.AGENT_KEY_CACHE_SECONDS = 0  # no memory: every request asks the database
+    AgentApiKey.objects.filter(pk=key.pk).update(revoked_at=None)
+    agent_key_authenticate(raw=raw, ip="10.0.0.9")
+    assert key.prefix not in key_cache._entries

@@ -128,7 +128,9 @@ def test_user_throttle_answers_429_with_retry_after(make_user):
         assert statuses == [200, 200, 200, 429]
         response = client.get("/api/v1/auth/me/")
     body = assert_error(response, 429, "throttled")
-    assert 1 <= int(response["Retry-After"]) <= 60
+    # Sliding-window counter: the three requests of this minute still weigh on the next one, so the next
+    # request fits a third of the way into it at the latest (window_wait, tested below).
+    assert 1 <= int(response["Retry-After"]) <= 80
     assert body["detail"]
 
 
