@@ -174,6 +174,10 @@ SCHEMA: tuple[Setting, ...] = (
     _s("MESSAGING_BACKOFF_BASE_SECONDS", "float", "First retry delay; it doubles per attempt (with full jitter).",
        "1", 1.0, minimum=0),
     _s("MESSAGING_BACKOFF_CAP_SECONDS", "float", "Longest retry delay.", "300", 300.0, minimum=0),
+    _s("MESSAGING_WAKEUP_LINGER_SECONDS", "float",
+       "How long a woken delivery task waits before taking its wake-up, so the sends of that moment share one "
+       "task (more throughput per worker) at the cost of that much latency; 0 takes it at once.", "0.01", 0.01,
+       minimum=0),
     _s("MESSAGING_SWEEPER_INTERVAL_SECONDS", "float",
        "Beat interval of the sweeper (lost wake-ups, expired leases, expired messages).", "5", 5.0, minimum=0.2),
     _s("MESSAGING_MAX_RECIPIENTS", "int", "Most recipients one message may fan out to.", "5000", 5000, minimum=1),
