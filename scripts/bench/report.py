@@ -43,8 +43,25 @@ def render(r: dict) -> str:
         "| (for reference) |",
         f"| (c) bare DRF echo, same gunicorn settings | {h['echo_rate']:.0f} req/s | |",
         f"| (c) ratio send / echo | **{h['ratio']:.2f}** | ≥ 0.5: {verdict(h['ratio'] >= 0.5)} |",
+        *cpu_table(h, m["nproc"]),
         END,
     ])
+
+
+def cpu_table(h: dict, cores: int) -> list[str]:
+    """Where (c)'s requests spend the machine: CPU per request by process, from /proc during the phase."""
+    if not h.get("send_cpu_ms"):
+        return []
+    roles = ("web", "postgres", "worker", "redis", "client")
+    rows = []
+    for name, cpu in (("bare echo", h["echo_cpu_ms"]), ("send", h["send_cpu_ms"])):
+        total = sum(cpu.get(role, 0.0) for role in roles)
+        rows.append(f"| {name} | " + " | ".join(f"{cpu.get(role, 0.0):.2f}" for role in roles)
+                    + f" | **{total:.2f}** | {cores * 1000 / total:.0f} req/s |" if total else "")
+    return ["", "(c) CPU per request by process during the phase (ms; /proc, scripts/bench/cpu.py), the send's "
+            "counted until the worker has delivered every message it sent:", "",
+            "| request | web (gunicorn) | PostgreSQL | worker (Celery) | Redis | HTTP clients | total | "
+            f"{cores} cores ÷ total |", "|---|---|---|---|---|---|---|---|", *rows]
 
 
 def main(path: str) -> None:

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from agents.models import Agent, Delivery, Organization  # noqa: E402
 from agents.services.messaging.batch import message_send_batch  # noqa: E402
 from agents.services.messaging.send import message_send  # noqa: E402
 from auditlog.actors import Actor  # noqa: E402
+from scripts.bench import cpu  # noqa: E402
 from tests.support.polling import wait_until  # noqa: E402
 from tests.support.processes import BIN, Process, free_port, process_env  # noqa: E402
 
@@ -191,6 +193,16 @@ def http_rate(url: str, body: dict, headers: dict, seconds: float = 10, clients:
     return sum(counts) / (time.monotonic() - started)
 
 
+def with_cpu(measure: Callable[[], float]) -> tuple[float, dict[str, float]]:
+    """(rate, CPU ms per request by process role): snapshots around ``measure`` and until every message it
+    sent is delivered, so the worker's share of a send is counted too."""
+    before, started = cpu.snapshot(), time.monotonic()
+    rate = measure()
+    requests = rate * (time.monotonic() - started)
+    wait_until(lambda: pending() == 0, timeout=120, interval=0.1, message="the measured sends delivered")
+    return rate, cpu.per_request(before, cpu.snapshot(), requests)
+
+
 def phase_http(agents: list[Agent]) -> dict:
     """(c) POST /api/v1/messages/ vs a bare DRF echo, same gunicorn settings, same run."""
     from agents.models import AgentKind
@@ -217,13 +229,15 @@ def phase_http(agents: list[Agent]) -> dict:
     try:
         http_rate(f"{base}/bench/echo/", body, {}, seconds=2)  # warm up
         http_rate(f"{base}/api/v1/messages/", body, key_header, seconds=2)
-        echo = http_rate(f"{base}/bench/echo/", body, {})
-        send = http_rate(f"{base}/api/v1/messages/", body, key_header)
+        wait_until(lambda: pending() == 0, timeout=60, interval=0.1, message="warm-up delivered")
+        echo, echo_cpu = with_cpu(lambda: http_rate(f"{base}/bench/echo/", body, {}))
+        send, send_cpu = with_cpu(lambda: http_rate(f"{base}/api/v1/messages/", body, key_header))
         operator = http_rate(f"{base}/api/v1/messages/", as_operator, {"Authorization": f"Bearer {token}"},
                              seconds=5)
     finally:
         web.stop()
     return {"echo_rate": echo, "send_rate": send, "ratio": send / echo, "operator_send_rate": operator,
+            "echo_cpu_ms": echo_cpu, "send_cpu_ms": send_cpu,
             "web_concurrency": env.get("WEB_CONCURRENCY", "2 (default)"), "web_threads": env.get("WEB_THREADS",
                                                                                                 "4 (default)")}
 
