@@ -120,6 +120,11 @@ _Blockers = dict[tuple[Any, Any], datetime.datetime]
 
 def _claim_postgresql(*, now: datetime.datetime, limit: int) -> tuple[list[Claimed], _Blockers]:
     with connection.cursor() as cursor:
+        # Walk the claim index in its order and stop after ``limit`` rows. Left to itself the planner often
+        # prefers a bitmap scan plus a sort: that reads every due row of a backlog to keep N, and it never
+        # marks the index entries of rows that already left the queue as dead, so after a burst each claim
+        # re-read tens of thousands of them (3-6 ms instead of 0.4, measured in `make bench`).
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(_CLAIM, {"now": now, "limit": limit, "lease": now + lease()})
         rows = [Claimed(*row) for row in cursor.fetchall()]
         if not rows:

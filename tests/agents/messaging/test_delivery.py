@@ -165,3 +165,36 @@ def test_the_delivery_task_delivers_everything_and_takes_its_wakeup(alice, bob, 
     assert deliver_due() == 3
     assert set(Delivery.objects.values_list("status", flat=True)) == {"acked"}
     assert client.exists(wakeup.WAKEUP_KEY) == 0
+
+
+def test_the_delivery_queue_is_vacuumed_often():
+    """A queue table: autovacuum after 1 % of it is dead, not PostgreSQL's default 20 %."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'agents_delivery'")
+        options = set(cursor.fetchone()[0] or [])
+    assert {"autovacuum_vacuum_scale_factor=0.01", "autovacuum_analyze_scale_factor=0.02"} <= options
+
+
+def test_a_claim_walks_the_claim_index_in_order(alice, bob):
+    """The claim turns bitmap scans off for its transaction, so it reads the claim index in order (and marks
+    the entries of rows that left the queue dead) instead of collecting and sorting every candidate row."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from agents.services.messaging.delivery import _CLAIM
+
+    send(alice, to=[bob.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert len(delivery_claim(batch_size=10)[0]) == 1
+    statements = [q["sql"].strip() for q in queries.captured_queries]
+    claim = next(i for i, sql in enumerate(statements) if sql.startswith("WITH due AS"))
+    assert statements[claim - 1] == "SET LOCAL enable_bitmapscan = off"
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: take its size out of the plan
+        cursor.execute("EXPLAIN " + _CLAIM, {"now": now, "limit": 500, "lease": now})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using delivery_claim_idx" in plan and "Bitmap" not in plan and "Sort" not in plan
