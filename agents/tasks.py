@@ -21,11 +21,13 @@ ROUND_SECONDS = 5.0
 def deliver_due() -> int:
     """Woken after sends commit: deliver batches until nothing is due (or the time budget runs out).
 
-    The wake-up stays pending during a short linger and the first round, so sends committed meanwhile ride
-    along instead of each publishing a task of their own (at a few hundred sends a second that was one task
-    per message or two, and the worker spent more on tasks than on messages). Then the wake-up is taken: a second round
-    picks up every send that saw it pending, and sends from then on publish a fresh one. No send is left
-    behind: one that saw the wake-up pending committed before it was taken, so the second round sees it.
+    The wake-up stays pending during a short linger and the first round, so sends
+    committed meanwhile ride along instead of each publishing a task of their own
+    (at a few hundred sends a second that was a task per message or two, and the
+    worker spent more on tasks than on messages). Then the wake-up is taken: a
+    second round picks up every send that saw it pending, and sends from then on
+    publish a fresh one. No send is left behind: one that saw the wake-up pending
+    committed before it was taken, so the second round sees it.
     """
     linger = float(knob("WAKEUP_LINGER_SECONDS"))
     if linger > 0:
