@@ -8,7 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
 from agents.access import agents_for, organizations_for
-from agents.models import Agent, AgentApiKey, AgentGroup, AgentRole, Belief, Goal, Membership, Organization
+from agents.models import (
+    Agent,
+    AgentApiKey,
+    AgentGroup,
+    AgentRole,
+    Belief,
+    Goal,
+    Membership,
+    Organization,
+    Subscription,
+)
 from mabos.errors import NotFound
 
 
@@ -88,3 +98,11 @@ def api_key_list(*, agent: Agent) -> QuerySet[AgentApiKey]:
 
 def api_key_get(*, agent: Agent, pk: Any) -> AgentApiKey:
     return _get(api_key_list(agent=agent), "API key", pk=pk)
+
+
+def subscription_list(*, agent: Agent) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(agent=agent).order_by("topic_pattern", "performative")
+
+
+def subscription_get(*, agent: Agent, pk: Any) -> Subscription:
+    return _get(subscription_list(agent=agent), "subscription", pk=pk)

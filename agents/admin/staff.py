@@ -14,14 +14,15 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.http import HttpRequest
 
 from accounts.admin_permissions import ObjectPermissionAdminMixin
-from accounts.object_permissions import OPERATE, has_object_permission
+from accounts.object_permissions import CHANGE, OPERATE, VIEW, has_object_permission
 from agents import selectors
 from agents.admin.forms import apply_domain_error
 from agents.admin.messages import latest_deliveries_html
-from agents.models import Agent, AgentGroup, Belief, Goal, Membership
+from agents.models import Agent, AgentGroup, Belief, Goal, Membership, Subscription
 from agents.services import agent as agent_services
 from agents.services import bdi, groups
 from agents.services.lifecycle import agent_transition
+from agents.services.messaging.subscriptions import subscription_create, subscription_delete
 from agents.validation import check_json, check_slug
 from mabos.errors import DomainError
 
@@ -127,6 +128,30 @@ class MembershipInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class SubscriptionInline(admin.TabularInline):
+    """The topics the agent listens to; a change is a delete and a create (each audited).
+
+    Governed by the agent's object permissions, as in the API: view to see them, change to edit them.
+    Django also asks without an agent (to build the queryset): the agent page itself is already guarded.
+    """
+
+    model = Subscription
+    fields = ["topic_pattern", "performative"]
+    extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
+        return request.user.is_staff if obj is None else has_object_permission(request.user, VIEW, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
+        return request.user.is_staff if obj is None else has_object_permission(request.user, CHANGE, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Agent | None = None) -> bool:
+        return self.has_add_permission(request, obj)
+
+
 @admin.register(Agent)
 class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = AgentForm
@@ -137,7 +162,7 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "slug"]
     readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at",
                        "latest_deliveries"]
-    inlines = [BeliefInline, GoalInline, MembershipInline]
+    inlines = [BeliefInline, GoalInline, MembershipInline, SubscriptionInline]
     actions = ["pause", "resume", "restart"]
 
     @admin.display(description="latest messages to this agent")
@@ -188,6 +213,8 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
                 bdi.goal_delete(goal=obj, by=by)
             elif isinstance(obj, Membership):
                 groups.membership_remove(membership=obj, by=by)
+            elif isinstance(obj, Subscription):
+                subscription_delete(subscription=obj, by=by)
         for obj in instances:
             if isinstance(obj, Belief):
                 renamed = Belief.objects.filter(pk=obj.pk).exclude(key=obj.key).first() \
@@ -207,6 +234,11 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
                     groups.membership_add(group=obj.group, agent=agent, role=obj.role, by=by)
                 else:
                     groups.membership_update(membership=obj, role=obj.role, by=by)
+            elif isinstance(obj, Subscription):
+                if not obj._state.adding:
+                    subscription_delete(subscription=Subscription.objects.get(pk=obj.pk), by=by)
+                subscription_create(agent=agent, topic_pattern=obj.topic_pattern, performative=obj.performative,
+                                    by=by)
         formset.new_objects, formset.changed_objects = [], []
 
     def delete_model(self, request: HttpRequest, obj: Agent) -> None:

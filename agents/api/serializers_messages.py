@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from agents.models import Delivery, Message, Performative
+from agents.models import Delivery, Message, Performative, Subscription
 from agents.models.messaging import SHORT_TEXT
 from mabos.api.serializers import InputSerializer
 
@@ -122,3 +122,16 @@ class DeliveryOutput(serializers.ModelSerializer):
         model = Delivery
         fields = ["id", "recipient", "status", "attempts", "next_attempt_at", "lease_until", "last_error",
                   "delivered_at", "acked_at", "updated_at", "message"]
+
+
+class SubscriptionInput(InputSerializer):
+    topic_pattern = serializers.CharField(max_length=SHORT_TEXT,
+                                          help_text="A shell-style pattern: `sales.*` matches the topic `sales.q3`.")
+    performative = serializers.CharField(required=False, allow_blank=True, default="", max_length=40,
+                                         help_text="Only messages with this performative; empty: every one.")
+
+
+class SubscriptionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Subscription
+        fields = ["id", "agent", "topic_pattern", "performative", "created_at"]

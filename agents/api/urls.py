@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from agents.api import views_agents, views_bdi, views_messages, views_orgs
+from agents.api import views_agents, views_bdi, views_messages, views_orgs, views_subscriptions
 
 urlpatterns = [
     path("organizations/", views_orgs.OrganizationListApi.as_view(), name="organization-list"),
@@ -28,6 +28,10 @@ urlpatterns = [
     path("agents/<uuid:pk>/goals/", views_bdi.GoalListApi.as_view(), name="agent-goals"),
     path("agents/<uuid:pk>/goals/<uuid:goal_id>/", views_bdi.GoalDetailApi.as_view(), name="agent-goal-detail"),
     path("agents/<uuid:pk>/inbox/", views_messages.AgentInboxApi.as_view(), name="agent-inbox"),
+    path("agents/<uuid:pk>/subscriptions/", views_subscriptions.SubscriptionListApi.as_view(),
+         name="agent-subscriptions"),
+    path("agents/<uuid:pk>/subscriptions/<uuid:subscription_id>/", views_subscriptions.SubscriptionDetailApi.as_view(),
+         name="agent-subscription-detail"),
     path("messages/", views_messages.MessageListApi.as_view(), name="message-list"),
     path("messages/batch/", views_messages.MessageBatchApi.as_view(), name="message-batch"),
     path("messages/<uuid:pk>/", views_messages.MessageDetailApi.as_view(), name="message-detail"),

@@ -23,6 +23,18 @@ def staff_client(user) -> Client:
     return client
 
 
+def agent_form(agent) -> dict:
+    """The agent change form as the page posts it, every inline empty."""
+    return {"organization": str(agent.organization_id), "role": str(agent.role_id), "name": agent.name,
+            "slug": agent.slug, "kind": agent.kind, "supervisor": "", "config": "{}",
+            "expected_version": str(agent.version), **empty_inlines()}
+
+
+def empty_inlines() -> dict:
+    return {f"{prefix}-{part}": "0" for prefix in ("beliefs", "goals", "memberships", "subscriptions")
+            for part in ("TOTAL_FORMS", "INITIAL_FORMS")}
+
+
 @pytest.fixture
 def staff_operator(db):
     return create_user(roles=("operator",), is_staff=True)
@@ -82,8 +94,7 @@ def test_inline_belief_edits_are_audited_through_the_service(administrator):
     client = staff_client(administrator)
     form = {"organization": str(agent.organization_id), "role": str(agent.role_id), "name": agent.name,
             "slug": agent.slug, "kind": agent.kind, "supervisor": "", "config": "{}", "expected_version": "1"}
-    for prefix in ("beliefs", "goals", "memberships"):
-        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    form.update(empty_inlines())
     form.update({"beliefs-TOTAL_FORMS": "1", "beliefs-0-key": "stock.level", "beliefs-0-value": "12",
                  "beliefs-0-confidence": "0.7", "beliefs-0-source": "count", "beliefs-0-agent": str(agent.pk)})
     response = client.post(f"/admin/agents/agent/{agent.pk}/change/", form)
@@ -140,3 +151,28 @@ def test_organization_form_shows_odd_slugs_as_form_errors(administrator):
         "name": "Shop", "slug": "Odd_Slug", "industry": "", "description": "Sells.", "profile": "{}"})
     assert response.status_code == 200 and "lower-case letters" in response.content.decode()
     assert not Organization.objects.exists()
+
+
+def test_inline_subscriptions_are_written_through_the_service(administrator):
+    from agents.models import Subscription
+
+    administrator.is_staff = True
+    administrator.save()
+    agent = AgentFactory()
+    client = staff_client(administrator)
+    form = {**agent_form(agent), "subscriptions-TOTAL_FORMS": "1", "subscriptions-0-topic_pattern": "sales.*",
+            "subscriptions-0-performative": "cfp", "subscriptions-0-agent": str(agent.pk)}
+    assert client.post(f"/admin/agents/agent/{agent.pk}/change/", form).status_code == 302
+    subscription = Subscription.objects.get(agent=agent)
+    assert (subscription.topic_pattern, subscription.performative) == ("sales.*", "cfp")
+    assert AuditEvent.objects.filter(target_id=str(subscription.pk), action="create").exists()
+    agent.refresh_from_db()
+    page = client.get(f"/admin/agents/agent/{agent.pk}/change/").content.decode()
+    assert "sales.*" in page
+    changed = {**agent_form(agent), "subscriptions-TOTAL_FORMS": "1", "subscriptions-INITIAL_FORMS": "1",
+               "subscriptions-0-id": str(subscription.pk), "subscriptions-0-agent": str(agent.pk),
+               "subscriptions-0-topic_pattern": "sales.*", "subscriptions-0-performative": "cfp",
+               "subscriptions-0-DELETE": "on"}
+    assert client.post(f"/admin/agents/agent/{agent.pk}/change/", changed).status_code == 302
+    assert not Subscription.objects.filter(agent=agent).exists()
+    assert AuditEvent.objects.filter(target_id=str(subscription.pk), action="delete").exists()

@@ -109,6 +109,17 @@ class TestGoalPermissions(_NestedUnderAgent):
         return AgentFactory()
 
 
+class TestSubscriptionPermissions(_NestedUnderAgent):
+    detail_url = "/api/v1/agents/{pk}/subscriptions/"
+    write_method = "post"
+    write_payload = {"topic_pattern": "sales.*"}
+    audit_action = "create"
+    target_type = "agents.subscription"
+
+    def make_object(self):
+        return AgentFactory()
+
+
 class TestApiKeyPermissions(_NestedUnderAgent):
     detail_url = "/api/v1/agents/{pk}/"
     write_url = "/api/v1/agents/{pk}/keys/"
