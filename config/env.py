@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from environ import FileAwareMapping
+
+from config.env_parsing import PARSERS, TYPE_WORDS, read_raw
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -287,59 +289,6 @@ def redact(setting: Setting, value: Any) -> str:
     return "***"
 
 
-# --- parsing -------------------------------------------------------------------
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def _parse_bool(raw: str) -> bool:
-    low = raw.strip().lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    raise ValueError("is not a boolean")
-
-
-def _parse_list(raw: str) -> list[str]:
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-def _parse_dict(raw: str) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for item in _parse_list(raw):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"entry {key.strip()!r} is not id=value")
-        result[key.strip()] = value.strip()
-    return result
-
-
-_PARSERS: dict[str, Callable[[str], Any]] = {
-    "str": str,
-    "url": str.strip,
-    "bool": _parse_bool,
-    "int": int,
-    "float": float,
-    "list": _parse_list,
-    "dict": _parse_dict,
-}
-
-_TYPE_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false",
-               "dict": "comma-separated id=value pairs"}
-
-
-def _read_raw(env: FileAwareMapping, name: str) -> tuple[str | None, str]:
-    """The raw text of a variable, from ``NAME_FILE`` (which wins) or from ``NAME``."""
-    file_name = env.env.get(f"{name}_FILE")
-    if file_name:
-        return env[name].strip(), f"file {file_name}"
-    if name in env.env:
-        return env.env[name], "environment"
-    return None, "default"
-
-
 def load_config(environ_map: Mapping[str, str] | None = None) -> Config:
     """Read, type and validate every setting; raise ConfigError listing all problems."""
     source_env = dict(os.environ if environ_map is None else environ_map)
@@ -355,7 +304,7 @@ def load_config(environ_map: Mapping[str, str] | None = None) -> Config:
 
     for s in SCHEMA:
         try:
-            raw, source = _read_raw(env, s.name)
+            raw, source = read_raw(env, s.name)
         except (OSError, UnicodeDecodeError) as exc:
             config.problems.append(f"{s.name}_FILE cannot be read: {exc.__class__.__name__}: {exc} "
                                    f"(example: {s.name}_FILE=/run/secrets/{s.name.lower()}).")
@@ -370,16 +319,16 @@ def load_config(environ_map: Mapping[str, str] | None = None) -> Config:
                 )
                 default = None
             if isinstance(default, str) and s.cast in ("list", "dict"):
-                default = _PARSERS[s.cast](default)
+                default = PARSERS[s.cast](default)
             config.values[s.name] = default
             config.sources[s.name] = "default"
             continue
         try:
-            value = _PARSERS[s.cast](raw)
+            value = PARSERS[s.cast](raw)
         except ValueError:
             shown = "<hidden>" if s.secret else repr(raw)
             config.problems.append(
-                f"{s.name}={shown} is not {_TYPE_WORDS.get(s.cast, s.cast)} (example: {s.name}={s.example})."
+                f"{s.name}={shown} is not {TYPE_WORDS.get(s.cast, s.cast)} (example: {s.name}={s.example})."
             )
             value = None
         config.values[s.name] = value
