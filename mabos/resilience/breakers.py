@@ -29,10 +29,9 @@ from typing import Any
 import pybreaker
 from django.conf import settings
 from redis import Redis, RedisError
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from mabos.metrics import BREAKER_STATE, BREAKER_TRANSITIONS
+from mabos.resilience.redis_clients import fast_redis
 
 logger = logging.getLogger("mabos.resilience.breakers")
 
@@ -48,19 +47,12 @@ STATE_READ_INTERVAL = 1.0
 
 _lock = threading.Lock()
 _breakers: dict[str, Breaker] = {}
-_redis_client: Redis | None = None
 
 
 def _redis() -> Redis | None:
-    global _redis_client
     url = getattr(settings, "REDIS_URL", None) or settings.MABOS_CONFIG.REDIS_URL
-    if not url:
-        return None
-    if _redis_client is None:
-        # No retries: redis-py's default (3, with backoff up to 10 s) would turn a dead Redis into a stall.
-        _redis_client = Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
-                                       retry=Retry(NoBackoff(), 0))
-    return _redis_client
+    # No retries: redis-py's default (3, with backoff up to 10 s) would turn a dead Redis into a stall.
+    return fast_redis(url, REDIS_TIMEOUT) if url else None
 
 
 class SharedStorage(pybreaker.CircuitBreakerStorage):

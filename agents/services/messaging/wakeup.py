@@ -21,11 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from redis import Redis, RedisError
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from agents.services.messaging.policy import knob
 from mabos.resilience.breakers import breaker
+from mabos.resilience.redis_clients import fast_redis
 
 logger = logging.getLogger("agents.messaging.wakeup")
 
@@ -44,12 +43,7 @@ def _broker_is_redis() -> bool:
 def _redis() -> Redis | None:
     if not _broker_is_redis():
         return None
-    client = getattr(_local, "redis", None)
-    if client is None:
-        timeout = float(knob("PUBLISH_TIMEOUT_SECONDS"))
-        client = _local.redis = Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=timeout,
-                                               socket_timeout=timeout, retry=Retry(NoBackoff(), 0))
-    return client
+    return fast_redis(settings.CELERY_BROKER_URL, float(knob("PUBLISH_TIMEOUT_SECONDS")))
 
 
 def _connection() -> Any:
