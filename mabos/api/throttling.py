@@ -15,38 +15,24 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from typing import Any
 
 from django.conf import settings
 from redis import Redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from mabos.request_context import client_ip
+from mabos.resilience.redis_clients import fast_redis
 
 logger = logging.getLogger(__name__)
 
-_clients: dict[str, Redis] = {}
-_clients_lock = threading.Lock()
-
-
 def _redis() -> Redis | None:
-    """This process's client for the cache's Redis (None when the cache is not Redis)."""
+    """This process's fail-fast client for the cache's Redis (None when the cache is not Redis)."""
     cache = settings.CACHES["default"]
     if not cache["BACKEND"].endswith("RedisCache"):
         return None
-    url = cache["LOCATION"]
-    client = _clients.get(url)
-    if client is None:
-        options = cache.get("OPTIONS", {})
-        with _clients_lock:
-            client = _clients.setdefault(url, Redis.from_url(
-                url, socket_connect_timeout=options.get("socket_connect_timeout", 1.0),
-                socket_timeout=options.get("socket_timeout", 1.0), retry=Retry(NoBackoff(), 0)))
-    return client
+    return fast_redis(cache["LOCATION"], cache.get("OPTIONS", {}).get("socket_timeout", 1.0))
 
 
 def window_wait(*, limit: int, duration: float, elapsed: float, previous: int, current: int) -> float:
@@ -63,6 +49,8 @@ def window_wait(*, limit: int, duration: float, elapsed: float, previous: int, c
 
 
 class _RatesFromSettings:
+    _wait: float | None = None  # set when the Redis throttle refuses: seconds until one more request fits
+
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
@@ -97,7 +85,7 @@ class _RatesFromSettings:
         return False
 
     def wait(self) -> Any:
-        if hasattr(self, "_wait"):
+        if self._wait is not None:
             return max(1, math.ceil(self._wait))
         return super().wait()
 
