@@ -152,17 +152,26 @@ def test_an_unacked_external_delivery_goes_back_to_pending(alice, external):
 
 
 @override_settings(MESSAGING={"WAKEUP_LINGER_SECONDS": 0.0, "BATCH_SIZE": 500})
-def test_the_delivery_task_delivers_everything_and_takes_its_wakeup(alice, bob, carol):
+def test_the_delivery_task_delivers_everything_and_takes_its_wakeup(alice, bob, carol, monkeypatch):
     """Sends that found the wake-up pending published nothing: the task that owns it must deliver them, and
-    leave no wake-up pending behind it, or the next send would wait for the sweeper."""
+    leave no wake-up pending behind it, or the next send would wait for the sweeper. The last send here lands
+    after the task's first round and just before it takes the wake-up: the second round must pick it up."""
+    from agents import tasks
     from agents.services.messaging import wakeup
-    from agents.tasks import deliver_due
 
     client = wakeup._redis()
     client.set(wakeup.WAKEUP_KEY, b"1", px=wakeup.WAKEUP_TTL_MS)  # a wake-up published and not yet taken
-    for sender, recipient in ((alice, bob), (bob, carol), (carol, alice)):
+    for sender, recipient in ((alice, bob), (bob, carol)):
         send(sender, to=[recipient.pk])
-    assert deliver_due() == 3
+    take = tasks.wakeup_taken
+
+    def late_send_then_take() -> None:
+        assert client.exists(wakeup.WAKEUP_KEY) == 1  # still pending: this send publishes nothing
+        send(carol, to=[alice.pk])
+        take()
+
+    monkeypatch.setattr(tasks, "wakeup_taken", late_send_then_take)
+    assert tasks.deliver_due() == 3
     assert set(Delivery.objects.values_list("status", flat=True)) == {"acked"}
     assert client.exists(wakeup.WAKEUP_KEY) == 0
 
