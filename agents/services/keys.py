@@ -92,11 +92,12 @@ def agent_key_authenticate(*, raw: str, ip: str | None) -> AgentApiKey:
     match = _KEY_FORMAT.match(raw or "")
     if not match:
         raise _refused("malformed")
-    cached = key_cache.recall(match.group(1), lambda pepper_id: key_hash(raw, pepper_id), ip or "")
+    prefix, ip = match.group(1), ip or ""
+    cached = key_cache.recall(prefix, lambda pepper_id: key_hash(raw, pepper_id), ip)
     if cached is not None:
         return cached
-    key = _verify(raw, match.group(1), ip or "")
-    key_cache.remember(key, ip or "")
+    key = _verify(raw, prefix, ip)
+    key_cache.remember(key, ip)
     return key
 
 
