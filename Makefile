@@ -20,6 +20,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime-installed
 
 ## run: zero-setup MABOS (SQLite + filesystem broker unless DATABASE_URL/REDIS_URL are set)
+# The port is decided here, once: honcho would otherwise hand the web process PORT=5000 when PORT is
+# unset, and the URL printed below would not be the one gunicorn listens on.
+RUN_HOST := $(or $(HOST),127.0.0.1)
+RUN_PORT := $(or $(PORT),8000)
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py wait_for_services
 	$(BIN)/python manage.py migrate --noinput
@@ -28,11 +32,11 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "MABOS is starting (Ctrl-C stops web, worker and beat):"
-	@echo "  admin:   http://$${HOST:-127.0.0.1}:$${PORT:-8000}/admin/"
-	@echo "  API:     http://$${HOST:-127.0.0.1}:$${PORT:-8000}/api/v1/"
-	@echo "  health:  http://$${HOST:-127.0.0.1}:$${PORT:-8000}/health/ready/"
+	@echo "  admin:   http://$(RUN_HOST):$(RUN_PORT)/admin/"
+	@echo "  API:     http://$(RUN_HOST):$(RUN_PORT)/api/v1/"
+	@echo "  health:  http://$(RUN_HOST):$(RUN_PORT)/health/ready/"
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	HOST=$(RUN_HOST) PORT=$(RUN_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(RUN_PORT)
 
 ## test: the whole suite against a throwaway PostgreSQL and Redis
 test: $(VENV)/.dev-installed

@@ -38,6 +38,8 @@ def deliver_due() -> int:
     delivered += delivery_dispatch_due(time_budget=ROUND_SECONDS)
     if time.monotonic() - started >= ROUND_SECONDS and more_due():
         publish_wakeup()  # a long backlog: hand the rest to the next free worker child
+    if delivered:
+        logger.info("handed over %d deliveries", delivered)
     return delivered
 
 

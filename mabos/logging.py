@@ -195,13 +195,27 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format,
                                  "filters": ["request_context", "redaction"]}},
         "root": {"handlers": ["console"], "level": level},
+        "loggers": housekeeping_loggers(level),
     }
+
+
+#: Celery's per-task lines ("Task ... received", "... succeeded in 0.01s") and beat's "Sending due task":
+#: with a sweeper every few seconds they would be most of what an operator's terminal shows. Failures
+#: are logged at ERROR by the same loggers, so WARNING keeps every line a person needs.
+HOUSEKEEPING_LOGGERS = ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+
+
+def housekeeping_loggers(level: str) -> dict[str, Any]:
+    """Periodic housekeeping logs only at DEBUG; what it actually did is summarised by our own tasks."""
+    if logging.getLevelName(level) == logging.DEBUG:
+        return {}
+    return {name: {"level": "WARNING"} for name in HOUSEKEEPING_LOGGERS}
 
 
 def gunicorn_logconfig(*, log_format: str, level: str) -> dict[str, Any]:
     """gunicorn's own loggers (the master's start-up and worker messages) in the same format."""
     config = logging_config(log_format=log_format, level=level)
-    config["loggers"] = {
+    config["loggers"] |= {
         "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
         "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
     }

@@ -1,9 +1,13 @@
 """The platform's own components: database, cache, broker, Celery workers, beat, circuit breakers.
 
-Which are critical, and why:
+Which are critical, and why (readiness answers 503 only for a critical one, so a load balancer takes a
+web node out only when that node cannot serve):
 
-- database, cache, broker: critical. Without them no request can be served
-  correctly (the cache holds throttles, lockouts and token denylists).
+- database: critical. It is the truth for every request: the outbox, sessions, lockouts, the audit log.
+- cache, broker (Redis): not critical. With Redis down a web node still serves correctly: sends are
+  committed to the outbox and the sweeper dispatches them later, token revocation is read from the
+  database, throttles and breakers fail open. Every web node shares the one Redis, so treating it as
+  critical would take the whole fleet out at once. Readiness says "degraded" and names it.
 - workers, beat: not critical. Sends are committed to the outbox and wait for a
   worker; the web keeps serving, so readiness says "degraded", not 503.
 - circuit_breakers: not critical. An open breaker means a fallback is in use;
@@ -33,7 +37,7 @@ def check_database() -> None:
         cursor.fetchone()
 
 
-@component("cache", metrics=("mabos_login_failures_total", "mabos_lockouts_total"),
+@component("cache", critical=False, metrics=("mabos_login_failures_total", "mabos_lockouts_total"),
            description="Django cache (Redis): throttles, lockouts, token denylist, heartbeats")
 def check_cache() -> None:
     key, value = f"health:{uuid.uuid4().hex}", uuid.uuid4().hex
@@ -43,7 +47,7 @@ def check_cache() -> None:
     cache.delete(key)
 
 
-@component("broker", metrics=("mabos_messages_sent_total", "mabos_delivery_attempts_total"),
+@component("broker", critical=False, metrics=("mabos_messages_sent_total", "mabos_delivery_attempts_total"),
            description="Celery broker (Redis, or the filesystem transport in development)")
 def check_broker() -> None:
     from config.celery import app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from django.core.cache import caches
 
@@ -46,23 +48,44 @@ def redis_behind_cache_and_broker(private_redis, settings):
     app.conf.broker_url = old_broker
 
 
-def test_ready_fails_naming_cache_and_broker_when_redis_stops(client, redis_behind_cache_and_broker):
+def test_redis_down_degrades_readiness_naming_cache_and_broker_without_503(client, redis_behind_cache_and_broker):
+    """Every web node shares one Redis: a 503 here would take the whole fleet out of the load balancer
+    while sends still commit to the outbox. The node can serve, so it says so and names what is down."""
     assert client.get("/health/ready/").status_code == 200
     redis_behind_cache_and_broker.stop()
 
+    anonymous = client.get("/health/ready/")
+    assert anonymous.status_code == 200
+    assert anonymous.json() == {"status": "degraded"}
+
     response = client.get("/health/ready/", **token_headers())
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "fail"
-    critical_failing = {name for name in body["failing"] if body["checks"][name]["critical"]}
-    assert critical_failing == {"cache", "broker"}
+    assert body["status"] == "degraded"
+    assert {"cache", "broker"} <= set(body["failing"])
+    assert not [name for name in body["failing"] if body["checks"][name]["critical"]]
     # Heartbeats live in the cache too: worker and beat liveness cannot be confirmed either.
-    assert set(body["failing"]) - critical_failing <= {"workers", "beat"}
+    assert set(body["failing"]) <= {"cache", "broker", "workers", "beat"}
     assert body["checks"]["database"]["status"] == "ok"
     assert "Traceback" not in response.content.decode()
 
     redis_behind_cache_and_broker.start()
     assert client.get("/health/ready/").status_code == 200
+
+
+def test_database_down_is_the_503(client, monkeypatch):
+    """The one dependency without which a web node cannot serve."""
+    from mabos import components
+
+    def database_down() -> None:
+        raise RuntimeError("connection refused")
+
+    database = components._COMPONENTS["database"]
+    monkeypatch.setitem(components._COMPONENTS, "database", dataclasses.replace(database, check=database_down))
+    response = client.get("/health/ready/", **token_headers())
+    assert response.status_code == 503
+    assert response.json()["status"] == "fail"
+    assert response.json()["failing"] == ["database"]
 
 
 def test_a_hung_check_is_bounded_by_the_timeout():
