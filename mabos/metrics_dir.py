@@ -3,27 +3,46 @@
 prometheus_client chooses multiprocess mode when it is *imported*, from the
 ``PROMETHEUS_MULTIPROC_DIR`` environment variable, so this runs at the very
 start of every process (``config/celery.py``, which ``config/__init__.py``
-imports first). It uses only the standard library for that reason.
+imports first). Nothing here imports prometheus_client before that variable
+is set (``mabos.metrics_archive`` loads it only when it archives, afterwards).
 
 Each *process group* gets its own subdirectory ``<METRICS_DIR>/<kind>-<pid>``:
 a gunicorn master and its workers (``web``), a Celery worker and its children
 (``worker``), beat (``beat``), or a one-off command (``cli``). Children inherit
-the variable, so their per-pid files land in their group's directory. When a
-group starts it removes the directories of groups whose leading process is
-gone: that is the "wipe at start-up" multiprocess mode needs (stale files
-from a previous run would otherwise be summed forever), without deleting the
-live files of a worker that shares the machine. ``/metrics`` merges every
-group's files (``mabos.metrics_exposition``).
+the variable, so their per-pid files land in their group's directory.
+``/metrics`` merges every group's files (``mabos.metrics_exposition``).
+
+Counters never go backwards. When a group starts, the groups whose leading
+process is gone are **archived**, not deleted: their counters, histograms and
+summaries are added into ``<METRICS_DIR>/archive`` (their last-known
+``mostrecent``/``max``/``min``/``sum`` gauges kept the same way), and only
+their per-process "live" gauges are dropped, as prometheus_client's
+``mark_process_dead`` intends. Without that, every deploy would make
+Prometheus see a counter reset and fire rate-based alerts. The archive is one
+set of files however many processes have come and gone, so a scrape does not
+grow with uptime.
+
+Archiving is crash-safe and never counts a group twice: it runs under an
+exclusive lock on ``<METRICS_DIR>/.lock``, writes the new archive into a fresh
+directory that also lists the ids of the groups it holds, and switches the
+``archive`` symlink to it in one atomic rename; a dead group whose id is
+already listed is only removed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from mabos.metrics_archive import ARCHIVE_LINK, GROUP_ID_FILE, archive_groups
+
 ENV_VAR = "PROMETHEUS_MULTIPROC_DIR"
+KINDS = ("web", "worker", "beat", "cli")
 
 
 def process_group(argv: Sequence[str]) -> str | None:
@@ -51,17 +70,56 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _group_pid(folder: Path) -> int | None:
+    """The leading pid of a group directory (``worker-123``), None for anything else."""
+    kind, _, pid = folder.name.rpartition("-")
+    if kind not in KINDS or not pid.isdigit() or not folder.is_dir():
+        return None
+    return int(pid)
+
+
+def _dead_groups(root: Path) -> list[Path]:
+    dead = []
+    for folder in sorted(root.glob("*-*")):
+        pid = _group_pid(folder)
+        if pid is not None and pid != os.getpid() and not _alive(pid):
+            dead.append(folder)
+    return dead
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    with (root / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def sweep_dead_groups(root: Path) -> list[Path]:
-    """Remove the directories of process groups that no longer run; return what was removed."""
-    removed = []
-    for folder in root.glob("*-*"):
-        kind, _, pid = folder.name.rpartition("-")
-        if not kind or not pid.isdigit() or not folder.is_dir():
-            continue
-        if int(pid) != os.getpid() and not _alive(int(pid)):
+    """Archive, then remove, the directories of process groups that no longer run; return those removed."""
+    if not _dead_groups(root):
+        return []
+    with _locked(root):
+        dead = _dead_groups(root)  # again, under the lock: another process may have archived them
+        if not dead:
+            return []
+        archive_groups(root, dead)
+        for folder in dead:
             shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
+    return dead
+
+
+def _new_group_folder(root: Path, kind: str) -> Path:
+    folder = root / f"{kind}-{os.getpid()}"
+    if folder.exists():  # a reused pid: whatever is there belongs to a dead process
+        with _locked(root):
+            archive_groups(root, [folder])
+            shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / GROUP_ID_FILE).write_text(uuid.uuid4().hex)
+    return folder
 
 
 def prepare_metrics_dir(root: str | Path, argv: Sequence[str], environ: dict | None = None) -> Path | None:
@@ -81,15 +139,25 @@ def prepare_metrics_dir(root: str | Path, argv: Sequence[str], environ: dict | N
     if kind is None:
         kind = "cli"
     root.mkdir(parents=True, exist_ok=True)
-    sweep_dead_groups(root)
     folder = root / f"{kind}-{os.getpid()}"
-    if folder.exists():  # a reused pid: whatever is there belongs to a dead process
-        shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    # Set first: archiving dead groups imports prometheus_client, which reads the variable at import.
     environ[ENV_VAR] = str(folder)
+    folder = _new_group_folder(root, kind)
+    sweep_dead_groups(root)
     return folder
 
 
 def group_files(root: str | Path) -> list[str]:
-    """Every multiprocess file of every group under ``root``."""
-    return sorted(str(path) for path in Path(root).glob("*-*/*.db"))
+    """Every multiprocess file of every group under ``root``, and the archive of the dead ones."""
+    root = Path(root)
+    files = [path for path in root.glob("*-*/*.db") if _group_pid(path.parent) is not None]
+    files += root.glob(f"{ARCHIVE_LINK}/*.db")
+    return sorted(str(path) for path in files if _has_values(path))
+
+
+def _has_values(path: Path) -> bool:
+    """A file a process has just created is empty for a moment (prometheus_client sizes it next)."""
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False

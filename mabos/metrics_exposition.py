@@ -20,6 +20,7 @@ import hmac
 import ipaddress
 import logging
 import os
+import struct
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -49,6 +50,13 @@ class GroupFilesCollector(Collector):
         self.root = root
 
     def collect(self) -> Iterator:
+        for _attempt in range(3):
+            try:
+                return iter(MultiProcessCollector.merge(group_files(self.root), accumulate=True))
+            except (FileNotFoundError, struct.error):
+                # A dead group was archived (its files moved into the new archive), or a process was
+                # creating a file, between the listing and the read: list again rather than fail.
+                continue
         return iter(MultiProcessCollector.merge(group_files(self.root), accumulate=True))
 
 
