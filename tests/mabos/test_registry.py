@@ -166,16 +166,20 @@ def test_a_real_worker_heartbeats_and_disappears_at_once_when_it_stops(tmp_path)
 
 
 @pytest.mark.processes
-def test_a_real_beat_heartbeats(tmp_path):
+def test_a_real_beat_heartbeats_and_disappears_at_once_when_it_stops(tmp_path):
     # Its own broker: nothing beat schedules may reach the shared test queues.
     broker = RedisServer(tmp_path / "broker").start()
     beat = Process([str(BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
                     f"--schedule={tmp_path / 'schedule'}"],
                    process_env(MABOS_PROCESS_ROLE="worker", CELERY_BROKER_URL=broker.url),
                    tmp_path / "beat.log").start()
+    identity = f"{socket.gethostname()}:{beat.popen.pid}"
     try:
-        wait_until(lambda: heartbeats_alive("beat"), timeout=60, message=f"beat heartbeat:\n{beat.output()}")
+        wait_until(lambda: heartbeats_alive("beat").get(identity), timeout=60,
+                   message=f"beat heartbeat:\n{beat.output()}")
         assert component_get("beat").check().startswith(("alive: ", "2 beat", "3 beat"))
     finally:
         beat.stop()
         broker.stop()
+    # Not after the heartbeat's TTL: the moment it has stopped (a "two beats" warning goes with it).
+    assert identity not in heartbeats_alive("beat"), beat.output()
