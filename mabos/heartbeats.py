@@ -16,6 +16,7 @@ a worker adds itself and drops identities whose beat has expired.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import socket
@@ -180,3 +181,7 @@ def _worker_shutdown(**kwargs: Any) -> None:
 @beat_embedded_init.connect(weak=False)
 def _beat_started(sender: Any = None, **kwargs: Any) -> None:
     heartbeat_start(role="beat", identity=f"{socket.gethostname()}:{os.getpid()}")
+    # Celery has no beat-shutdown signal. Beat ends by SystemExit (its SIGTERM/SIGINT handlers raise
+    # it), so atexit runs: a cleanly stopped beat stops counting as alive at once instead of lingering
+    # for the heartbeat's TTL, and the "two beats" warning goes the moment the second one is stopped.
+    atexit.register(heartbeat_stop, "beat")
