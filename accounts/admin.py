@@ -7,8 +7,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from accounts.models import User, UserSession
-from accounts.services import user_active_set, user_password_set
+from accounts.services import user_password_set
 from accounts.services.sessions import session_revoke, sessions_revoke_all
+from accounts.services.users import UPDATABLE, user_create, user_delete, user_update
 
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
@@ -25,14 +26,42 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Adding, changing and deleting users goes through accounts.services.users (one audit event each).
+
+    Django saves the columns in ``save_model`` and the groups and permissions
+    in ``save_related``; both are left to ``user_update``, called once from
+    ``save_related`` with everything the form changed, so before/after of
+    ``is_staff``, ``is_superuser``, groups and permissions land in one event.
+    """
+
     change_password_form = AuditedPasswordChangeForm
     actions = ["revoke_all_sessions"]
+    readonly_fields = ["last_login", "date_joined"]  # facts about the account, not settings of it
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
-        was_active = User.objects.filter(pk=obj.pk).values_list("is_active", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
-        if change and was_active and not obj.is_active:
-            user_active_set(user=obj, active=False, by=request.user)
+        if change:
+            return  # written, with its groups and permissions, by save_related
+        data = form.cleaned_data
+        created = user_create(username=data["username"], by=request.user,
+                              password=data["password1"] if data.get("set_usable_password") else None)
+        obj.pk, obj.password = created.pk, created.password
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        if not change:
+            return  # the add form holds no groups or permissions
+        data = {name: form.cleaned_data[name] for name in UPDATABLE if name in form.cleaned_data}
+        user_update(user=form.instance, by=request.user, **data)
+        form.instance.refresh_from_db()
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj: User) -> None:
+        user_delete(user=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            user_delete(user=user, by=request.user)
 
     @admin.action(description="Revoke all sessions of the selected users")
     def revoke_all_sessions(self, request, queryset) -> None:
