@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.http import HttpRequest
 
@@ -13,6 +13,7 @@ from agents import selectors
 from agents.access import organizations_for
 from agents.models import AgentGroup, AgentRole, Membership
 from agents.services import groups, roles
+from mabos.errors import DomainError
 
 
 class _ThroughOrganization:
@@ -46,6 +47,25 @@ class _ThroughOrganization:
             kwargs["queryset"] = organizations_for(request.user, CHANGE)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def delete_one(self, request: HttpRequest, obj: Any) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_one(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """"Delete selected": one service call (and one audit event) per object, never a bulk delete.
+
+        Django has already checked the delete permission on every selected object.
+        A refusal (say, a role that an agent took in the meantime) keeps that
+        object and is shown; the others are still deleted.
+        """
+        for obj in queryset:
+            try:
+                self.delete_one(request, obj)
+            except DomainError as exc:
+                self.message_user(request, f"{obj} was kept: {exc.detail}", messages.WARNING)
+
 
 @admin.register(AgentRole)
 class AgentRoleAdmin(_ThroughOrganization, admin.ModelAdmin):
@@ -72,7 +92,7 @@ class AgentRoleAdmin(_ThroughOrganization, admin.ModelAdmin):
             obj.pk = created.pk
             obj._state.adding = False
 
-    def delete_model(self, request: HttpRequest, obj: AgentRole) -> None:
+    def delete_one(self, request: HttpRequest, obj: AgentRole) -> None:
         roles.role_delete(role=obj, by=request.user)
 
 
@@ -118,5 +138,5 @@ class AgentGroupAdmin(_ThroughOrganization, admin.ModelAdmin):
             obj.pk = created.pk
             obj._state.adding = False
 
-    def delete_model(self, request: HttpRequest, obj: AgentGroup) -> None:
+    def delete_one(self, request: HttpRequest, obj: AgentGroup) -> None:
         groups.group_delete(group=obj, by=request.user)
