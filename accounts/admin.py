@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
 
 from accounts.models import User, UserSession
 from accounts.services import user_password_set
+from accounts.services.groups import auth_group_create, auth_group_delete, auth_group_update, is_builtin_role
 from accounts.services.sessions import session_revoke, sessions_revoke_all
 from accounts.services.users import UPDATABLE, user_create, user_delete, user_update
 
@@ -68,6 +72,48 @@ class UserAdmin(DjangoUserAdmin):
         total = sum(sessions_revoke_all(user=user, by=request.user, reason="revoked by an administrator")
                     for user in queryset)
         self.message_user(request, f"Revoked {total} session(s).", messages.SUCCESS)
+
+
+# django.contrib.auth registers a GroupAdmin that saves role permissions unaudited; this one replaces it.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(DjangoGroupAdmin):
+    """Roles (Django groups) through accounts.services.groups: every permission added or removed is audited.
+
+    The built-in roles keep their names and cannot be deleted (code finds them by name).
+    """
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> list[str]:
+        return ["name"] if obj is not None and is_builtin_role(obj) else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        if obj is not None and is_builtin_role(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Group, form, change: bool) -> None:
+        if change:
+            return  # written, with its permissions, by save_related
+        created = auth_group_create(name=form.cleaned_data["name"], by=request.user,
+                                    permissions=form.cleaned_data.get("permissions", []))
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if not change:
+            return  # auth_group_create set the permissions
+        auth_group_update(group=form.instance, by=request.user, name=form.cleaned_data.get("name"),
+                          permissions=form.cleaned_data.get("permissions"))
+        form.instance.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: Group) -> None:
+        auth_group_delete(group=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        for group in queryset:
+            auth_group_delete(group=group, by=request.user)
 
 
 @admin.register(UserSession)
