@@ -7,13 +7,14 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
-from django.http import HttpRequest
+from django.contrib.auth.views import PasswordChangeView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from accounts.models import User, UserSession
 from accounts.services import user_password_set
 from accounts.services.groups import auth_group_create, auth_group_delete, auth_group_update, is_builtin_role
 from accounts.services.sessions import session_revoke, sessions_revoke_all
-from accounts.services.users import UPDATABLE, user_create, user_delete, user_update
+from accounts.services.users import UPDATABLE, user_create, user_delete, user_password_change_own, user_update
 
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
@@ -26,6 +27,15 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
             return user_password_set(user=self.user, password=password, by=None)
         self.user.set_password(password)
         return self.user
+
+
+class OwnPasswordChangeView(PasswordChangeView):
+    """/admin/password_change/: one's own password, through user_password_change_own (audited; the other
+    sessions are revoked). MabosAdminSite.password_change serves it."""
+
+    def form_valid(self, form) -> HttpResponse:
+        user_password_change_own(request=self.request, password=form.cleaned_data["new_password1"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @admin.register(User)

@@ -11,9 +11,11 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import User, UserSession
 from accounts.services.sessions import sessions_revoke_all
 from auditlog.actors import Actor
 from auditlog.models import Action
@@ -91,6 +93,31 @@ def user_password_set(*, user: User, password: str, by: Any = None) -> User:
     audit_record(action=Action.UPDATE, actor=by, target=user, changes={"password": ["***", "***"]},
                  note="password changed")
     sessions_revoke_all(user=user, by=by, reason="password changed")
+    return user
+
+
+@transaction.atomic
+def user_password_change_own(*, request: HttpRequest, password: str) -> User:
+    """The signed-in person changes their own password (already validated by the caller's form).
+
+    Audited as the person's own change. Every other session ends (a stolen
+    session must not survive the change meant to lock it out); the session
+    making the change goes on, as in Django's own view, under a new key, and
+    its ``UserSession`` row follows the new key so it stays listed and revocable.
+    """
+    user = User.objects.select_for_update().get(pk=request.user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action=Action.UPDATE, actor=user, target=user, changes={"password": ["***", "***"]},
+                 note="password changed by its owner")
+    old_key = request.session.session_key
+    current = UserSession.objects.filter(user=user, web_session_key=old_key, revoked_at__isnull=True).first() \
+        if old_key else None
+    sessions_revoke_all(user=user, by=user, keep=current, reason="password changed")
+    update_session_auth_hash(request, user)  # new session key, new auth hash: the old cookie is worthless
+    if current is not None:
+        current.web_session_key = request.session.session_key
+        current.save(update_fields=["web_session_key"])
     return user
 
 
