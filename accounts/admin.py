@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import PasswordChangeView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from accounts.models import User, UserSession
 from accounts.services import user_password_set
@@ -69,6 +71,17 @@ class UserAdmin(DjangoUserAdmin):
         form.instance.refresh_from_db()
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    def user_change_password(self, request, id, form_url: str = "") -> HttpResponse:
+        """One's own password is changed on /admin/password_change/ (asks the old one, keeps this session).
+
+        Here it would revoke every session, this one included, and Django would
+        then carry the login on under a new key with no UserSession row: a
+        session nobody could see or revoke.
+        """
+        if str(request.user.pk) == str(unquote(id)):
+            return HttpResponseRedirect(reverse("admin:password_change", current_app=self.admin_site.name))
+        return super().user_change_password(request, id, form_url)
 
     def delete_model(self, request, obj: User) -> None:
         user_delete(user=obj, by=request.user)

@@ -62,3 +62,15 @@ def test_a_wrong_old_password_changes_nothing(make_user):
     assert me.check_password(PASSWORD)
     assert not AuditEvent.objects.filter(target_id=str(me.pk), action__in=["update", "session_revoked"]).exists()
     assert UserSession.objects.filter(user=me, revoked_at__isnull=True).count() == 2
+
+
+def test_own_password_on_the_user_page_is_sent_to_the_password_change_page(make_user):
+    me = make_user(is_staff=True, is_superuser=True, roles=("administrator",))
+    browser = _login(me)
+    response = browser.post(f"/admin/accounts/user/{me.pk}/password/", {
+        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+    assert response.status_code == 302 and response["Location"].endswith("/admin/password_change/")
+    me.refresh_from_db()
+    assert me.check_password(PASSWORD)
+    assert UserSession.objects.filter(user=me, revoked_at__isnull=True).count() == 1
+    assert browser.get("/admin/").status_code == 200
