@@ -24,6 +24,7 @@ from accounts.object_permissions import (
     require_object_permission,
 )
 from agents.models import Agent, Organization
+from mabos.errors import PermissionDenied
 
 VERBS = (VIEW, CHANGE, OPERATE, DELETE)
 
@@ -55,3 +56,27 @@ def agent_allows(user: Any, verb: str, agent: Agent) -> bool:
 def require(user: Any, verb: str, obj: Organization | Agent) -> None:
     """403 for an object the caller may see but not ``verb``; 404 if they cannot see it."""
     require_object_permission(user, verb, obj)
+
+
+def role_template_allowed(user: Any, verb: str) -> bool:
+    """May ``user`` ``verb`` (add, change, delete) a *global* role template? Administrators only.
+
+    A global template's goals and beliefs are copied into every organization
+    onboarded afterwards, so it takes the model permission (the administrator
+    role holds it) or a superuser; an object grant on some organization is not enough.
+    """
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and (user.is_superuser or user.has_perm(f"agents.{verb}_agentrole")))
+
+
+def role_write_require(user: Any, verb: str, *, organization: Organization | None) -> None:
+    """The one rule for writing an agent role, used by the API and the admin alike.
+
+    A role of an organization follows that organization's change grant (403 if
+    the caller may see it, 404 if not); a global template (``organization``
+    None) needs ``role_template_allowed`` (403 otherwise).
+    """
+    if organization is not None:
+        require(user, CHANGE, organization)
+    elif not role_template_allowed(user, verb):
+        raise PermissionDenied("Only administrators may create or change global role templates.")

@@ -141,6 +141,22 @@ class MabosAdminSite(admin.AdminSite):
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
+    def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        """Django's page, but the change goes through the accounts service: audited, other sessions revoked."""
+        from django.contrib.admin.forms import AdminPasswordChangeForm
+
+        from accounts.admin import OwnPasswordChangeView
+
+        defaults: dict[str, Any] = {
+            "form_class": AdminPasswordChangeForm,
+            "success_url": reverse("admin:password_change_done", current_app=self.name),
+            "extra_context": {**self.each_context(request), **(extra_context or {})},
+        }
+        if self.password_change_template is not None:
+            defaults["template_name"] = self.password_change_template
+        request.current_app = self.name
+        return OwnPasswordChangeView.as_view(**defaults)(request)
+
 
 class MabosAdminConfig(AdminConfig):
     """Installed in place of ``django.contrib.admin`` so ``admin.site`` is a MabosAdminSite."""

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import selectors
-from agents.access import require
+from agents.access import require, role_write_require
 from agents.api import serializers as s
 from agents.api.base import ListApi, actor_of, resolve
 from agents.api.filters import GroupFilter, OrganizationFilter, RoleFilter
@@ -80,11 +80,7 @@ class OrganizationDetailApi(APIView):
 
 
 def _require_role_write(user: Any, role: AgentRole, verb: str) -> None:
-    """Organization roles follow the organization's change grant; global templates need the model permission."""
-    if role.organization_id:
-        require(user, "change", role.organization)
-    elif not (user.is_superuser or user.has_perm(f"agents.{verb}_agentrole")):
-        raise PermissionDenied("Only administrators may change global role templates.")
+    role_write_require(user, verb, organization=role.organization if role.organization_id else None)
 
 
 class RoleListApi(ListApi):
@@ -103,12 +99,9 @@ class RoleListApi(ListApi):
     def post(self, request: Request) -> Response:
         data = s.RoleCreateInput.parse(request.data)
         org_id = data.pop("organization", None)
-        org = None
-        if org_id:
-            org = resolve("organization", lambda: selectors.organization_get(user=request.user, pk=org_id))
-            require(request.user, "change", org)
-        elif not (request.user.is_superuser or request.user.has_perm("agents.add_agentrole")):
-            raise PermissionDenied("Only administrators may create global role templates.")
+        org = resolve("organization", lambda: selectors.organization_get(user=request.user, pk=org_id)) \
+            if org_id else None
+        role_write_require(request.user, "add", organization=org)
         role = roles.role_create(organization=org, by=actor_of(request), **data)
         return Response(s.RoleOutput(role).data, status=status.HTTP_201_CREATED)
 

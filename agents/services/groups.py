@@ -90,7 +90,10 @@ def membership_add(*, group: AgentGroup, agent: Agent, by: Any, role: str = Memb
 
 @transaction.atomic
 def membership_update(*, membership: Membership, role: str, by: Any) -> Membership:
+    """Change a member's role. "Before" is the stored row (re-read under lock), not the caller's instance,
+    which an admin inline form has already changed in memory."""
     AgentGroup.objects.select_for_update().filter(pk=membership.group_id).first()
+    membership = Membership.objects.select_for_update().select_related("agent", "group").get(pk=membership.pk)
     _check_role(role, membership.group, exclude=membership.pk)
     before = membership.role
     membership.role = role
