@@ -4,7 +4,7 @@ DRF authenticates before any throttle runs, and every refused JWT or agent key
 used to write an ``auth_failed`` event: an anonymous client could grow the
 audit table without bound and queue every audited write behind the chain's
 one lock. Now, per client IP and per window of THROTTLE_AUTH_FAILURE_RATE
-(e.g. ``20/minute``: N = 20, a window of one minute):
+(e.g. ``20/minute``: N = 20, a window of one minute; an IPv6 client counts by its /64):
 
 * the first N refusals in a window are audited one by one, as before;
 * once N are counted, a request from that IP that carries credentials is
@@ -21,6 +21,7 @@ every refusal is audited one by one again.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -64,7 +65,17 @@ def _rate() -> tuple[int, int] | None:
 
 
 def _source(request) -> str:
-    return client_ip(request._request if hasattr(request, "_request") else request) or "unknown"
+    """The client IP; for IPv6 its /64, which one subscriber holds whole (else each address would get N)."""
+    ip = client_ip(request._request if hasattr(request, "_request") else request) or "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _keys(duration: int, window: int, source: str) -> tuple[str, str, str]:

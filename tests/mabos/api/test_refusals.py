@@ -117,3 +117,14 @@ def test_eight_threads_flooding_at_once_leave_exactly_n_events_and_the_rest_coun
         assert record_refusal_summaries.apply().get() == 1
     summary = auth_failures().get(target_type="client_ip")
     assert summary.changes["refusals_not_recorded"][1] == per_thread * threads_count - 5  # nothing lost
+
+
+@pytest.mark.django_db
+def test_an_ipv6_client_counts_by_its_64_not_by_each_of_its_addresses(clock):
+    with _rates(auth_failure="3/minute", anon="1000/minute"):
+        statuses = [bad_jwt_client(ip=f"2001:db8:1:2::{n:x}").get(ME_URL).status_code for n in range(1, 7)]
+        assert statuses == [401] * 3 + [429] * 3
+        assert bad_jwt_client(ip="2001:db8:1:3::1").get(ME_URL).status_code == 401  # another /64
+        clock[0] = WINDOW_START + 60
+        assert record_refusal_summaries.apply().get() == 1
+    assert auth_failures().get(target_type="client_ip").target_id == "2001:db8:1:2::/64"
