@@ -2,13 +2,16 @@
 
 Every refused token is answered with a precise ``code`` (token_expired,
 token_invalid, token_wrong_type, token_revoked, user_inactive ...) and writes
-an ``auth_failed`` audit event.
+an ``auth_failed`` audit event, for the first N refusals per client IP and
+window; past them the client gets 429 before its token is looked at
+(``mabos.api.refusals``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import exceptions
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 
@@ -16,6 +19,7 @@ from accounts import revocation
 from accounts.services.auth import auth_failure_record
 from accounts.services.sessions import session_touch
 from accounts.tokens import AccessToken, TokenRefused
+from mabos.api.refusals import refusal_record, refusal_wait
 from mabos.request_context import set_request_user
 
 
@@ -26,6 +30,9 @@ class JWTAuthentication(authentication.JWTAuthentication):
         header = self.get_header(request)
         if header is None:
             return None
+        wait = refusal_wait(request)
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait)
         try:
             raw = self.get_raw_token(header)
             if raw is None:
@@ -35,8 +42,8 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 raise AuthenticationFailed("Token has been revoked.", code="token_revoked")
             user = self.get_user(token)
         except (AuthenticationFailed, InvalidToken) as exc:
-            code = _code(exc)
-            auth_failure_record(reason=_message(exc), code=code)
+            code, reason = _code(exc), _message(exc)
+            refusal_record(request, lambda: auth_failure_record(reason=reason, code=code))
             raise
         set_request_user(user)
         session_touch(session_id=token.get("sid"))

@@ -23,6 +23,9 @@ def check_audit_chain() -> str:
     if result is None:
         return "not verified yet; the periodic auditlog.verify_chain task or auditlog_verify will record a result"
     if not result.ok:
+        if result.broken_event_id is None:  # nothing left to name: the tail (or all of it) is gone
+            raise RuntimeError(f"chain broken after seq {result.head_seq or 0}: {result.reason}: {result.detail} "
+                               f"(verified at {result.verified_at})")
         raise RuntimeError(f"chain broken at event {result.broken_event_id}: {result.reason} "
                            f"(verified at {result.verified_at})")
     return f"{result.checked} event(s) verified at {result.verified_at}"

@@ -4,7 +4,8 @@ Rows are written only by ``auditlog.services.audit_record``, which links each
 one to the previous by ``seq`` and ``prev_hash`` and seals it with an HMAC
 (``auditlog.chain``). Nothing may change or remove a row afterwards: the model
 and its queryset refuse, and on PostgreSQL a trigger rejects UPDATE, DELETE
-and TRUNCATE (migration 0002).
+and TRUNCATE (migrations 0002, 0003). Removing the newest rows behind the triggers is
+caught by the head anchored outside the table (auditlog.anchor).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ its event commit or roll back together. The contract, in order of priority:
 2. auditing is otherwise never the reason an action fails: odd input (huge or
    binary strings, a broken ``__str__``, unserialisable values, malformed
    ``changes``) is neutralised, truncated or described, never rejected.
+
+After the commit, the new head is anchored outside the table
+(``auditlog.anchor``); an anchor that cannot be written is logged, never raised.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from django.db import models, transaction
 
 from auditlog.actors import Actor
+from auditlog.anchor import AnchorUnavailable, anchor_advance, anchor_read, anchor_reset
 from auditlog.chain import append
 from auditlog.changes import normalise_changes
 from auditlog.models import Action, AuditEvent
@@ -62,7 +66,29 @@ def audit_record(
         # event with less detail beats a failed action.
         logger.exception("audit event for %s could not be fully described", event.action)
     with transaction.atomic():
-        return append(event)
+        append(event)
+        # After the commit, not before: an anchor ahead of the committed chain would be a false alarm.
+        seq, head_hash = event.seq, event.hash
+        transaction.on_commit(lambda: anchor_advance(seq=seq, head_hash=head_hash), robust=True)
+        return event
+
+
+def audit_anchor_reset() -> str:
+    """Drop the anchored head after a deliberate reset of the audit table, and say so in the chain itself.
+
+    Without this, the head of the old chain makes the new, shorter one "tail
+    missing" forever. The event is written after the reset, so the next
+    verification anchors a head that includes the record of it (and of the head that was dropped).
+    """
+    try:
+        previous = anchor_read()
+    except AnchorUnavailable as exc:
+        return f"nothing to reset: {exc}"
+    anchor_reset()
+    note = f"anchored head reset (was seq {previous.seq})" if previous else "anchored head reset (none recorded)"
+    audit_record(action=Action.CONFIG_CHANGED, actor=Actor.system("auditlog_verify"), target_type="auditlog.anchor",
+                 note=note)
+    return note
 
 
 def _action_value(action: Action | str) -> str:

@@ -149,6 +149,10 @@ SCHEMA: tuple[Setting, ...] = (
     _s("THROTTLE_ANON_RATE", "str", "Requests per anonymous client IP.", "300/hour", "300/hour"),
     _s("THROTTLE_AUTH_RATE", "str", "Requests per client IP to the auth endpoints (token, refresh).",
        "30/minute", "30/minute"),
+    _s("THROTTLE_AUTH_FAILURE_RATE", "str",
+       "Refused credentials (JWT, agent key) per client IP: the first n are audited one by one; past them the IP "
+       "gets 429 before authentication until the window ends, and one summary event counts the rest.",
+       "20/minute", "20/minute"),
     # --- authentication: JWT, lockout --------------------------------------------
     _s("JWT_SIGNING_KEYS", "dict",
        "JWT HMAC keys as id=key pairs; the last one signs (its id is the token's kid), all verify.",

@@ -38,7 +38,7 @@ def validate(config: Config) -> None:
     if _is_int(v.get("DB_POOL_MIN_SIZE")) and _is_int(v.get("DB_POOL_MAX_SIZE")) \
             and v["DB_POOL_MIN_SIZE"] > v["DB_POOL_MAX_SIZE"]:
         problems.append("DB_POOL_MIN_SIZE is larger than DB_POOL_MAX_SIZE (example: DB_POOL_MIN_SIZE=2).")
-    for name in ("THROTTLE_USER_RATE", "THROTTLE_ANON_RATE", "THROTTLE_AUTH_RATE"):
+    for name in ("THROTTLE_USER_RATE", "THROTTLE_ANON_RATE", "THROTTLE_AUTH_RATE", "THROTTLE_AUTH_FAILURE_RATE"):
         if v.get(name) and not _is_rate(v[name]):
             problems.append(f"{name}={v[name]!r} is not a rate like 100/minute (example: {name}=300/hour).")
     if _is_int(v.get("CELERY_TASK_SOFT_TIME_LIMIT")) and _is_int(v.get("CELERY_TASK_TIME_LIMIT")) \

@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 from django.db import connection
 
+from mabos.api.refusals import refusal_summaries_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,3 +26,9 @@ def ping(*, touch_database: bool = False) -> dict:
             cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
             result["db_backend_pid"] = cursor.fetchone()[0]
     return result
+
+
+@shared_task(name="mabos.record_refusal_summaries")
+def record_refusal_summaries() -> int:
+    """Audit, once per client and ended window, how many refused credentials were only counted."""
+    return refusal_summaries_record()

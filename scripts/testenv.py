@@ -25,6 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# initdb's bootstrap role, hence a superuser: the suite needs one, because Django's flush between tests
+# TRUNCATEs the append-only audit table, which only a superuser (or a member of mabos_audit_admin) may do
+# (auditlog/migrations/0003). Tests that play the application role create a plain role of their own.
 PG_USER = "mabos"
 PG_DB = "mabos"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.conf import settings
 from django.db.backends.signals import connection_created
@@ -21,12 +23,24 @@ def pytest_configure(config: pytest.Config) -> None:
 def allow_audit_truncate(sender, connection, **kwargs) -> None:
     """Let Django's flush (between transactional tests) TRUNCATE the append-only audit table.
 
-    The trigger of auditlog/migrations/0002 refuses TRUNCATE unless the session
-    opts in; only this test process's connections do.
+    The trigger (auditlog/migrations/0002, 0003) refuses TRUNCATE unless the
+    session opts in and its role is a superuser (or in mabos_audit_admin): the
+    suite connects as the throwaway cluster's superuser (scripts/testenv.py),
+    and only this test process's connections opt in.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET mabos.audit_allow_truncate = 'on'")
+
+
+@pytest.fixture(autouse=True)
+def _forget_audit_anchor():
+    """The anchored audit head lives in the shared Redis, while flush empties the audit table between
+    transactional tests: without this, one test's head would make the next test's chain "tail missing"."""
+    from auditlog.anchor import AnchorUnavailable, anchor_reset
+
+    with contextlib.suppress(AnchorUnavailable):
+        anchor_reset()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from agents.models import Agent, AgentApiKey
 from agents.services.keys import agent_key_authenticate
 from auditlog.models import Action
 from auditlog.services import audit_record
+from mabos.api.refusals import refusal_record, refusal_wait
 from mabos.errors import AuthenticationError
 from mabos.request_context import client_ip
 
@@ -51,14 +52,20 @@ class AgentKeyAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if not parts or parts[0] != self.keyword:
             return None
+        # Throttle first: past its budget of refusals a client is not even looked up (mabos.api.refusals).
+        wait = refusal_wait(request)
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait)
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send exactly: Authorization: Agent <key>.",
                                                   code="agent_key_invalid")
         try:
             key = agent_key_authenticate(raw=parts[1], ip=client_ip(request._request))
         except AuthenticationError as exc:
-            audit_record(action=Action.AUTH_FAILED, actor=None, target_type="agents.agentapikey",
-                         target_repr=parts[1][:21], note=f"agent key refused: {exc.extra.get('reason', '')}")
+            note = f"agent key refused: {exc.extra.get('reason', '')}"
+            refusal_record(request, lambda: audit_record(action=Action.AUTH_FAILED, actor=None, note=note,
+                                                         target_type="agents.agentapikey",
+                                                         target_repr=parts[1][:21]))
             raise exceptions.AuthenticationFailed(exc.detail, code=exc.code) from None
         return AgentPrincipal(key.agent, key), key
 

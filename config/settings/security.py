@@ -157,6 +157,7 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "user": config.THROTTLE_USER_RATE,
                 "anon": config.THROTTLE_ANON_RATE,
                 "auth": config.THROTTLE_AUTH_RATE,
+                "auth_failure": config.THROTTLE_AUTH_FAILURE_RATE,  # mabos/api/refusals.py
             },
             "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
         },

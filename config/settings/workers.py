@@ -64,6 +64,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "CELERY_BEAT_SCHEDULE": {
             # Re-check the audit hash chain; the verdict feeds the audit_chain readiness check.
             "auditlog-verify-chain": {"task": "auditlog.verify_chain", "schedule": 3600.0},
+            # One audit event per client and window of throttled refusals (mabos/api/refusals.py).
+            "mabos-record-refusal-summaries": {"task": "mabos.record_refusal_summaries", "schedule": 60.0,
+                                               "options": {"expires": 60}},
             # Lost wake-ups, expired leases and expired messages (docs/messaging.md).
             "agents-sweep-deliveries": {"task": "agents.sweep_deliveries",
                                         "schedule": config.MESSAGING_SWEEPER_INTERVAL_SECONDS,

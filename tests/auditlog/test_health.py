@@ -49,6 +49,17 @@ def test_a_broken_chain_degrades_readiness_and_logs_an_error(client, caplog):
     assert f"chain broken at event {events[0].pk}: hash mismatch" in body["checks"]["audit_chain"]["error"]
 
 
+def test_a_missing_tail_degrades_readiness_naming_the_expected_seq(client):
+    events = [audit_record(action=Action.UPDATE, actor=Actor.system()) for _ in range(4)]
+    assert verify_and_record().ok  # anchors the verified head, seq 4
+    tamper("DELETE FROM auditlog_auditevent WHERE seq > %s", [events[1].seq])
+    assert verify_chain_task.apply().get()["ok"] is False
+    status, body = audit_check(client)
+    assert status == 200 and "audit_chain" in body["failing"]
+    error = body["checks"]["audit_chain"]["error"]
+    assert f"chain broken after seq {events[1].seq}: tail missing: expected seq {events[3].seq}" in error, error
+
+
 def test_readiness_does_not_walk_the_chain(django_assert_num_queries):
     for _ in range(30):
         audit_record(action=Action.UPDATE, actor=Actor.system())
