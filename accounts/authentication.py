@@ -15,7 +15,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from accounts import revocation
 from accounts.services.auth import auth_failure_record
 from accounts.services.sessions import session_touch
-from accounts.tokens import AccessToken, TokenRefused
+from accounts.tokens import AccessToken, TokenRefused, token_subject
 from mabos.request_context import set_request_user
 
 
@@ -49,6 +49,10 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise AuthenticationFailed(str(exc.args[0]), code=exc.code) from exc
 
     def get_user(self, validated_token: Any) -> Any:
+        try:
+            token_subject(validated_token)  # a claim that is no id of ours is a 401, not a database error
+        except TokenRefused as exc:
+            raise AuthenticationFailed(str(exc.args[0]), code=exc.code) from exc
         try:
             return super().get_user(validated_token)
         except AuthenticationFailed as exc:
