@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts import revocation
 from accounts.lockout import lockout_retry_after
 from accounts.models import User, UserSession
-from accounts.services.sessions import session_revoke, session_rotate
+from accounts.services.sessions import RefreshReused, session_revoke, session_rotate
 from accounts.tokens import AccessToken, RefreshToken, TokenRefused, password_claim_matches, token_subject
 from auditlog.models import Action
 from auditlog.services import audit_record
@@ -70,13 +70,17 @@ def token_refresh(*, raw_refresh: str) -> tuple[RefreshToken, AccessToken]:
         problem = ("The password changed since this token was issued.", "token_revoked")
     elif session is None or session.revoked_at is not None or session.user_id != user.pk:
         problem = ("The session of this token has been revoked.", "token_revoked")
-    elif session.refresh_jti != used["jti"]:
-        problem = ("This refresh token was already used.", "token_revoked")
     if problem:
         auth_failure_record(reason=problem[0], code=problem[1], user=user)
         raise AuthenticationError(problem[0], code=problem[1])
     set_request_user(user)
-    refresh = session_rotate(session=session, used=used, user=user)
+    try:
+        # Whether this token is still the session's current one is decided under the row lock, there.
+        refresh = session_rotate(session=session, used=used, user=user)
+    except RefreshReused as exc:
+        session_revoke(session=session, by=None, reason="refresh token reused")
+        auth_failure_record(reason=exc.detail, code=exc.code, user=user)
+        raise
     return refresh, refresh.access_token
 
 

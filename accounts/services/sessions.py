@@ -25,6 +25,7 @@ from accounts.models import User, UserSession
 from accounts.tokens import RefreshToken, expires_at, refresh_token_issue
 from auditlog.models import Action
 from auditlog.services import audit_record
+from mabos.errors import AuthenticationError
 from mabos.request_context import client_ip
 
 _TOUCH_EVERY = 60  # seconds: "last used" is precise to a minute, not a write per request
@@ -55,9 +56,25 @@ def session_start_api(*, user: User, request: HttpRequest | None) -> tuple[UserS
     return session, refresh
 
 
+class RefreshReused(AuthenticationError):
+    """The refresh token is not (or no longer) its session's current one: a copy was used before."""
+
+    code = "token_revoked"
+    default_detail = "This refresh token was already used."
+
+
 @transaction.atomic
 def session_rotate(*, session: UserSession, used: RefreshToken, user: User) -> RefreshToken:
-    """Blacklist the used refresh token and issue the session's next one (rotation)."""
+    """Blacklist the used refresh token and issue the session's next one (rotation).
+
+    The session row is locked and its current ``refresh_jti`` compared under
+    the lock, so of any number of parallel refreshes of one token exactly one
+    rotates; the others wait for it, then see a jti that is not theirs and get
+    ``RefreshReused`` (the caller revokes the session: someone holds a copy).
+    """
+    session = UserSession.objects.select_for_update().get(pk=session.pk)
+    if session.revoked_at is not None or session.refresh_jti != used["jti"]:
+        raise RefreshReused()
     used.blacklist()
     refresh = refresh_token_issue(user=user, session_id=session.id)
     session.refresh_jti = refresh["jti"]
