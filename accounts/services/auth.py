@@ -15,7 +15,6 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import revocation
 from accounts.lockout import lockout_retry_after
 from accounts.models import User, UserSession
 from accounts.services.sessions import RefreshReused, session_revoke, session_rotate
@@ -97,7 +96,7 @@ def _revoke_family_of(raw_refresh: str) -> None:
 
 @transaction.atomic
 def token_logout(*, user: User, access: Any, raw_refresh: str) -> None:
-    """End the caller's session: refresh blacklisted, this access token denied at once."""
+    """End the caller's session: refresh blacklisted, the row revoked, so this access token is refused at once."""
     try:
         refresh = RefreshToken(raw_refresh)
         user_pk, sid = token_subject(refresh)
@@ -105,13 +104,14 @@ def token_logout(*, user: User, access: Any, raw_refresh: str) -> None:
         raise AuthenticationError(str(exc.args[0]), code=exc.code) from exc
     if user_pk != user.pk:
         raise AuthenticationError("This refresh token belongs to someone else.", code="token_invalid")
+    if access is not None and access.get("sid") != str(sid):
+        # Logging out ends one session, the one of both tokens; the access token dies with it.
+        raise AuthenticationError("This refresh token belongs to another session.", code="token_invalid")
     refresh.blacklist()
-    if access is not None and access.get("jti"):
-        revocation.access_token_deny(access["jti"])
-    session = UserSession.objects.filter(pk=sid, user=user).first() if sid else None
+    # The access token making this call dies with its session row (accounts.revocation): nothing to write elsewhere.
+    session = UserSession.objects.select_for_update().filter(pk=sid, user=user).first() if sid else None
     if session is not None and session.revoked_at is None:
         session.revoked_at = timezone.now()
         session.save(update_fields=["revoked_at"])
-        revocation.sessions_deny([str(session.id)])
     audit_record(action=Action.LOGOUT, actor=user, target=user,
                  note=f"api session {session.id}" if session else "api logout")

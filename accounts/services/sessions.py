@@ -1,9 +1,11 @@
 """Sessions: start, refresh, end and revoke API (JWT) and admin web sessions.
 
 One ``UserSession`` row per login. API tokens carry its id as ``sid``; revoking
-the row blacklists the session's refresh token and denies its access tokens
-in the cache until they expire. Every revocation writes an audit event in the
-same transaction.
+the row blacklists the session's refresh token, and its access tokens are
+refused from that commit on because authentication loads the user through the
+row (``accounts.revocation``): no cache to write, so Redis being down cannot
+fail or undo a revocation. Every revocation writes an audit event in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import revocation
 from accounts.models import User, UserSession
 from accounts.tokens import RefreshToken, expires_at, refresh_token_issue
 from auditlog.models import Action
@@ -127,12 +128,15 @@ def session_touch(*, session_id: str | None = None, web_session_key: str | None 
 
 
 def _kill(session: UserSession) -> None:
-    """Make the session unusable now: refresh token blacklisted, access tokens denied, web session gone."""
+    """Make the session unusable now: refresh token blacklisted, web session gone.
+
+    Its access tokens need nothing more: each request loads its user through
+    this row, which the caller has just marked revoked (``accounts.revocation``).
+    """
     if session.kind == UserSession.Kind.API:
         outstanding = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
         if outstanding is not None:
             BlacklistedToken.objects.get_or_create(token=outstanding)
-        revocation.sessions_deny([str(session.id)])
     elif session.web_session_key:
         store = import_module(settings.SESSION_ENGINE).SessionStore
         store(session_key=session.web_session_key).delete()
