@@ -22,6 +22,7 @@ from typing import Any
 
 import jwt
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework_simplejwt import tokens as jwt_tokens
@@ -163,6 +164,31 @@ def refresh_token_issue(*, user: Any, session_id: uuid.UUID) -> RefreshToken:
         created_at=token.current_time, expires_at=datetime_from_epoch(token["exp"]),
     )
     return token
+
+
+def token_subject(token: Any) -> tuple[Any, uuid.UUID | None]:
+    """The user pk and the session id a verified token names (no session: None).
+
+    Only a key holder can sign a token, but a claim that is not an id of ours
+    must still be a refusal (``token_invalid``), never a database error (500).
+    """
+    from django.contrib.auth import get_user_model
+
+    try:
+        user_pk = get_user_model()._meta.pk.to_python(token.get(api_settings.USER_ID_CLAIM))
+    except ValidationError:
+        user_pk = None
+    if user_pk is None:
+        raise TokenRefused("Token names no valid user.", "token_invalid")
+    sid = token.get(SESSION_CLAIM)
+    if sid is None:
+        return user_pk, None
+    try:
+        if not isinstance(sid, str):
+            raise ValueError(sid)
+        return user_pk, uuid.UUID(sid)
+    except ValueError:
+        raise TokenRefused("Token names no valid session.", "token_invalid") from None
 
 
 def password_claim_matches(token: Any, user: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,13 +21,25 @@ _ERRORS = {400: OpenApiResponse(description="Invalid input: {code, detail, field
            429: OpenApiResponse(description="Throttled or locked out; see Retry-After")}
 
 
+class _NeverStored:
+    """Answers that carry tokens (or refuse them): no browser or proxy may keep a copy (RFC 6749 5.1).
+
+    ``finalize_response`` sees every answer of the view, refusals and throttling included.
+    """
+
+    def finalize_response(self, request: Request, response: Response, *args, **kwargs) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        add_never_cache_headers(response)  # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
+        return response
+
+
 def _pair(refresh, session_id) -> dict:
     lifetime = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"]
     return {"access": str(refresh.access_token), "refresh": str(refresh),
             "access_expires_in": int(lifetime.total_seconds()), "session_id": session_id}
 
 
-class TokenObtainApi(APIView):
+class TokenObtainApi(_NeverStored, APIView):
     """Exchange a username and password for an access + refresh token pair (a new session)."""
 
     authentication_classes: list = []
@@ -42,7 +55,7 @@ class TokenObtainApi(APIView):
         return Response(TokenPairOutput(_pair(refresh, session.id)).data)
 
 
-class TokenRefreshApi(APIView):
+class TokenRefreshApi(_NeverStored, APIView):
     """Trade a refresh token for a new pair. The used refresh token is blacklisted (rotation)."""
 
     authentication_classes: list = []

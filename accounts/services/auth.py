@@ -15,11 +15,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import revocation
 from accounts.lockout import lockout_retry_after
 from accounts.models import User, UserSession
-from accounts.services.sessions import session_revoke, session_rotate
-from accounts.tokens import AccessToken, RefreshToken, TokenRefused, password_claim_matches
+from accounts.services.sessions import RefreshReused, session_revoke, session_rotate
+from accounts.tokens import AccessToken, RefreshToken, TokenRefused, password_claim_matches, token_subject
 from auditlog.models import Action
 from auditlog.services import audit_record
 from mabos.errors import AuthenticationError, LockedOut
@@ -55,13 +54,14 @@ def token_refresh(*, raw_refresh: str) -> tuple[RefreshToken, AccessToken]:
     """Rotate: the used refresh token is blacklisted; a reused one revokes its whole session."""
     try:
         used = RefreshToken(raw_refresh)
+        user_pk, sid = token_subject(used)
     except TokenRefused as exc:
         if exc.code == "token_revoked":
             _revoke_family_of(raw_refresh)
         auth_failure_record(reason=str(exc.args[0]), code=exc.code)
         raise AuthenticationError(str(exc.args[0]), code=exc.code) from exc
-    user = User.objects.filter(pk=used.get("user_id")).first()
-    session = UserSession.objects.filter(pk=used.get("sid")).first()
+    user = User.objects.filter(pk=user_pk).first()
+    session = UserSession.objects.filter(pk=sid).first() if sid else None
     problem = None
     if user is None or not user.is_active:
         problem = ("The user is disabled or gone.", "user_inactive")
@@ -69,43 +69,49 @@ def token_refresh(*, raw_refresh: str) -> tuple[RefreshToken, AccessToken]:
         problem = ("The password changed since this token was issued.", "token_revoked")
     elif session is None or session.revoked_at is not None or session.user_id != user.pk:
         problem = ("The session of this token has been revoked.", "token_revoked")
-    elif session.refresh_jti != used["jti"]:
-        problem = ("This refresh token was already used.", "token_revoked")
     if problem:
         auth_failure_record(reason=problem[0], code=problem[1], user=user)
         raise AuthenticationError(problem[0], code=problem[1])
     set_request_user(user)
-    refresh = session_rotate(session=session, used=used, user=user)
+    try:
+        # Whether this token is still the session's current one is decided under the row lock, there.
+        refresh = session_rotate(session=session, used=used, user=user)
+    except RefreshReused as exc:
+        session_revoke(session=session, by=None, reason="refresh token reused")
+        auth_failure_record(reason=exc.detail, code=exc.code, user=user)
+        raise
     return refresh, refresh.access_token
 
 
 def _revoke_family_of(raw_refresh: str) -> None:
     """A blacklisted refresh token came back: someone holds a stolen copy. End that session."""
     try:
-        payload = RefreshToken(raw_refresh, verify=False).payload
+        _user_pk, sid = token_subject(RefreshToken(raw_refresh, verify=False).payload)
     except TokenRefused:
         return
-    session = UserSession.objects.filter(pk=payload.get("sid"), revoked_at__isnull=True).first()
+    session = UserSession.objects.filter(pk=sid, revoked_at__isnull=True).first() if sid else None
     if session is not None:
         session_revoke(session=session, by=None, reason="refresh token reused")
 
 
 @transaction.atomic
 def token_logout(*, user: User, access: Any, raw_refresh: str) -> None:
-    """End the caller's session: refresh blacklisted, this access token denied at once."""
+    """End the caller's session: refresh blacklisted, the row revoked, so this access token is refused at once."""
     try:
         refresh = RefreshToken(raw_refresh)
+        user_pk, sid = token_subject(refresh)
     except TokenRefused as exc:
         raise AuthenticationError(str(exc.args[0]), code=exc.code) from exc
-    if str(refresh.get("user_id")) != str(user.pk):
+    if user_pk != user.pk:
         raise AuthenticationError("This refresh token belongs to someone else.", code="token_invalid")
+    if access is not None and access.get("sid") != str(sid):
+        # Logging out ends one session, the one of both tokens; the access token dies with it.
+        raise AuthenticationError("This refresh token belongs to another session.", code="token_invalid")
     refresh.blacklist()
-    if access is not None and access.get("jti"):
-        revocation.access_token_deny(access["jti"])
-    session = UserSession.objects.filter(pk=refresh.get("sid"), user=user).first()
+    # The access token making this call dies with its session row (accounts.revocation): nothing to write elsewhere.
+    session = UserSession.objects.select_for_update().filter(pk=sid, user=user).first() if sid else None
     if session is not None and session.revoked_at is None:
         session.revoked_at = timezone.now()
         session.save(update_fields=["revoked_at"])
-        revocation.sessions_deny([str(session.id)])
     audit_record(action=Action.LOGOUT, actor=user, target=user,
                  note=f"api session {session.id}" if session else "api logout")

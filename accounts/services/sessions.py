@@ -1,9 +1,11 @@
 """Sessions: start, refresh, end and revoke API (JWT) and admin web sessions.
 
 One ``UserSession`` row per login. API tokens carry its id as ``sid``; revoking
-the row blacklists the session's refresh token and denies its access tokens
-in the cache until they expire. Every revocation writes an audit event in the
-same transaction.
+the row blacklists the session's refresh token, and its access tokens are
+refused from that commit on because authentication loads the user through the
+row (``accounts.revocation``): no cache to write, so Redis being down cannot
+fail or undo a revocation. Every revocation writes an audit event in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import revocation
 from accounts.models import User, UserSession
 from accounts.tokens import RefreshToken, expires_at, refresh_token_issue
 from auditlog.models import Action
 from auditlog.services import audit_record
+from mabos.errors import AuthenticationError
 from mabos.request_context import client_ip
 
 _TOUCH_EVERY = 60  # seconds: "last used" is precise to a minute, not a write per request
@@ -55,9 +57,25 @@ def session_start_api(*, user: User, request: HttpRequest | None) -> tuple[UserS
     return session, refresh
 
 
+class RefreshReused(AuthenticationError):
+    """The refresh token is not (or no longer) its session's current one: a copy was used before."""
+
+    code = "token_revoked"
+    default_detail = "This refresh token was already used."
+
+
 @transaction.atomic
 def session_rotate(*, session: UserSession, used: RefreshToken, user: User) -> RefreshToken:
-    """Blacklist the used refresh token and issue the session's next one (rotation)."""
+    """Blacklist the used refresh token and issue the session's next one (rotation).
+
+    The session row is locked and its current ``refresh_jti`` compared under
+    the lock, so of any number of parallel refreshes of one token exactly one
+    rotates; the others wait for it, then see a jti that is not theirs and get
+    ``RefreshReused`` (the caller revokes the session: someone holds a copy).
+    """
+    session = UserSession.objects.select_for_update().get(pk=session.pk)
+    if session.revoked_at is not None or session.refresh_jti != used["jti"]:
+        raise RefreshReused()
     used.blacklist()
     refresh = refresh_token_issue(user=user, session_id=session.id)
     session.refresh_jti = refresh["jti"]
@@ -110,12 +128,15 @@ def session_touch(*, session_id: str | None = None, web_session_key: str | None 
 
 
 def _kill(session: UserSession) -> None:
-    """Make the session unusable now: refresh token blacklisted, access tokens denied, web session gone."""
+    """Make the session unusable now: refresh token blacklisted, web session gone.
+
+    Its access tokens need nothing more: each request loads its user through
+    this row, which the caller has just marked revoked (``accounts.revocation``).
+    """
     if session.kind == UserSession.Kind.API:
         outstanding = OutstandingToken.objects.filter(jti=session.refresh_jti).first()
         if outstanding is not None:
             BlacklistedToken.objects.get_or_create(token=outstanding)
-        revocation.sessions_deny([str(session.id)])
     elif session.web_session_key:
         store = import_module(settings.SESSION_ENGINE).SessionStore
         store(session_key=session.web_session_key).delete()

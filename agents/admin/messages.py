@@ -60,22 +60,27 @@ class MessageAdmin(_ReadOnly, admin.ModelAdmin):
     search_fields = ["=id", "=conversation_id", "ontology", "protocol", "topic"]
     fields = ["id", "organization", "sender_agent", "sender_user", "performative", "content", "ontology",
               "language", "protocol", "topic", "conversation_id", "reply_with", "in_reply_to", "reply_by",
-              "priority", "expires_at", "idempotency_key", "created_at", "conversation_timeline"]
+              "priority", "expires_at", "idempotency_key", "created_at"]
     readonly_fields = fields
+    change_form_template = "admin/agents/message/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return msel.message_list(user=request.user).select_related("organization")
 
-    @admin.display(description="conversation")
-    def conversation_timeline(self, obj: Message) -> str:
-        try:
-            return timeline(msel.conversation_get(user=self._request_user, conversation_id=obj.conversation_id))
-        except Exception:
-            return "—"
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Message | None = None) -> Any:
+        """Draw the conversation with the grants of the staff member asking, passed in this request's context.
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
-        self._request_user = request.user
-        return super().get_object(request, object_id, from_field)
+        Nothing about the request is kept on ``self``: one ModelAdmin instance
+        serves every request of every thread (gunicorn gthread), so a user
+        stored there while loading one page is read while drawing another's.
+        ``obj`` is visible to ``request.user`` (``get_queryset``), so its
+        conversation holds at least ``obj``; any error is a real one and shows.
+        """
+        if obj is not None:
+            context["conversation_timeline"] = timeline(
+                msel.conversation_get(user=request.user, conversation_id=obj.conversation_id))
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
 @admin.register(DeadLetter)
