@@ -69,7 +69,8 @@ class MessageAdmin(_ReadOnly, admin.ModelAdmin):
     @admin.display(description="conversation")
     def conversation_timeline(self, obj: Message) -> str:
         try:
-            return timeline(msel.conversation_get(user=self._request_user, conversation_id=obj.conversation_id))
+            return timeline(msel.conversation_get(user=self._request_user, conversation_id=obj.conversation_id,
+                                                 organization=obj.organization_id))
         except Exception:
             return "—"
 
