@@ -5,6 +5,10 @@ or one of its recipients; a delivery when they may view its recipient. An agent
 key sees its own agent's deliveries and the messages sent by or to it. Missing
 and not-allowed are the same 404.
 
+A message shown with its deliveries (detail, conversation) carries only the
+deliveries of recipients the caller may view: seeing a message does not show
+who else received it, their status or their errors.
+
 A conversation is (organization, conversation_id): two organizations may use
 the same id and their threads are never shown as one.
 """
@@ -39,10 +43,15 @@ def message_list(*, user: Any) -> QuerySet[Message]:
             .order_by("-created_at", "-id"))
 
 
+def _visible_deliveries(user: Any) -> Prefetch:
+    """The deliveries of a shown message, limited to recipients the caller may view (one subquery)."""
+    deliveries = (Delivery.objects.filter(recipient_id__in=_visible_agents(user).values("pk"))
+                  .select_related("recipient").order_by("recipient__name", "pk"))
+    return Prefetch("deliveries", queryset=deliveries)
+
+
 def message_get(*, user: Any, pk: Any) -> Message:
-    deliveries = Delivery.objects.select_related("recipient").order_by("recipient__name", "pk")
-    return _get(message_list(user=user).prefetch_related(Prefetch("deliveries", queryset=deliveries)),
-                "message", pk=pk)
+    return _get(message_list(user=user).prefetch_related(_visible_deliveries(user)), "message", pk=pk)
 
 
 def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
@@ -69,8 +78,8 @@ def dead_letter_get(*, user: Any, pk: Any) -> Delivery:
 
 
 def conversation_get(*, user: Any, conversation_id: UUID, organization: Any = None) -> list[Message]:
-    """The visible messages of one organization's conversation in send order, each with its deliveries
-    (two queries).
+    """The visible messages of one organization's conversation in send order, each with its visible
+    deliveries (two queries).
 
     Without ``organization`` the conversation's organization is the one of its
     visible messages; a caller who sees the same id used by several
@@ -80,8 +89,7 @@ def conversation_get(*, user: Any, conversation_id: UUID, organization: Any = No
     qs = message_list(user=user).filter(conversation_id=conversation_id)
     if organization is not None:
         qs = qs.filter(organization_id=getattr(organization, "pk", organization))
-    deliveries = Delivery.objects.select_related("recipient").order_by("recipient__name", "pk")
-    messages = list(qs.prefetch_related(Prefetch("deliveries", queryset=deliveries)).order_by("created_at", "id"))
+    messages = list(qs.prefetch_related(_visible_deliveries(user)).order_by("created_at", "id"))
     if not messages:
         raise NotFound("conversation")
     if len({m.organization_id for m in messages}) > 1:

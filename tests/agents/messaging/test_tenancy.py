@@ -7,7 +7,7 @@ import uuid
 
 from guardian.shortcuts import assign_perm
 
-from agents.models import Delivery, Message, Subscription
+from agents.models import AgentKind, Delivery, Message, Subscription
 from tests.agents.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, MembershipFactory
 from tests.agents.messaging.conftest import key_client
 from tests.agents.messaging.test_api import operator_of
@@ -127,6 +127,31 @@ def test_a_conversation_id_of_another_tenant_is_a_fresh_conversation_and_the_thr
     assert [m["id"] for m in picked["messages"]] == [ours["id"]]
     assert root.get(f"/api/v1/conversations/{conversation}/?organization={uuid.uuid4()}").status_code == 404
     assert root.get(f"/api/v1/conversations/{conversation}/?organization=nope").status_code == 400
+
+
+def test_message_and_conversation_views_show_only_the_deliveries_the_caller_may_see(org, alice, bob, carol):
+    external = AgentFactory(organization=org, kind=AgentKind.EXTERNAL, name="Ext")
+    sent = client_for(operator_of(org)).post(SEND, {"sender": str(alice.pk), "performative": "inform",
+                                                    "to": [str(bob.pk), str(carol.pk), str(external.pk)]},
+                                             format="json").json()
+    Delivery.objects.filter(recipient=carol).update(last_error="carol's secret trouble")
+
+    def shown(client):
+        detail = client.get(f"{SEND}{sent['id']}/")
+        thread = client.get(f"/api/v1/conversations/{sent['conversation_id']}/")
+        assert detail.status_code == thread.status_code == 200, (detail.content, thread.content)
+        names = sorted(d["recipient_name"] for d in detail.json()["deliveries"])
+        assert names == sorted(d["recipient_name"] for d in thread.json()["messages"][0]["deliveries"])
+        return names, detail.content + thread.content
+
+    everyone, _ = shown(client_for(operator_of(org)))
+    assert everyone == ["Bob", "Carol", "Ext"]
+    sender_side, body = shown(client_for(operator_of_agent(alice)))  # sees the message through its sender
+    assert sender_side == [] and b"carol's secret trouble" not in body and str(carol.pk).encode() not in body
+    one, body = shown(client_for(operator_of_agent(alice, see=[bob])))
+    assert one == ["Bob"] and b"secret trouble" not in body
+    recipient_side, _ = shown(client_for(operator_of_agent(carol)))  # a recipient sees its own delivery
+    assert recipient_side == ["Carol"]
 
 
 def test_a_reply_to_a_message_outside_the_senders_view_answers_like_a_random_id(org, alice, bob, external,
