@@ -139,9 +139,11 @@ def _complete(*, organization: Organization, by: Any, drafts: list[Draft], index
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
             listed += resolver.listed_ids(draft.spec.to)
-    resolver.prefetch(listed)
+    senders = [d.sender_agent.pk for d in drafts if d.sender_agent is not None]
+    resolver.prefetch([*listed, *senders])  # recipients and senders' fresh status: one query
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
+            resolver.check_sender(draft.sender_agent.pk if draft.sender_agent else None)
             draft.recipient_ids = resolver.resolve(
                 draft.spec, performative=draft.performative,
                 sender_agent_id=draft.sender_agent.pk if draft.sender_agent else None)

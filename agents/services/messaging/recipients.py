@@ -23,8 +23,17 @@ from uuid import UUID
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 
 from agents.access import agents_for, organizations_for
-from agents.errors import invalid
-from agents.models import Agent, AgentGroup, AgentRole, AgentStatus, Membership, Organization, Subscription
+from agents.errors import SenderInactive, invalid
+from agents.models import (
+    NOT_RUNNING,
+    Agent,
+    AgentGroup,
+    AgentRole,
+    AgentStatus,
+    Membership,
+    Organization,
+    Subscription,
+)
 
 RECEIVING = (AgentStatus.ACTIVE,)
 
@@ -133,6 +142,17 @@ class RecipientResolver:
     def _reachable(self, qs: QuerySet, column: str) -> QuerySet:
         """Only the agents the caller may address (a subquery of the same statement: no extra query)."""
         return qs if self._visible is None else qs.filter(**{f"{column}__in": self._visible.values("pk")})
+
+    def check_sender(self, sender_id: Any) -> None:
+        """A stopped or failed sender is refused (409 sender_inactive), read fresh from the database: the
+        agent an agent key carries may come from the key cache and be a few seconds old. Costs no query when
+        the sender was prefetched with the listed recipients."""
+        if sender_id is None:
+            return
+        self.prefetch([sender_id])
+        _org, status, _visible = self._agents.get(sender_id, (None, "", True))
+        if status in NOT_RUNNING:
+            raise SenderInactive(sender_id, status)
 
     def resolve(self, spec: RecipientSpec, *, performative: str, sender_agent_id: Any = None) -> list[UUID]:
         """The distinct recipient ids, listed ones first; the sender never receives its own expansion."""

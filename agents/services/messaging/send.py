@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agents.errors import invalid
+from agents.errors import SenderInactive, invalid
 from agents.models import Agent, Delivery, Message, Organization, Performative
 from agents.models.messaging import CONTENT_MAX_CHARS, SHORT_TEXT
 from agents.services.messaging.outbox import outbox_write
@@ -94,6 +94,11 @@ def item_errors(index: int | None) -> Iterator[None]:
         raise InvalidInput(f"messages[{index}]: {exc.detail}",
                            fields={f"messages[{index}].{name}": errors for name, errors in exc.fields.items()}) \
             from None
+    except SenderInactive as exc:  # a 409, not a 400: keep its class and code, name the item
+        if index is not None:
+            exc.detail = f"messages[{index}]: {exc.detail}"
+            exc.fields = {f"messages[{index}].{name}": errors for name, errors in exc.fields.items()}
+        raise
 
 
 def sender_and_key(*, organization: Organization, by: Any, sender_agent: Agent | None,
@@ -281,8 +286,10 @@ def message_send(*, organization: Organization, by: Any, performative: str, send
                         priority=priority, expires_at=expires_at)
     conversations_check(organization=organization, drafts=[draft])
     resolver = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS")), viewer=user_of(by))
-    draft.recipient_ids = resolver.resolve(draft.spec, performative=performative,
-                                           sender_agent_id=sender_agent.pk if sender_agent else None)
+    sender_id = sender_agent.pk if sender_agent else None
+    resolver.prefetch([*resolver.listed_ids(draft.spec.to), *([sender_id] if sender_id else [])])  # one query
+    resolver.check_sender(sender_id)
+    draft.recipient_ids = resolver.resolve(draft.spec, performative=performative, sender_agent_id=sender_id)
     if not key:  # nothing to race for: no savepoint
         message = drafts_insert(organization=organization, drafts=[draft])[0]
     else:
