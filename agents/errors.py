@@ -28,6 +28,28 @@ class StaleVersion(Conflict):
         self.current = current
 
 
+class AgentInactive(Conflict):
+    """A stopped or failed agent is not running: its key may read what it holds (its inbox, to drain it,
+    its beliefs and goals) and ack or nack its deliveries, but not act (409)."""
+
+    code = "agent_inactive"
+
+    def __init__(self, agent_id: object, status: str, *, doing: str = "act", field: str = "status"):
+        detail = f"Agent {agent_id} is {status}: a stopped or failed agent cannot {doing}; restart it first."
+        super().__init__(detail)
+        self.fields = {field: [detail]}
+
+
+class SenderInactive(AgentInactive):
+    """The sending agent is stopped or failed: nobody may send as it, with its key or for it (409, names
+    ``sender``). A paused agent still sends: pausing stops its reasoning, not its runtime's mail."""
+
+    code = "sender_inactive"
+
+    def __init__(self, agent_id: object, status: str):
+        super().__init__(agent_id, status, doing="send messages", field="sender")
+
+
 def invalid(field: str, message: str) -> InvalidInput:
     """A 400 naming one field."""
     return InvalidInput(message, fields={field: [message]})

@@ -4,6 +4,13 @@ A user sees a message when they may view its organization, its sending agent,
 or one of its recipients; a delivery when they may view its recipient. An agent
 key sees its own agent's deliveries and the messages sent by or to it. Missing
 and not-allowed are the same 404.
+
+A message shown with its deliveries (detail, conversation) carries only the
+deliveries of recipients the caller may view: seeing a message does not show
+who else received it, their status or their errors.
+
+A conversation is (organization, conversation_id): two organizations may use
+the same id and their threads are never shown as one.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from agents.access import agents_for, organizations_for
 from agents.api.authentication import AgentPrincipal
 from agents.models import Agent, Delivery, DeliveryStatus, Message
 from agents.selectors import _get
-from mabos.errors import NotFound
+from mabos.errors import InvalidInput, NotFound
 
 
 def _visible_agents(user: Any, verb: str = "view") -> QuerySet[Agent]:
@@ -36,10 +43,15 @@ def message_list(*, user: Any) -> QuerySet[Message]:
             .order_by("-created_at", "-id"))
 
 
+def _visible_deliveries(user: Any) -> Prefetch:
+    """The deliveries of a shown message, limited to recipients the caller may view (one subquery)."""
+    deliveries = (Delivery.objects.filter(recipient_id__in=_visible_agents(user).values("pk"))
+                  .select_related("recipient").order_by("recipient__name", "pk"))
+    return Prefetch("deliveries", queryset=deliveries)
+
+
 def message_get(*, user: Any, pk: Any) -> Message:
-    deliveries = Delivery.objects.select_related("recipient").order_by("recipient__name", "pk")
-    return _get(message_list(user=user).prefetch_related(Prefetch("deliveries", queryset=deliveries)),
-                "message", pk=pk)
+    return _get(message_list(user=user).prefetch_related(_visible_deliveries(user)), "message", pk=pk)
 
 
 def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
@@ -65,11 +77,22 @@ def dead_letter_get(*, user: Any, pk: Any) -> Delivery:
     return _get(dead_letter_list(user=user), "dead letter", pk=pk)
 
 
-def conversation_get(*, user: Any, conversation_id: UUID) -> list[Message]:
-    """The visible messages of a conversation in send order, each with its deliveries (two queries)."""
-    deliveries = Delivery.objects.select_related("recipient").order_by("recipient__name", "pk")
-    messages = list(message_list(user=user).filter(conversation_id=conversation_id)
-                    .prefetch_related(Prefetch("deliveries", queryset=deliveries)).order_by("created_at", "id"))
+def conversation_get(*, user: Any, conversation_id: UUID, organization: Any = None) -> list[Message]:
+    """The visible messages of one organization's conversation in send order, each with its visible
+    deliveries (two queries).
+
+    Without ``organization`` the conversation's organization is the one of its
+    visible messages; a caller who sees the same id used by several
+    organizations must name one (400 ``conversation_ambiguous``), so two
+    tenants' threads are never merged into one.
+    """
+    qs = message_list(user=user).filter(conversation_id=conversation_id)
+    if organization is not None:
+        qs = qs.filter(organization_id=getattr(organization, "pk", organization))
+    messages = list(qs.prefetch_related(_visible_deliveries(user)).order_by("created_at", "id"))
     if not messages:
         raise NotFound("conversation")
+    if len({m.organization_id for m in messages}) > 1:
+        detail = "Several organizations use this conversation id; name one with ?organization=<id>."
+        raise InvalidInput(detail, code="conversation_ambiguous", fields={"organization": [detail]})
     return messages

@@ -79,7 +79,8 @@ class MessageAdmin(_ReadOnly, admin.ModelAdmin):
         """
         if obj is not None:
             context["conversation_timeline"] = timeline(
-                msel.conversation_get(user=request.user, conversation_id=obj.conversation_id))
+                msel.conversation_get(user=request.user, conversation_id=obj.conversation_id,
+                                      organization=obj.organization_id))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 

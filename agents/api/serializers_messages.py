@@ -54,6 +54,12 @@ class MessageBatchInput(InputSerializer):
                                                "MESSAGING_MAX_BATCH items.")
 
 
+class ConversationQuery(InputSerializer):
+    organization = serializers.UUIDField(required=False, allow_null=True,
+                                         help_text="The organization whose conversation to show, when several "
+                                                   "organizations use the same conversation id.")
+
+
 class NackInput(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     requeue = serializers.BooleanField(required=False, default=True)

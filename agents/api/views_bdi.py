@@ -17,11 +17,20 @@ from agents.api import serializers as s
 from agents.api.authentication import AgentKeyAuthentication, AgentPrincipal
 from agents.api.base import ListApi, actor_of, resolve
 from agents.api.filters import GoalFilter
-from agents.models import Agent, Belief, Goal
+from agents.errors import AgentInactive
+from agents.models import NOT_RUNNING, Agent, Belief, Goal
 from agents.services import bdi
 from mabos.errors import NotFound
 
 AUTHENTICATION = [AgentKeyAuthentication, *api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+
+
+def key_agent_must_run(agent: Agent) -> None:
+    """A stopped or failed agent's key may read, not write (409 agent_inactive). The status is read from the
+    database: the agent a key carries may come from the key cache and be a few seconds old."""
+    status = Agent.objects.filter(pk=agent.pk).values_list("status", flat=True).first()
+    if status in NOT_RUNNING:
+        raise AgentInactive(agent.pk, status, doing="change its beliefs or goals")
 
 
 def agent_for(request: Request, pk: Any, verb: str) -> Agent:
@@ -29,6 +38,8 @@ def agent_for(request: Request, pk: Any, verb: str) -> Agent:
     if isinstance(request.user, AgentPrincipal):
         if str(request.user.agent.pk) != str(pk):
             raise NotFound("agent")
+        if verb != "view":
+            key_agent_must_run(request.user.agent)
         return request.user.agent
     agent = selectors.agent_get(user=request.user, pk=pk)
     if verb != "view":

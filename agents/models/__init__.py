@@ -1,6 +1,6 @@
 """The agents domain: organizations, roles, agents, groups, BDI state, API keys, grants."""
 
-from agents.models.agent import LIFECYCLE_ACTIONS, TRANSITIONS, Agent, AgentKind, AgentRole, AgentStatus
+from agents.models.agent import LIFECYCLE_ACTIONS, NOT_RUNNING, TRANSITIONS, Agent, AgentKind, AgentRole, AgentStatus
 from agents.models.base import JSON_MAX_CHARS, SLUG_REGEX
 from agents.models.bdi import BELIEF_KEY_REGEX, Belief, Goal, GoalKind, GoalStatus
 from agents.models.grants import (
@@ -28,6 +28,7 @@ __all__ = [
     "DELIVERY_TRANSITIONS",
     "JSON_MAX_CHARS",
     "LIFECYCLE_ACTIONS",
+    "NOT_RUNNING",
     "SLUG_REGEX",
     "TRANSITIONS",
     "Agent",

@@ -64,6 +64,9 @@ LIFECYCLE_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "fail": (frozenset({AgentStatus.ACTIVE, AgentStatus.PAUSED}), AgentStatus.FAILED),
 }
 
+#: Not running: such an agent's key may read and drain its inbox, and nobody may send as it.
+NOT_RUNNING = frozenset({AgentStatus.STOPPED, AgentStatus.FAILED})
+
 #: status -> the statuses it may legally move to (derived, for docs and checks).
 TRANSITIONS: dict[str, frozenset[str]] = {
     status: frozenset(to for sources, to in LIFECYCLE_ACTIONS.values() if status in sources)

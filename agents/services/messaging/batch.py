@@ -33,6 +33,7 @@ from agents.services.messaging.send import (
     record_send,
     sender_and_key,
 )
+from agents.services.recording import user_of
 
 #: The keyword fields of an item: those of message_send, less the two that are the batch's own.
 ITEM_FIELDS = frozenset(inspect.signature(message_send).parameters) - {"organization", "by"}
@@ -120,7 +121,7 @@ def _send_batch(*, organization: Organization, by: Any, items: list[dict[str, An
                                       **fields))
         indexes.append(index)
     if drafts:
-        _complete(organization=organization, drafts=drafts, indexes=indexes)
+        _complete(organization=organization, by=by, drafts=drafts, indexes=indexes)
         created = drafts_insert(organization=organization, drafts=drafts)  # an IntegrityError retries the batch
         for index, draft, message in zip(indexes, drafts, created, strict=True):
             results[index] = SendResult(message, True)
@@ -130,17 +131,19 @@ def _send_batch(*, organization: Organization, by: Any, items: list[dict[str, An
     return [result for result in results if result is not None]
 
 
-def _complete(*, organization: Organization, drafts: list[Draft], indexes: list[int]) -> None:
+def _complete(*, organization: Organization, by: Any, drafts: list[Draft], indexes: list[int]) -> None:
     """Conversations and recipients of every draft, with a bounded number of queries."""
     conversations_check(organization=organization, drafts=drafts, indexes=list(indexes))
-    resolver = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS")))
+    resolver = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS")), viewer=user_of(by))
     listed = []
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
             listed += resolver.listed_ids(draft.spec.to)
-    resolver.prefetch(listed)
+    senders = [d.sender_agent.pk for d in drafts if d.sender_agent is not None]
+    resolver.prefetch([*listed, *senders])  # recipients and senders' fresh status: one query
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
+            resolver.check_sender(draft.sender_agent.pk if draft.sender_agent else None)
             draft.recipient_ids = resolver.resolve(
                 draft.spec, performative=draft.performative,
                 sender_agent_id=draft.sender_agent.pk if draft.sender_agent else None)

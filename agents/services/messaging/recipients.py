@@ -2,9 +2,15 @@
 
 Each kind costs one query, whatever the number of recipients (and, in a batch, whatever the number
 of messages: RecipientResolver reads each distinct group or role once). Listed agents are
-checked strictly (a missing, foreign or inactive one is a 400 naming it); the
+checked strictly (a missing or inactive one is a 400 naming it); the
 expansions (group, role, topic) take the members that can receive now and skip
 the rest, because one paused member must not silence a whole team.
+
+Ids are resolved as the caller sees them: a person (``viewer``) reaches only the
+agents they may view and the groups of organizations they may view; an agent key
+or MABOS itself (no viewer) reaches its organization. An agent of another
+organization, or one the person may not see, gets exactly the answer a random
+uuid gets ("No such agent"), so a refusal never tells whether an id exists.
 """
 
 from __future__ import annotations
@@ -14,8 +20,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from agents.errors import invalid
-from agents.models import Agent, AgentGroup, AgentRole, AgentStatus, Membership, Organization, Subscription
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+
+from agents.access import agents_for, organizations_for
+from agents.errors import SenderInactive, invalid
+from agents.models import (
+    NOT_RUNNING,
+    Agent,
+    AgentGroup,
+    AgentRole,
+    AgentStatus,
+    Membership,
+    Organization,
+    Subscription,
+)
 
 RECEIVING = (AgentStatus.ACTIVE,)
 
@@ -48,9 +66,14 @@ class RecipientResolver:
     the number of messages.
     """
 
-    def __init__(self, organization: Organization, *, limit: int):
+    def __init__(self, organization: Organization, *, limit: int, viewer: Any = None):
         self.organization, self.limit = organization, limit
-        self._agents: dict[UUID, tuple[Any, str]] = {}
+        #: The agents the caller may address (None: all of the organization), as a subquery, never run alone.
+        self._visible: QuerySet[Agent] | None = agents_for(viewer) if viewer is not None else None
+        if self._visible is not None and not self._visible.query.where:
+            self._visible = viewer = None  # sees every agent (superuser, a role with the model permission)
+        self._viewer = viewer
+        self._agents: dict[UUID, tuple[Any, str, bool]] = {}
         self._groups: dict[UUID, list[UUID]] = {}
         self._roles: dict[Any, list[UUID]] = {}
         self._subscriptions: list[tuple[UUID, str, str]] | None = None
@@ -58,8 +81,11 @@ class RecipientResolver:
     def prefetch(self, ids: list[UUID]) -> None:
         missing = [pk for pk in dict.fromkeys(ids) if pk not in self._agents]
         if missing:
-            self._agents.update((pk, (org, status)) for pk, org, status in
-                                Agent.objects.filter(pk__in=missing).values_list("pk", "organization_id", "status"))
+            seen = Value(True) if self._visible is None else ExpressionWrapper(
+                Q(pk__in=self._visible.values("pk")), output_field=BooleanField())
+            self._agents.update((pk, (org, status, bool(visible))) for pk, org, status, visible in
+                                Agent.objects.filter(pk__in=missing).annotate(seen=seen)
+                                .values_list("pk", "organization_id", "status", "seen"))
 
     def listed_ids(self, ids: list[Any]) -> list[UUID]:
         return list(dict.fromkeys(_uuid("to", pk) for pk in ids))
@@ -68,11 +94,9 @@ class RecipientResolver:
         wanted = self.listed_ids(ids)
         self.prefetch(wanted)
         for pk in wanted:
-            if pk not in self._agents:
+            org_id, status, visible = self._agents.get(pk, (None, "", False))
+            if org_id != self.organization.pk or not visible:  # missing, foreign, not visible: one answer
                 raise invalid("to", f"No such agent: {pk}.")
-            org_id, status = self._agents[pk]
-            if org_id != self.organization.pk:
-                raise invalid("to", f"Agent {pk} belongs to another organization.")
             if status not in RECEIVING:
                 raise invalid("to", f"Agent {pk} is {status}: it cannot receive messages now.")
         return wanted
@@ -80,10 +104,14 @@ class RecipientResolver:
     def _group(self, group: Any) -> list[UUID]:
         group_id = group.pk if isinstance(group, AgentGroup) else _uuid("group", group)
         if group_id not in self._groups:
-            if not AgentGroup.objects.filter(pk=group_id, organization=self.organization).exists():
+            groups = AgentGroup.objects.filter(pk=group_id, organization=self.organization)
+            if self._viewer is not None:
+                groups = groups.filter(organization__in=organizations_for(self._viewer).values("pk"))
+            if not groups.exists():
                 raise invalid("group", "No such group in this organization.")
-            self._groups[group_id] = list(Membership.objects.filter(group_id=group_id, agent__status__in=RECEIVING)
-                                          .order_by("agent_id").values_list("agent_id", flat=True))
+            self._groups[group_id] = list(self._reachable(
+                Membership.objects.filter(group_id=group_id, agent__status__in=RECEIVING), "agent_id")
+                .order_by("agent_id").values_list("agent_id", flat=True))
         return self._groups[group_id]
 
     def _role(self, role: Any) -> list[UUID]:
@@ -98,20 +126,35 @@ class RecipientResolver:
             cache_key = next(iter(role_filter.items()))
         if cache_key not in self._roles:
             org = self.organization
-            ids = list(Agent.objects.filter(organization=org, status__in=RECEIVING, **role_filter)
-                       .order_by("pk").values_list("pk", flat=True))
-            if not ids and not Agent.objects.filter(organization=org, **role_filter).exists():
+            holders = self._reachable(Agent.objects.filter(organization=org, **role_filter), "pk")
+            ids = list(holders.filter(status__in=RECEIVING).order_by("pk").values_list("pk", flat=True))
+            if not ids and not holders.exists():
                 raise invalid("role", "No agent of this organization holds that role.")
             self._roles[cache_key] = ids
         return self._roles[cache_key]
 
     def _topic(self, topic: str, performative: str) -> list[UUID]:
         if self._subscriptions is None:
-            self._subscriptions = list(
-                Subscription.objects.filter(organization=self.organization, agent__status__in=RECEIVING)
+            self._subscriptions = list(self._reachable(
+                Subscription.objects.filter(organization=self.organization, agent__status__in=RECEIVING), "agent_id")
                 .values_list("agent_id", "topic_pattern", "performative"))
         return [agent_id for agent_id, pattern, only in self._subscriptions
                 if fnmatch.fnmatchcase(topic, pattern) and (not only or only == performative)]
+
+    def _reachable(self, qs: QuerySet, column: str) -> QuerySet:
+        """Only the agents the caller may address (a subquery of the same statement: no extra query)."""
+        return qs if self._visible is None else qs.filter(**{f"{column}__in": self._visible.values("pk")})
+
+    def check_sender(self, sender_id: Any) -> None:
+        """A stopped or failed sender is refused (409 sender_inactive), read fresh from the database: the
+        agent an agent key carries may come from the key cache and be a few seconds old. Costs no query when
+        the sender was prefetched with the listed recipients."""
+        if sender_id is None:
+            return
+        self.prefetch([sender_id])
+        _org, status, _visible = self._agents.get(sender_id, (None, "", True))
+        if status in NOT_RUNNING:
+            raise SenderInactive(sender_id, status)
 
     def resolve(self, spec: RecipientSpec, *, performative: str, sender_agent_id: Any = None) -> list[UUID]:
         """The distinct recipient ids, listed ones first; the sender never receives its own expansion."""
@@ -135,7 +178,7 @@ class RecipientResolver:
 
 
 def resolve_recipients(*, organization: Organization, spec: RecipientSpec, performative: str,
-                       sender_agent_id: Any = None, limit: int) -> list[UUID]:
+                       sender_agent_id: Any = None, limit: int, viewer: Any = None) -> list[UUID]:
     """The distinct recipient ids of one message (see RecipientResolver)."""
-    return RecipientResolver(organization, limit=limit).resolve(spec, performative=performative,
-                                                                sender_agent_id=sender_agent_id)
+    return RecipientResolver(organization, limit=limit, viewer=viewer).resolve(
+        spec, performative=performative, sender_agent_id=sender_agent_id)

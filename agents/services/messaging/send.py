@@ -23,7 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agents.errors import invalid
+from agents.errors import SenderInactive, invalid
 from agents.models import Agent, Delivery, Message, Organization, Performative
 from agents.models.messaging import CONTENT_MAX_CHARS, SHORT_TEXT
 from agents.services.messaging.outbox import outbox_write
@@ -94,6 +94,11 @@ def item_errors(index: int | None) -> Iterator[None]:
         raise InvalidInput(f"messages[{index}]: {exc.detail}",
                            fields={f"messages[{index}].{name}": errors for name, errors in exc.fields.items()}) \
             from None
+    except SenderInactive as exc:  # a 409, not a 400: keep its class and code, name the item
+        if index is not None:
+            exc.detail = f"messages[{index}]: {exc.detail}"
+            exc.fields = {f"messages[{index}].{name}": errors for name, errors in exc.fields.items()}
+        raise
 
 
 def sender_and_key(*, organization: Organization, by: Any, sender_agent: Agent | None,
@@ -142,7 +147,12 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
 def conversations_check(*, organization: Organization, drafts: list[Draft],
                         indexes: list[int | None] | None = None) -> None:
     """Set each draft's conversation and the message it answers (checked: same organization, seen by the
-    sender, same conversation). At most three queries, whatever the number of drafts."""
+    sender, same conversation). At most two queries, whatever the number of drafts.
+
+    A conversation is (organization, conversation_id): an id already used by another organization is
+    accepted here as a fresh conversation of this one, exactly as an unused id is, so a send never tells
+    whether another tenant uses an id; every read of a conversation is scoped to one organization
+    (selectors_messaging.conversation_get), so the two never mix."""
     indexes = indexes or [None] * len(drafts)
     parent_ids = {d.in_reply_to.pk if isinstance(d.in_reply_to, Message) else _as_uuid(d.in_reply_to)
                   for d in drafts if d.in_reply_to is not None} - {None}
@@ -155,29 +165,29 @@ def conversations_check(*, organization: Organization, drafts: list[Draft],
         seen = {(r, m) for m, r in Delivery.objects.filter(
             message_id__in={m for _r, m in seen_pairs}, recipient_id__in={r for r, _m in seen_pairs})
             .values_list("message_id", "recipient_id")}
-    loose = {_as_uuid(d.conversation_id) for d in drafts if d.conversation_id is not None and d.in_reply_to is None}
-    loose.discard(None)
-    foreign = set(Message.objects.filter(conversation_id__in=loose).exclude(organization=organization)
-                  .values_list("conversation_id", flat=True).distinct()) if loose else set()
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
-            _conversation_of(draft, parents, seen, foreign)
+            _conversation_of(draft, parents, seen)
+
+
+#: One refusal for a reply to a message that is missing, another organization's, or one the sender never
+#: received or sent: the answer does not tell which, so a message id outside the sender's view stays unknown.
+NO_PARENT = "No such message among those the sender received or sent."
 
 
 def _parent_id(draft: Draft) -> uuid.UUID | None:
     return draft.in_reply_to.pk if isinstance(draft.in_reply_to, Message) else _as_uuid(draft.in_reply_to)
 
 
-def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[Any, Any]],
-                     foreign: set[uuid.UUID]) -> None:
+def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[Any, Any]]) -> None:
     parent = None
     if draft.in_reply_to is not None:
         parent = parents.get(_parent_id(draft))
-        if parent is None:
-            raise invalid("in_reply_to", "No such message in this organization.")
         sender = draft.sender_agent
-        if sender is not None and parent.sender_agent_id != sender.pk and (sender.pk, parent.pk) not in seen:
-            raise invalid("in_reply_to", "The sender never received or sent this message, so it cannot reply to it.")
+        unseen = parent is not None and sender is not None and parent.sender_agent_id != sender.pk \
+            and (sender.pk, parent.pk) not in seen
+        if parent is None or unseen:  # missing, another tenant's, or not the sender's: one answer
+            raise invalid("in_reply_to", NO_PARENT)
     draft.parent = parent
     if draft.conversation_id is not None:
         conversation_id = _as_uuid(draft.conversation_id)
@@ -185,8 +195,6 @@ def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[
             raise invalid("conversation_id", "Not a valid id.")
         if parent is not None and parent.conversation_id != conversation_id:
             raise invalid("conversation_id", "Does not match the conversation of the message in in_reply_to.")
-        if parent is None and conversation_id in foreign:
-            raise invalid("conversation_id", "This conversation belongs to another organization.")
         draft.conversation = conversation_id
     else:
         draft.conversation = parent.conversation_id if parent else uuid.uuid4()
@@ -277,8 +285,11 @@ def message_send(*, organization: Organization, by: Any, performative: str, send
                         reply_by=reply_by, ontology=ontology, language=language, protocol=protocol,
                         priority=priority, expires_at=expires_at)
     conversations_check(organization=organization, drafts=[draft])
-    draft.recipient_ids = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS"))).resolve(
-        draft.spec, performative=performative, sender_agent_id=sender_agent.pk if sender_agent else None)
+    resolver = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS")), viewer=user_of(by))
+    sender_id = sender_agent.pk if sender_agent else None
+    resolver.prefetch([*resolver.listed_ids(draft.spec.to), *([sender_id] if sender_id else [])])  # one query
+    resolver.check_sender(sender_id)
+    draft.recipient_ids = resolver.resolve(draft.spec, performative=performative, sender_agent_id=sender_id)
     if not key:  # nothing to race for: no savepoint
         message = drafts_insert(organization=organization, drafts=[draft])[0]
     else:

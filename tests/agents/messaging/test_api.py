@@ -192,6 +192,7 @@ class TestSendAsPermissions(PermissionMatrix):
     def test_a_permitted_write_succeeds_and_is_audited(self):
         self.grant(self.user, "view", self.obj)
         self.grant(self.user, "operate", self.obj)
+        self.grant(self.user, "view", self.obj.test_recipient)  # a person addresses only agents they may see
         response = self.write(client_for(self.user), self.obj)
         assert response.status_code == 201, response.content
         event = AuditEvent.objects.get(target_id=response.json()["id"], action="create")

@@ -92,7 +92,7 @@ def test_recipients_are_checked_per_item(org, alice, bob):
     bob.status = AgentStatus.PAUSED
     bob.save()
     carol = AgentFactory(organization=org)
-    for recipient, words in ((stranger, "another organization"), (bob, "paused")):
+    for recipient, words in ((stranger, "No such agent"), (bob, "paused")):
         with pytest.raises(InvalidInput) as excinfo:
             batch(org, [item(alice, carol), item(alice, recipient)])
         assert words in excinfo.value.fields["messages[1].to"][0]
@@ -206,6 +206,7 @@ class TestBatchSendAsPermissions(test_api.TestSendAsPermissions):
     def test_a_permitted_write_succeeds_and_is_audited(self):
         self.grant(self.user, "view", self.obj)
         self.grant(self.user, "operate", self.obj)
+        self.grant(self.user, "view", self.obj.test_recipient)  # a person addresses only agents they may see
         response = self.write(client_for(self.user), self.obj)
         assert response.status_code == 201, response.content
         event = AuditEvent.objects.get(target_id=response.json()[0]["id"], action="create")

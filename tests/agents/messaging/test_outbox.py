@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from agents.models import Delivery, Message
 from agents.services.messaging import outbox
@@ -92,6 +93,7 @@ def test_one_statement_per_send_and_per_batch(org, alice, bob, carol, django_ass
 
 def test_a_person_speaking_as_themselves_is_stored_as_the_sender_user(org, bob):
     person = create_user()
+    assign_perm("view_organization", person, org)  # a person addresses only agents they may see
     message = message_send(organization=org, by=person, performative="inform", to=[bob.pk]).message
     stored = Message.objects.get(pk=message.pk)
     assert stored.sender_user_id == person.pk and stored.sender_agent_id is None

@@ -6,6 +6,7 @@ import datetime
 import json
 
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -33,7 +34,9 @@ def test_the_hand_built_representation_equals_the_generic_one(org, alice, bob):
                           in_reply_to=question.pk, reply_by=later, expires_at=later, priority=3, topic="",
                           content={"answer": [1, "two", None]}, ontology="o", language="l", protocol="p",
                           reply_with="r", idempotency_key="k").message
-    by_person = message_send(organization=org, by=create_user(), performative="inform", to=[bob.pk]).message
+    person = create_user()
+    assign_perm("view_organization", person, org)  # a person addresses only agents they may see
+    by_person = message_send(organization=org, by=person, performative="inform", to=[bob.pk]).message
     for message in (question, answer, by_person, Message.objects.select_related("sender_agent").get(pk=answer.pk)):
         assert _as_json(MessageOutput(message).data) == _generic(MessageOutput, message)
         assert set(MessageOutput(message).data) == set(MessageOutput.Meta.fields)
