@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.http import HttpRequest
@@ -11,8 +12,11 @@ from django.http import HttpRequest
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission
 from agents import selectors
 from agents.access import organizations_for
+from agents.admin.forms import apply_domain_error
 from agents.models import AgentGroup, AgentRole, Membership
 from agents.services import groups, roles
+from mabos.errors import DomainError
+from mabos.storable_forms import STORABLE_FORMFIELDS
 
 
 class _ThroughOrganization:
@@ -47,8 +51,29 @@ class _ThroughOrganization:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class RoleForm(forms.ModelForm):
+    """The service's rules for a role's defaults, checked while the form can still show them on the field."""
+
+    class Meta:
+        model = AgentRole
+        fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name, rule in (("default_goals", roles.clean_default_goals),
+                           ("default_beliefs", roles.clean_default_beliefs)):
+            if name in data:
+                try:
+                    rule(name, data[name])
+                except DomainError as exc:
+                    apply_domain_error(self, exc)
+        return data
+
+
 @admin.register(AgentRole)
 class AgentRoleAdmin(_ThroughOrganization, admin.ModelAdmin):
+    form = RoleForm
+    formfield_overrides = STORABLE_FORMFIELDS
     model_name = "agentrole"
     list_display = ["name", "slug", "organization"]
     list_filter = [("organization", RelatedOnlyFieldListFilter)]
