@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -11,23 +10,29 @@ from django.utils.text import slugify
 from agents.errors import invalid
 from agents.models import BELIEF_KEY_REGEX, JSON_MAX_CHARS, SLUG_REGEX
 from agents.models.base import SLUG_MAX
+from mabos import storable
 
 _SLUG = re.compile(SLUG_REGEX)
 _BELIEF_KEY = re.compile(BELIEF_KEY_REGEX)
 
 
-def json_size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, default=str))
+def json_size(value: Any, *, field: str = "") -> int:
+    """Characters of ``value::text`` once stored as jsonb: what the database's size constraints measure."""
+    return storable.jsonb_size(value, path=field, default=str)
 
 
-def check_json(field: str, value: Any) -> Any:
-    """Refuse JSON that is not serialisable or larger than JSON_MAX_CHARS, naming the field."""
+def check_json(field: str, value: Any, *, max_chars: int = JSON_MAX_CHARS) -> Any:
+    """Refuse JSON that is not serialisable, that PostgreSQL could not store (a NUL, a lone surrogate, a
+    non-finite number, nesting past ``storable.MAX_JSON_DEPTH``), or that is larger than ``max_chars``
+    as the database prints it, naming the field (or the path inside it: ``config.model``)."""
     try:
-        size = json_size(value)
-    except (TypeError, ValueError) as exc:
+        size = json_size(value, field=field)
+    except storable.Unstorable as exc:
+        raise invalid(exc.path or field, exc.message) from None
+    except (TypeError, ValueError, RecursionError) as exc:
         raise invalid(field, f"Not a JSON value: {exc}.") from None
-    if size > JSON_MAX_CHARS:
-        raise invalid(field, f"Too large: {size} characters as JSON; the limit is {JSON_MAX_CHARS}.")
+    if size > max_chars:
+        raise invalid(field, f"Too large: {size} characters as JSON; the limit is {max_chars}.")
     return value
 
 
@@ -40,6 +45,9 @@ def check_slug(field: str, value: str) -> str:
 
 def check_text(field: str, value: str, *, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
+    problem = storable.text_problem(value)
+    if problem:
+        raise invalid(field, problem)
     if required and not value:
         raise invalid(field, "This field may not be blank.")
     if len(value) > max_length:

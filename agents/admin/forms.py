@@ -17,9 +17,10 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
     if not fields:
         form.add_error(None, exc.detail)
     for name, messages in fields.items():
-        target = name if name in form.fields else None
+        field = name.split(".")[0].split("[")[0]  # a path inside a JSON field (config.model) names the field
+        target = field if field in form.fields else None
         for message in messages:
-            form.add_error(target, message if target else f"{name}: {message}")
+            form.add_error(target, message if target == name else f"{name}: {message}")
 
 
 def run_service(form: forms.Form, call: Callable[[], Any]) -> Any:

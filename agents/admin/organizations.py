@@ -17,6 +17,7 @@ from agents.services import organizations
 from agents.services.onboarding import organization_onboard
 from agents.validation import check_json, check_slug
 from mabos.errors import DomainError
+from mabos.storable_forms import STORABLE_FORMFIELDS
 
 EDITABLE = ("name", "slug", "industry", "description", "profile")
 
@@ -62,6 +63,7 @@ class AgentInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = OrganizationForm
+    formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "slug", "industry", "created_at"]
     search_fields = ["name", "slug", "industry"]
     fields = ["name", "slug", "industry", "description", "profile", "created_by", "created_at", "updated_at"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
@@ -12,9 +13,11 @@ from django.http import HttpRequest
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission
 from agents import selectors
 from agents.access import organizations_for, role_template_allowed, role_write_require
+from agents.admin.forms import apply_domain_error
 from agents.models import AgentGroup, AgentRole, Membership
 from agents.services import groups, roles
 from mabos.errors import DomainError, PermissionDenied
+from mabos.storable_forms import STORABLE_FORMFIELDS
 
 
 class _ThroughOrganization:
@@ -73,8 +76,30 @@ class _ThroughOrganization:
                 self.message_user(request, f"{obj} was kept: {exc.detail}", messages.WARNING)
 
 
+class RoleForm(forms.ModelForm):
+    """The service's rules for a role's defaults, checked while the form can still show them on the field."""
+
+    class Meta:
+        model = AgentRole
+        fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name, rule in (("default_goals", roles.clean_default_goals),
+                           ("default_beliefs", roles.clean_default_beliefs)):
+            if name in data:
+                try:
+                    rule(name, data[name])
+                except DomainError as exc:
+                    apply_domain_error(self, exc)
+        return data
+
+
 @admin.register(AgentRole)
 class AgentRoleAdmin(_ThroughOrganization, admin.ModelAdmin):
+    form = RoleForm
+    formfield_overrides = STORABLE_FORMFIELDS
+    model_name = "agentrole"
     list_display = ["name", "slug", "organization"]
     list_filter = [("organization", RelatedOnlyFieldListFilter)]
     list_select_related = ["organization"]

@@ -25,6 +25,7 @@ from agents.services.lifecycle import agent_transition
 from agents.services.messaging.subscriptions import subscription_create, subscription_delete
 from agents.validation import check_json, check_slug
 from mabos.errors import DomainError
+from mabos.storable_forms import STORABLE_FORMFIELDS
 
 
 class AgentForm(forms.ModelForm):
@@ -75,6 +76,7 @@ class BeliefInlineForm(forms.ModelForm):
 class BeliefInline(admin.TabularInline):
     model = Belief
     form = BeliefInlineForm
+    formfield_overrides = STORABLE_FORMFIELDS
     extra = 0
 
 
@@ -155,6 +157,7 @@ class SubscriptionInline(admin.TabularInline):
 @admin.register(Agent)
 class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = AgentForm
+    formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "organization", "role", "kind", "status", "supervisor", "version", "heartbeat_at"]
     list_filter = [("organization", RelatedOnlyFieldListFilter), ("role", RelatedOnlyFieldListFilter),
                    "status", "kind"]

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import django_filters
 
-from agents.models import Agent, AgentGroup, AgentKind, AgentRole, AgentStatus, Goal, GoalKind, GoalStatus, Organization
+from agents.models import (
+    Agent,
+    AgentGroup,
+    AgentKind,
+    AgentRole,
+    AgentStatus,
+    Delivery,
+    Goal,
+    GoalKind,
+    GoalStatus,
+    Message,
+    Organization,
+)
 
 
 class OrganizationFilter(django_filters.FilterSet):
@@ -53,3 +65,19 @@ class GoalFilter(django_filters.FilterSet):
     class Meta:
         model = Goal
         fields = ["status", "kind", "parent"]
+
+
+class MessageFilter(django_filters.FilterSet):
+    conversation_id = django_filters.UUIDFilter(field_name="conversation_id")
+
+    class Meta:
+        model = Message
+        fields = ["conversation_id"]
+
+
+class DeadLetterFilter(django_filters.FilterSet):
+    recipient = django_filters.UUIDFilter(field_name="recipient_id")
+
+    class Meta:
+        model = Delivery
+        fields = ["recipient"]

@@ -1,8 +1,25 @@
 """/api/v1/ routes of the agents domain."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from agents.api import views_agents, views_bdi, views_messages, views_orgs, views_subscriptions
+from agents.models import BELIEF_KEY_REGEX
+
+
+class BeliefKeyConverter:
+    """Only what a belief key can be (``BELIEF_KEY_REGEX``): a NUL or garbage in the path is a 404 at the
+    router, never a database query PostgreSQL refuses."""
+
+    regex = BELIEF_KEY_REGEX.removeprefix("^").removesuffix("$")
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(BeliefKeyConverter, "belief_key")
 
 urlpatterns = [
     path("organizations/", views_orgs.OrganizationListApi.as_view(), name="organization-list"),
@@ -24,7 +41,7 @@ urlpatterns = [
     path("agents/<uuid:pk>/keys/<uuid:key_id>/revoke/", views_agents.AgentKeyRevokeApi.as_view(),
          name="agent-key-revoke"),
     path("agents/<uuid:pk>/beliefs/", views_bdi.BeliefListApi.as_view(), name="agent-beliefs"),
-    path("agents/<uuid:pk>/beliefs/<str:key>/", views_bdi.BeliefDetailApi.as_view(), name="agent-belief-detail"),
+    path("agents/<uuid:pk>/beliefs/<belief_key:key>/", views_bdi.BeliefDetailApi.as_view(), name="agent-belief-detail"),
     path("agents/<uuid:pk>/goals/", views_bdi.GoalListApi.as_view(), name="agent-goals"),
     path("agents/<uuid:pk>/goals/<uuid:goal_id>/", views_bdi.GoalDetailApi.as_view(), name="agent-goal-detail"),
     path("agents/<uuid:pk>/inbox/", views_messages.AgentInboxApi.as_view(), name="agent-inbox"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -24,6 +25,7 @@ from agents.access import require
 from agents.api import serializers_messages as s
 from agents.api.authentication import AgentKeyAuthentication, AgentPrincipal
 from agents.api.base import ListApi, actor_of, resolve
+from agents.api.filters import DeadLetterFilter, MessageFilter
 from agents.api.views_bdi import agent_for
 from agents.errors import invalid
 from agents.models import Delivery, Message
@@ -64,14 +66,13 @@ def _sender(request: Request, data: dict[str, Any]) -> tuple[Any, Any, bool]:
 class MessageListApi(ListApi):
     authentication_classes = AGENT_KEY_OR_USER
     output_serializer = s.MessageOutput
-    filter_backends: list = []
+    filter_backends = [DjangoFilterBackend]  # a malformed conversation_id is a 400 naming it
+    filterset_class = MessageFilter
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Message.objects.none()
-        qs = msel.message_list(user=self.request.user)
-        conversation = self.request.query_params.get("conversation_id")
-        return qs.filter(conversation_id=conversation) if conversation else qs
+        return msel.message_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
         if isinstance(request.user, AgentPrincipal):
@@ -201,14 +202,13 @@ class AgentInboxApi(ListApi):
 
 class DeadLetterListApi(ListApi):
     output_serializer = s.DeliveryOutput
-    filter_backends: list = []
+    filter_backends = [DjangoFilterBackend]  # a malformed recipient is a 400 naming it
+    filterset_class = DeadLetterFilter
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Delivery.objects.none()
-        qs = msel.dead_letter_list(user=self.request.user)
-        recipient = self.request.query_params.get("recipient")
-        return qs.filter(recipient_id=recipient) if recipient else qs
+        return msel.dead_letter_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
         return self.list_response()

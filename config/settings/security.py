@@ -141,7 +141,8 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "rest_framework.renderers.JSONRenderer",
                 "mabos.api.renderers.StaffBrowsableAPIRenderer",
             ],
-            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            # Depth limit, and no NUL / lone surrogate / non-finite number anywhere: see mabos/api/parsers.py.
+            "DEFAULT_PARSER_CLASSES": ["mabos.api.parsers.StorableJSONParser"],
             "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mabos.api.negotiation.StaffBrowsableNegotiation",
             "DEFAULT_VERSIONING_CLASS": "mabos.api.versioning.PathVersioning",
             "DEFAULT_VERSION": "v1",

@@ -13,7 +13,6 @@ messages with a bounded number of queries, and ``drafts_insert`` writes them.
 from __future__ import annotations
 
 import datetime
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from agents.services.messaging.recipients import RecipientResolver, RecipientSpe
 from agents.services.messaging.wakeup import wakeup_after_commit
 from agents.services.recording import record, user_of
 from auditlog.models import Action
+from mabos import storable
 from mabos.errors import InvalidInput
 from mabos.metrics import MESSAGES_SENT
 
@@ -45,10 +45,13 @@ class SendResult:
 
 
 def check_content(content: Any) -> Any:
-    """Strict JSON (no NaN, no bytes, no sets) and at most CONTENT_MAX_CHARS as text."""
+    """Strict JSON (no NaN, no bytes, no sets), storable by PostgreSQL (``mabos.storable``) and at most
+    CONTENT_MAX_CHARS as the database prints it (the constraint ``message_content_size`` measures that)."""
     try:
-        size = len(json.dumps(content, ensure_ascii=False, allow_nan=False))
-    except (TypeError, ValueError) as exc:
+        size = storable.jsonb_size(content, path="content")
+    except storable.Unstorable as exc:
+        raise invalid(exc.path or "content", exc.message) from None
+    except (TypeError, ValueError, RecursionError) as exc:
         raise invalid("content", f"Not JSON: {exc}.") from None
     if size > CONTENT_MAX_CHARS:
         raise invalid("content", f"Too large: {size} characters as JSON; the limit is {CONTENT_MAX_CHARS}.")
@@ -59,6 +62,9 @@ def _text(field: str, value: Any) -> str:
     value = "" if value is None else str(value)
     if len(value) > SHORT_TEXT:
         raise invalid(field, f"At most {SHORT_TEXT} characters.")
+    problem = storable.text_problem(value)
+    if problem:
+        raise invalid(field, problem)
     return value
 
 
