@@ -1,7 +1,7 @@
 """The sweeper (a beat task): what the wake-ups missed.
 
 - leases that ran out (a worker died holding a batch; an external agent never acked)
-  go back to pending, or to the dead letters when out of attempts;
+  go back to pending, due after the retry backoff, or to the dead letters when out of attempts;
 - messages past ``expires_at`` that were not handed over become expired, never delivered;
 - due deliveries whose wake-up was lost (broker down, worker killed) are dispatched here.
 """
@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from agents.models import Delivery, DeliveryStatus
 from agents.services.messaging import states
 from agents.services.messaging.dead_letters import dead_letter
 from agents.services.messaging.delivery import delivery_dispatch_due
-from agents.services.messaging.policy import knob
+from agents.services.messaging.policy import backoff, knob
 from mabos.metrics import DELIVERIES_FINISHED
 
 S = DeliveryStatus
@@ -26,19 +27,30 @@ S = DeliveryStatus
 
 @transaction.atomic
 def leases_expire(*, now: Any = None) -> dict[str, int]:
-    """Return deliveries whose lease ran out to pending (or dead, out of attempts)."""
+    """Return deliveries whose lease ran out to pending after the retry backoff (or dead, out of attempts).
+
+    A lease that ran out is a failed attempt like any other (a lost worker, an agent that did not ack),
+    so the retry waits ``backoff(attempts)`` as the docs promise, instead of coming back at once. Rows
+    locked right now (a hand-over in progress) are skipped: that worker still holds them.
+    """
     now = now or timezone.now()
     max_attempts = int(knob("MAX_ATTEMPTS"))
-    expired = Delivery.objects.filter(status__in=(S.DISPATCHED, S.DELIVERED), lease_until__lt=now)
-    exhausted = list(expired.filter(attempts__gte=max_attempts).select_for_update(skip_locked=True)
-                     .values_list("pk", "status"))
-    requeued = states.transition(
-        expired.filter(attempts__lt=max_attempts), S.PENDING, lease_until=None, next_attempt_at=now,
-        last_error="lease expired: the worker was lost or the recipient did not ack in time", updated_at=now)
+    expired = list(Delivery.objects.filter(status__in=(S.DISPATCHED, S.DELIVERED), lease_until__lt=now)
+                   .select_for_update(skip_locked=True).order_by("pk").values_list("pk", "status", "attempts"))
+    retry: dict[int, list[Any]] = defaultdict(list)
+    for pk, _status, attempts in expired:
+        if attempts < max_attempts:
+            retry[attempts].append(pk)
+    requeued = 0
+    for attempts, ids in retry.items():
+        requeued += states.transition(
+            ids, S.PENDING, lease_until=None, next_attempt_at=now + backoff(attempts),
+            last_error="lease expired: the worker was lost or the recipient did not ack in time", updated_at=now)
     dead = 0
-    for pk, status in exhausted:
-        what = "not acked in time" if status == S.DELIVERED else "worker lost"
-        dead += dead_letter(delivery_id=pk, reason=f"lease expired ({what}) on the last attempt")
+    for pk, status, attempts in expired:
+        if attempts >= max_attempts:
+            what = "not acked in time" if status == S.DELIVERED else "worker lost"
+            dead += dead_letter(delivery_id=pk, reason=f"lease expired ({what}) on the last attempt")
     return {"requeued": requeued, "dead": dead}
 
 
