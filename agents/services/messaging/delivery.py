@@ -244,8 +244,7 @@ def _observe(result: BatchResult) -> None:
                            ("dead", result.dead)):
         if count:
             DELIVERY_ATTEMPTS.labels(outcome=outcome).inc(count)
-    if result.dead:
-        DELIVERIES_FINISHED.labels(status=S.DEAD).inc(result.dead)
+    # Dead letters are counted as finished by dead_letter() itself, on commit, whoever made them.
 
 
 def delivery_dispatch_batch(*, batch_size: int | None = None) -> BatchResult:
