@@ -26,6 +26,10 @@ def _visible_agents(user: Any, verb: str = "view") -> QuerySet[Agent]:
     return agents_for(user, verb)
 
 
+#: A delivery shown with its message names the sender (``sender_label``): an agent, or a person.
+_MESSAGE_AND_SENDERS = ("message", "message__sender_agent", "message__sender_user")
+
+
 def message_list(*, user: Any) -> QuerySet[Message]:
     agents = _visible_agents(user).values("pk")
     to_visible = Exists(Delivery.objects.filter(message=OuterRef("pk"), recipient_id__in=agents))
@@ -44,7 +48,7 @@ def message_get(*, user: Any, pk: Any) -> Message:
 
 def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
     return (Delivery.objects.filter(recipient_id__in=_visible_agents(user, verb).values("pk"))
-            .select_related("message", "message__sender_agent", "recipient").order_by("sent_at", "pk"))
+            .select_related(*_MESSAGE_AND_SENDERS, "recipient").order_by("sent_at", "pk"))
 
 
 def delivery_get(*, user: Any, pk: Any) -> Delivery:
@@ -54,7 +58,7 @@ def delivery_get(*, user: Any, pk: Any) -> Delivery:
 def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
     """Delivered and not yet acked, in send order (the partial index delivery_inbox_idx)."""
     return (Delivery.objects.filter(recipient=agent, status=DeliveryStatus.DELIVERED)
-            .select_related("message", "message__sender_agent").order_by("sent_at", "pk"))
+            .select_related(*_MESSAGE_AND_SENDERS).order_by("sent_at", "pk"))
 
 
 def dead_letter_list(*, user: Any) -> QuerySet[Delivery]:
