@@ -196,3 +196,18 @@ class TestSendAsPermissions(PermissionMatrix):
         assert response.status_code == 201, response.content
         event = AuditEvent.objects.get(target_id=response.json()["id"], action="create")
         assert event.actor_id == str(self.user.pk) and event.changes["sender_agent"][1] == str(self.obj.pk)
+
+
+def test_a_person_nacking_without_requeue_writes_one_audit_event(org, alice, external):
+    """The dead letter is the person's act: one event, theirs, naming both the nack and the dead letter."""
+    send(alice, to=[external.pk])
+    delivery_dispatch_due()
+    delivery = Delivery.objects.get(recipient=external)
+    person = operator_of(org)
+    response = client_for(person).post(f"/api/v1/deliveries/{delivery.pk}/nack/",
+                                       {"reason": "wrong recipient", "requeue": False}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "dead"
+    events = list(AuditEvent.objects.filter(target_id=str(delivery.pk)))
+    assert len(events) == 1, [(e.actor_name, e.note) for e in events]
+    assert events[0].actor_id == str(person.pk) and events[0].changes["status"] == ["delivered", "dead"]
+    assert "nacked by an operator: wrong recipient" in events[0].note and "dead-lettered" in events[0].note
