@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from agents.access import agents_for, organizations_for
 from agents.api.authentication import AgentPrincipal
@@ -56,8 +57,12 @@ def delivery_get(*, user: Any, pk: Any) -> Delivery:
 
 
 def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
-    """Delivered and not yet acked, in send order (the partial index delivery_inbox_idx)."""
-    return (Delivery.objects.filter(recipient=agent, status=DeliveryStatus.DELIVERED)
+    """Delivered, not yet acked and not expired, in send order (the partial index delivery_inbox_idx).
+
+    An expired message leaves the inbox at once; the sweeper then dead-letters it (``inbox_expire``).
+    """
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    return (Delivery.objects.filter(unexpired, recipient=agent, status=DeliveryStatus.DELIVERED)
             .select_related(*_MESSAGE_AND_SENDERS).order_by("sent_at", "pk"))
 
 

@@ -2,7 +2,8 @@
 
 - leases that ran out (a worker died holding a batch; an external agent never acked)
   go back to pending, due after the retry backoff, or to the dead letters when out of attempts;
-- messages past ``expires_at`` that were not handed over become expired, never delivered;
+- messages past ``expires_at`` that were not handed over become expired, never delivered; those already
+  in an external agent's inbox and not acked leave it as dead letters (reason ``expired``);
 - due deliveries whose wake-up was lost (broker down, worker killed) are dispatched here.
 """
 
@@ -65,11 +66,31 @@ def messages_expire(*, now: Any = None) -> int:
     return count
 
 
+#: last_error of a delivery whose message expired in the recipient's inbox, unacked.
+EXPIRED_UNACKED = "expired: the message's expires_at passed before the recipient acked it"
+
+
+@transaction.atomic
+def inbox_expire(*, now: Any = None) -> int:
+    """Delivered, unacked deliveries of expired messages leave the inbox: dead letters, reason ``expired``.
+
+    They cannot become ``expired`` (that status means "never handed over"): the recipient may have read
+    the message. Dead, the sender learns that it was not acted on in time, and an operator sees it.
+    Rows an ack holds locked right now are skipped: that ack decides.
+    """
+    now = now or timezone.now()
+    ids = list(Delivery.objects.filter(status=S.DELIVERED, expires_at__lte=now)
+               .select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True))
+    return sum(dead_letter(delivery_id=pk, reason=EXPIRED_UNACKED) for pk in ids)
+
+
 def delivery_sweep(*, time_budget: float | None = None) -> dict[str, int]:
     """One sweep; its figures, for the logs."""
     started = time.monotonic()
+    expired_unacked = inbox_expire()  # before the leases: an expired message is not requeued by its ack timeout
     leases = leases_expire()
     expired = messages_expire()
     budget = time_budget if time_budget is not None else max(1.0, float(knob("SWEEPER_INTERVAL_SECONDS")))
     dispatched = delivery_dispatch_due(time_budget=max(0.5, budget - (time.monotonic() - started)))
-    return {"requeued": leases["requeued"], "dead": leases["dead"], "expired": expired, "dispatched": dispatched}
+    return {"requeued": leases["requeued"], "dead": leases["dead"], "expired": expired,
+            "expired_unacked": expired_unacked, "dispatched": dispatched}
