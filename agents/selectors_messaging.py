@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from agents.access import agents_for, organizations_for
 from agents.api.authentication import AgentPrincipal
@@ -31,6 +32,10 @@ def _visible_agents(user: Any, verb: str = "view") -> QuerySet[Agent]:
     if isinstance(user, AgentPrincipal):
         return Agent.objects.filter(pk=user.agent.pk)
     return agents_for(user, verb)
+
+
+#: A delivery shown with its message names the sender (``sender_label``): an agent, or a person.
+_MESSAGE_AND_SENDERS = ("message", "message__sender_agent", "message__sender_user")
 
 
 def message_list(*, user: Any) -> QuerySet[Message]:
@@ -56,7 +61,7 @@ def message_get(*, user: Any, pk: Any) -> Message:
 
 def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
     return (Delivery.objects.filter(recipient_id__in=_visible_agents(user, verb).values("pk"))
-            .select_related("message", "message__sender_agent", "recipient").order_by("sent_at", "pk"))
+            .select_related(*_MESSAGE_AND_SENDERS, "recipient").order_by("sent_at", "pk"))
 
 
 def delivery_get(*, user: Any, pk: Any) -> Delivery:
@@ -64,9 +69,13 @@ def delivery_get(*, user: Any, pk: Any) -> Delivery:
 
 
 def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
-    """Delivered and not yet acked, in send order (the partial index delivery_inbox_idx)."""
-    return (Delivery.objects.filter(recipient=agent, status=DeliveryStatus.DELIVERED)
-            .select_related("message", "message__sender_agent").order_by("sent_at", "pk"))
+    """Delivered, not yet acked and not expired, in send order (the partial index delivery_inbox_idx).
+
+    An expired message leaves the inbox at once; the sweeper then dead-letters it (``inbox_expire``).
+    """
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    return (Delivery.objects.filter(unexpired, recipient=agent, status=DeliveryStatus.DELIVERED)
+            .select_related(*_MESSAGE_AND_SENDERS).order_by("sent_at", "pk"))
 
 
 def dead_letter_list(*, user: Any) -> QuerySet[Delivery]:

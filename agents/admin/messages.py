@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents import selectors_messaging as msel
-from agents.models import Agent, DeadLetter, Delivery, Message
+from agents.models import Agent, DeadLetter, Delivery, DeliveryStatus, Message
+from agents.models.messaging import NOT_HANDED_OVER
 from agents.services.messaging.dead_letters import dead_letter_redeliver
 
 
@@ -51,11 +52,27 @@ def timeline(messages_in_order: list[Message]) -> str:
                        "</tr>{}</table>", body)
 
 
+class DeliveriesFilter(admin.SimpleListFilter):
+    """Messages by where their deliveries are: the dashboard's "pending" figure links here."""
+
+    title = "deliveries"
+    parameter_name = "deliveries"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("pending", "not all handed over (pending, dispatched, failed)"), ("dead", "with a dead letter")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        statuses = {"pending": NOT_HANDED_OVER, "dead": (DeliveryStatus.DEAD,)}.get(self.value() or "")
+        if statuses is None:
+            return queryset
+        return queryset.filter(Exists(Delivery.objects.filter(message=OuterRef("pk"), status__in=statuses)))
+
+
 @admin.register(Message)
 class MessageAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "performative", "sender_label", "organization", "recipient_count",
                     "conversation_id"]
-    list_filter = ["performative"]
+    list_filter = ["performative", DeliveriesFilter]
     list_select_related = ["sender_agent", "sender_user", "organization"]
     search_fields = ["=id", "=conversation_id", "ontology", "protocol", "topic"]
     fields = ["id", "organization", "sender_agent", "sender_user", "performative", "content", "ontology",

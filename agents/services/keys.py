@@ -72,7 +72,11 @@ def agent_key_revoke(*, key: AgentApiKey, by: Any) -> AgentApiKey:
         raise Conflict("This key is already revoked.", code="already_revoked")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
+    # Forget now, and again once committed: until then the database still says active, so a concurrent
+    # request of this process may verify the key and remember it in between.
     key_cache.forget(key.prefix)
+    prefix = key.prefix
+    transaction.on_commit(lambda: key_cache.forget(prefix), robust=True)
     record(action=Action.UPDATE, by=by, target=key, target_repr=f"API key {key.prefix} of {key.agent}",
            changes={"revoked_at": [None, key.revoked_at]}, note="revoked")
     return key

@@ -72,13 +72,16 @@ def delivery_nack(*, delivery: Delivery, by: Any, reason: str = "", requeue: boo
         raise _refuse(current, "nack")
     reason = (reason or "nacked by the recipient")[:2000]
     now = timezone.now()
+    note = f"nacked by an operator: {reason}"
     if requeue and current.attempts < int(knob("MAX_ATTEMPTS")):
         states.transition([current.pk], S.FAILED, lease_until=None, last_error=reason,
                           next_attempt_at=now + backoff(current.attempts), updated_at=now)
         transaction.on_commit(lambda: DELIVERY_ATTEMPTS.labels(outcome="nacked").inc(), robust=True)
+        current.refresh_from_db()
+        _audit_if_person(by, current, S.DELIVERED, note)
     else:
+        # dead_letter audits the move itself (as ``by``): a person's nack adds its note there, not a 2nd event.
         why = reason if not requeue else f"{reason}; gave up after {current.attempts} attempt(s)"
-        dead_letter(delivery_id=current.pk, reason=why, by=by)
-    current.refresh_from_db()
-    _audit_if_person(by, current, S.DELIVERED, f"nacked by an operator: {reason}")
+        dead_letter(delivery_id=current.pk, reason=why, by=by, note=note if user_of(by) is not None else "")
+        current.refresh_from_db()
     return current

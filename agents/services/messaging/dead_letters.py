@@ -44,8 +44,12 @@ def _notify_sender(delivery: Delivery, reason: str) -> Message | None:
 
 
 @transaction.atomic
-def dead_letter(*, delivery_id: Any, reason: str, by: Any = None) -> bool:
-    """Make one delivery dead, keep its reason, notify the sender, audit it. False if its status forbids it."""
+def dead_letter(*, delivery_id: Any, reason: str, by: Any = None, note: str = "") -> bool:
+    """Make one delivery dead, keep its reason, notify the sender, audit it. False if its status forbids it.
+
+    ``note`` says why, when the dead letter is someone's act (a person's nack): that one event is the
+    whole record of it.
+    """
     now = timezone.now()
     before = Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
     moved = states.transition([delivery_id], S.DEAD, last_error=reason[:2000], lease_until=None, updated_at=now)
@@ -56,7 +60,8 @@ def dead_letter(*, delivery_id: Any, reason: str, by: Any = None) -> bool:
     if not (message.sender_agent_id is None and message.performative == Performative.FAILURE):
         _notify_sender(delivery, reason)
     record(action=Action.UPDATE, by=by or SYSTEM, target=delivery, target_repr=f"delivery {delivery.pk}",
-           changes={"status": [before, S.DEAD], "last_error": [None, reason[:500]]}, note="dead-lettered")
+           changes={"status": [before, S.DEAD], "last_error": [None, reason[:500]]},
+           note=f"{note}; dead-lettered" if note else "dead-lettered")
     transaction.on_commit(lambda: DELIVERIES_FINISHED.labels(status=S.DEAD).inc(), robust=True)
     return True
 

@@ -8,7 +8,11 @@ the ORM inside a ``BEGIN IMMEDIATE`` transaction, which already excludes other w
 Hand-over is a second transaction: an internal agent's inbox is an InboxEvent row
 (unique per delivery, so a retried hand-over stores nothing twice), written with
 one INSERT for the batch and acked by one UPDATE; an external agent's inbox is
-the API (the delivery waits, delivered, for the agent's ack).
+the API (the delivery waits, delivered, for the agent's ack). The hand-over
+first locks the rows it still holds (``status = 'dispatched' AND attempts =
+<claimed>``) and touches only those: a worker that stalled past its lease must
+not deliver a row the sweeper has dead-lettered meanwhile, nor move a row that
+another worker has re-claimed.
 
 A worker killed between the two leaves its batch dispatched; the lease runs out
 and the sweeper puts it back to pending. Nothing is lost and, thanks to the
@@ -161,8 +165,31 @@ def _claim_single_writer(*, now: datetime.datetime, limit: int) -> tuple[list[Cl
     return rows, {(c, r): first for c, r, first in others if (c, r) in pairs}
 
 
+def _still_held(rows: list[Claimed]) -> list[Claimed]:
+    """The claimed rows this worker still holds, locked until the hand-over commits.
+
+    A worker that stalled past its lease may find a row dead-lettered by the sweeper (the sender was
+    told it failed) or re-claimed by another worker (dispatched again, one attempt later): those are
+    no longer ours, and handing them over would deliver a dead letter or move someone else's claim.
+    """
+    claimed = {row.id: row.attempts for row in rows}
+    held = set()
+    for pk, attempts in (Delivery.objects.select_for_update().filter(pk__in=list(claimed), status=S.DISPATCHED)
+                         .order_by("pk").values_list("pk", "attempts")):
+        if claimed[pk] == attempts:
+            held.add(pk)
+    return [row for row in rows if row.id in held]
+
+
 def _hand_over(rows: list[Claimed], now: datetime.datetime) -> BatchResult:
     result = BatchResult(claimed=len(rows))
+    with transaction.atomic():
+        held = _still_held(rows)
+        _hand_over_held(held, now, result)
+    return result
+
+
+def _hand_over_held(rows: list[Claimed], now: datetime.datetime, result: BatchResult) -> None:
     internal, external, refused = [], [], []
     for row in rows:
         if row.recipient_status in (AgentStatus.STOPPED, AgentStatus.FAILED):
@@ -171,21 +198,19 @@ def _hand_over(rows: list[Claimed], now: datetime.datetime) -> BatchResult:
             external.append(row)
         else:
             internal.append(row)
-    with transaction.atomic():
-        if internal:
-            InboxEvent.objects.bulk_create(
-                [InboxEvent(agent_id=r.recipient_id, delivery_id=r.id, message_id=r.message_id, created_at=now)
-                 for r in internal], ignore_conflicts=True, batch_size=2000)
-            result.acked = states.transition([r.id for r in internal], S.ACKED, lease_until=None,
-                                             delivered_at=now, acked_at=now, updated_at=now)
-        if external:
-            result.delivered = states.transition(
-                [r.id for r in external], S.DELIVERED, delivered_at=now,
-                lease_until=now + datetime.timedelta(seconds=float(knob("ACK_TIMEOUT_SECONDS"))), updated_at=now)
-        if refused:
-            result.failed, result.dead = _fail(refused, now)
+    if internal:
+        InboxEvent.objects.bulk_create(
+            [InboxEvent(agent_id=r.recipient_id, delivery_id=r.id, message_id=r.message_id, created_at=now)
+             for r in internal], ignore_conflicts=True, batch_size=2000)
+        result.acked = states.transition([r.id for r in internal], S.ACKED, lease_until=None,
+                                         delivered_at=now, acked_at=now, updated_at=now)
+    if external:
+        result.delivered = states.transition(
+            [r.id for r in external], S.DELIVERED, delivered_at=now,
+            lease_until=now + datetime.timedelta(seconds=float(knob("ACK_TIMEOUT_SECONDS"))), updated_at=now)
+    if refused:
+        result.failed, result.dead = _fail(refused, now)
     result.latencies = [(now - r.sent_at).total_seconds() for r in internal + external]
-    return result
 
 
 def _fail(rows: list[Claimed], now: datetime.datetime) -> tuple[int, int]:
@@ -219,8 +244,7 @@ def _observe(result: BatchResult) -> None:
                            ("dead", result.dead)):
         if count:
             DELIVERY_ATTEMPTS.labels(outcome=outcome).inc(count)
-    if result.dead:
-        DELIVERIES_FINISHED.labels(status=S.DEAD).inc(result.dead)
+    # Dead letters are counted as finished by dead_letter() itself, on commit, whoever made them.
 
 
 def delivery_dispatch_batch(*, batch_size: int | None = None) -> BatchResult:

@@ -160,3 +160,44 @@ def test_another_process_revoking_is_seen_when_the_memory_expires(external, sett
     AgentApiKey.objects.filter(pk=key.pk).update(revoked_at=None)
     agent_key_authenticate(raw=raw, ip="10.0.0.9")
     assert key.prefix not in key_cache._entries
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_verifying_the_key_while_the_revocation_commits_does_not_bring_it_back(operator, external,
+                                                                                          monkeypatch):
+    """Real threads: another request of this process verifies the key after the revocation forgot it but
+    before it committed (the database still says active), and remembers it. The commit must forget it again,
+    or this process would accept the revoked key for AGENT_KEY_CACHE_SECONDS."""
+    import threading
+
+    from django.db import connection
+
+    from agents import key_cache
+    from agents.services import keys as key_services
+
+    key, raw = agent_key_create(agent=external, by=SYSTEM)
+    url = f"/api/v1/agents/{external.pk}/beliefs/"
+    assert agent_client(raw).get(url).status_code == 200  # used from here now: verifying again writes nothing
+    real_record = key_services.record
+    verified_meanwhile = []
+
+    def other_request() -> None:
+        try:
+            verified_meanwhile.append(agent_key_authenticate(raw=raw, ip="10.0.0.1").pk)
+        finally:
+            connection.close()
+
+    def record_then_race(**kwargs):
+        if kwargs.get("note") == "revoked":  # inside the revocation's transaction, after it forgot the key
+            thread = threading.Thread(target=other_request)
+            thread.start()
+            thread.join(10)
+            assert key.prefix in key_cache._entries  # the other request remembered the still-active key
+        return real_record(**kwargs)
+
+    monkeypatch.setattr(key_services, "record", record_then_race)
+    grant(operator, external.organization, "view", "change")
+    assert client_for(operator).post(f"/api/v1/agents/{external.pk}/keys/{key.pk}/revoke/").status_code == 200
+    assert verified_meanwhile == [key.pk]
+    response = agent_client(raw).get(url)
+    assert response.status_code == 401 and response.json()["code"] == "agent_key_invalid"

@@ -60,15 +60,24 @@ def ready(base: str) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def breaker_state(base: str, name: str) -> float | None:
-    """The breaker's state as scraped from /metrics (0 closed, 1 half-open, 2 open), None if absent."""
+def scrape(base: str) -> str:
+    """/metrics of the web process: every process group's counters, merged."""
     from django.conf import settings
 
     request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {settings.METRICS_TOKEN}"})
     with urllib.request.urlopen(request, timeout=15) as resp:
-        text = resp.read().decode()
-    prefix = f'mabos_circuit_breaker_state{{breaker="{name}"}} '
-    return next((float(line[len(prefix):]) for line in text.splitlines() if line.startswith(prefix)), None)
+        return resp.read().decode()
+
+
+def metric(base: str, series: str) -> float | None:
+    """One sample as scraped, e.g. ``mabos_deliveries_finished_total{status="acked"}``; None if absent."""
+    prefix = f"{series} "
+    return next((float(line[len(prefix):]) for line in scrape(base).splitlines() if line.startswith(prefix)), None)
+
+
+def breaker_state(base: str, name: str) -> float | None:
+    """The breaker's state as scraped from /metrics (0 closed, 1 half-open, 2 open), None if absent."""
+    return metric(base, f'mabos_circuit_breaker_state{{breaker="{name}"}}')
 
 
 def postmaster_options() -> str:

@@ -197,3 +197,47 @@ class TestSendAsPermissions(PermissionMatrix):
         assert response.status_code == 201, response.content
         event = AuditEvent.objects.get(target_id=response.json()["id"], action="create")
         assert event.actor_id == str(self.user.pk) and event.changes["sender_agent"][1] == str(self.obj.pk)
+
+
+def test_a_person_nacking_without_requeue_writes_one_audit_event(org, alice, external):
+    """The dead letter is the person's act: one event, theirs, naming both the nack and the dead letter."""
+    send(alice, to=[external.pk])
+    delivery_dispatch_due()
+    delivery = Delivery.objects.get(recipient=external)
+    person = operator_of(org)
+    response = client_for(person).post(f"/api/v1/deliveries/{delivery.pk}/nack/",
+                                       {"reason": "wrong recipient", "requeue": False}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "dead"
+    events = list(AuditEvent.objects.filter(target_id=str(delivery.pk)))
+    assert len(events) == 1, [(e.actor_name, e.note) for e in events]
+    assert events[0].actor_id == str(person.pk) and events[0].changes["status"] == ["delivered", "dead"]
+    assert "nacked by an operator: wrong recipient" in events[0].note and "dead-lettered" in events[0].note
+
+
+def test_an_expired_message_leaves_the_external_inbox_and_is_dead_lettered(org, alice, external, external_key):
+    """Expiry means "not acted on after expires_at": an unacked message leaves the inbox at once, and the
+    sweeper dead-letters it (reason ``expired``), so the sender learns it was not acted on in time."""
+    import datetime
+
+    from django.utils import timezone
+
+    from agents.services.messaging.sweeper import delivery_sweep
+
+    late = send(alice, to=[external.pk], expires_at=timezone.now() + datetime.timedelta(minutes=5)).message
+    kept = send(alice, to=[external.pk]).message
+    delivery_dispatch_due()
+    client = key_client(external_key)
+    inbox_url = f"/api/v1/agents/{external.pk}/inbox/"
+    assert {d["message"]["id"] for d in client.get(inbox_url).json()["results"]} == {str(late.pk), str(kept.pk)}
+    Delivery.objects.filter(message=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+    assert [d["message"]["id"] for d in client.get(inbox_url).json()["results"]] == [str(kept.pk)]
+    assert delivery_sweep(time_budget=1)["expired_unacked"] == 1
+    expired = Delivery.objects.get(message=late)
+    assert expired.status == "dead" and expired.last_error.startswith("expired")
+    notice = Message.objects.get(performative="failure", in_reply_to=late)
+    assert notice.content["reason"].startswith("expired")
+    assert [d["message"]["id"] for d in client.get(inbox_url).json()["results"]] == [str(kept.pk)]
+    refused = client.post(f"/api/v1/deliveries/{expired.pk}/ack/")
+    assert refused.status_code == 409 and refused.json()["code"] == "delivery_dead"
+    assert Delivery.objects.get(message=kept).status == "delivered"  # the sweep left the unexpired one alone

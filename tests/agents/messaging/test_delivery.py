@@ -125,13 +125,13 @@ def test_backoff_is_exponential_with_jitter_and_capped():
     assert 5 <= delays[4] <= 10
 
 
-def test_the_sweeper_returns_expired_leases_and_expires_messages(alice, bob, carol, external):
+def test_the_sweeper_returns_expired_leases_and_expires_messages(fast_retries, alice, bob, carol, external):
     send(alice, to=[bob.pk])
     delivery_claim(batch_size=10)  # a worker that then died
     Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
     assert leases_expire()["requeued"] == 1
     assert Delivery.objects.get().status == "pending"
-    soon = timezone.now() + datetime.timedelta(milliseconds=1)
+    soon = timezone.now() + datetime.timedelta(seconds=30)
     late = send(alice, to=[carol.pk], expires_at=soon).message
     Delivery.objects.filter(message=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert messages_expire() == 1
@@ -141,7 +141,7 @@ def test_the_sweeper_returns_expired_leases_and_expires_messages(alice, bob, car
     assert not InboxEvent.objects.filter(message=late).exists()
 
 
-def test_an_unacked_external_delivery_goes_back_to_pending(alice, external):
+def test_an_unacked_external_delivery_goes_back_to_pending(fast_retries, alice, external):
     send(alice, to=[external.pk])
     delivery_dispatch_batch()
     Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
@@ -149,6 +149,28 @@ def test_an_unacked_external_delivery_goes_back_to_pending(alice, external):
     delivery_dispatch_batch()
     delivery = Delivery.objects.get()
     assert delivery.status == "delivered" and delivery.attempts == 2
+
+
+@override_settings(MESSAGING={"BACKOFF_BASE_SECONDS": 10.0, "BACKOFF_CAP_SECONDS": 300.0, "MAX_ATTEMPTS": 8,
+                              "LEASE_SECONDS": 30.0, "ACK_TIMEOUT_SECONDS": 300.0, "BATCH_SIZE": 500})
+@pytest.mark.parametrize("external_recipient", [False, True], ids=["worker lost", "ack timeout"])
+def test_a_lease_that_ran_out_is_retried_after_the_backoff_not_at_once(alice, bob, external, external_recipient):
+    """A lease that runs out is a failed attempt: its retry waits backoff(attempts), like a nack's."""
+    recipient = external if external_recipient else bob
+    send(alice, to=[recipient.pk])
+    if external_recipient:
+        delivery_dispatch_batch()  # in the inbox, never acked
+    else:
+        delivery_claim(batch_size=10)  # a worker that then died
+    Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    before = timezone.now()
+    assert leases_expire()["requeued"] == 1
+    delivery = Delivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert delivery.next_attempt_at >= before + datetime.timedelta(seconds=5)  # upper half of 10 s · 2^0
+    assert delivery_dispatch_batch().claimed == 0  # not retried at once
+    later = timezone.now() + datetime.timedelta(seconds=11)
+    assert [r.id for r in delivery_claim(batch_size=10, now=later)[0]] == [delivery.pk]
 
 
 @override_settings(MESSAGING={"WAKEUP_LINGER_SECONDS": 0.0, "BATCH_SIZE": 500})
