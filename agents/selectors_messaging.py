@@ -44,7 +44,7 @@ def message_get(*, user: Any, pk: Any) -> Message:
 
 def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
     return (Delivery.objects.filter(recipient_id__in=_visible_agents(user, verb).values("pk"))
-            .select_related("message", "message__sender_agent", "recipient").order_by("sent_at", "pk"))
+            .select_related("message", "message__sender_agent", "recipient").order_by("seq"))
 
 
 def delivery_get(*, user: Any, pk: Any) -> Delivery:
@@ -54,7 +54,7 @@ def delivery_get(*, user: Any, pk: Any) -> Delivery:
 def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
     """Delivered and not yet acked, in send order (the partial index delivery_inbox_idx)."""
     return (Delivery.objects.filter(recipient=agent, status=DeliveryStatus.DELIVERED)
-            .select_related("message", "message__sender_agent").order_by("sent_at", "pk"))
+            .select_related("message", "message__sender_agent").order_by("seq"))
 
 
 def dead_letter_list(*, user: Any) -> QuerySet[Delivery]:

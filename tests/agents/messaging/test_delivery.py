@@ -131,7 +131,7 @@ def test_the_sweeper_returns_expired_leases_and_expires_messages(alice, bob, car
     Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
     assert leases_expire()["requeued"] == 1
     assert Delivery.objects.get().status == "pending"
-    soon = timezone.now() + datetime.timedelta(milliseconds=1)
+    soon = timezone.now() + datetime.timedelta(seconds=30)  # moved into the past below
     late = send(alice, to=[carol.pk], expires_at=soon).message
     Delivery.objects.filter(message=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert messages_expire() == 1
