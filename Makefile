@@ -47,6 +47,7 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python scripts/testenv.py -- $(BIN)/python scripts/bench/run.py
 	$(BIN)/python scripts/testenv.py -- $(BIN)/python scripts/bench/dashboard.py
+	$(BIN)/python scripts/testenv.py -- $(BIN)/python scripts/bench/backlog.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -61,7 +61,7 @@ def message_get(*, user: Any, pk: Any) -> Message:
 
 def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
     return (Delivery.objects.filter(recipient_id__in=_visible_agents(user, verb).values("pk"))
-            .select_related(*_MESSAGE_AND_SENDERS, "recipient").order_by("sent_at", "pk"))
+            .select_related(*_MESSAGE_AND_SENDERS, "recipient").order_by("seq"))
 
 
 def delivery_get(*, user: Any, pk: Any) -> Delivery:
@@ -69,13 +69,13 @@ def delivery_get(*, user: Any, pk: Any) -> Delivery:
 
 
 def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
-    """Delivered, not yet acked and not expired, in send order (the partial index delivery_inbox_idx).
+    """Delivered, not yet acked and not expired, in send order (the partial index delivery_inbox_seq_idx).
 
     An expired message leaves the inbox at once; the sweeper then dead-letters it (``inbox_expire``).
     """
     unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     return (Delivery.objects.filter(unexpired, recipient=agent, status=DeliveryStatus.DELIVERED)
-            .select_related(*_MESSAGE_AND_SENDERS).order_by("sent_at", "pk"))
+            .select_related(*_MESSAGE_AND_SENDERS).order_by("seq"))
 
 
 def dead_letter_list(*, user: Any) -> QuerySet[Delivery]:

@@ -4,7 +4,8 @@
     python scripts/testenv.py -- pytest -x
 
 Both servers run from the system binaries, on free loopback ports, in a temp
-directory that is removed afterwards. Missing binaries are installed with
+directory that is removed afterwards. Missing binaries (and libfaketime, which
+shifts one test process's clock) are installed with
 apt-get when running as root; otherwise the script says what to install.
 PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 
@@ -53,9 +54,16 @@ def find_pg_bin() -> Path | None:
     return None
 
 
+def find_libfaketime() -> str | None:
+    """libfaketime shifts one test process's clock (the clock-skew ordering test)."""
+    found = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+    return found[0] if found else None
+
+
 def ensure_installed() -> tuple[Path, str]:
     pg_bin, redis_bin = find_pg_bin(), shutil.which("redis-server")
-    missing = [pkg for pkg, found in (("postgresql", pg_bin), ("redis-server", redis_bin)) if not found]
+    missing = [pkg for pkg, found in (("postgresql", pg_bin), ("redis-server", redis_bin),
+                                      ("libfaketime", find_libfaketime())) if not found]
     if missing:
         if os.geteuid() != 0 or not shutil.which("apt-get"):
             sys.exit(f"[testenv] missing: {', '.join(missing)}. Install them first, e.g.\n"

@@ -151,6 +151,10 @@ class Delivery(models.Model):
     priority = models.SmallIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField()
+    #: The order of sends, assigned by the database at insert (``agents_delivery_seq``), never by a web
+    #: host's clock: two hosts whose clocks differ would otherwise reorder one client's sends.
+    seq = models.BigIntegerField(null=True, blank=True, editable=False,
+                                 help_text="Send order, assigned by the database at insert.")
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
@@ -161,7 +165,7 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["sent_at", "id"]
+        ordering = ["seq"]
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(fields=["message", "recipient"], name="delivery_one_per_recipient"),
@@ -175,11 +179,19 @@ class Delivery(models.Model):
                          condition=Q(status__in=CLAIMABLE)),
             # The sweeper: leases that ran out.
             models.Index(fields=["lease_until"], name="delivery_lease_idx", condition=Q(status__in=LEASED)),
-            # The ordering rule: earlier, not yet handed over, same (conversation, recipient).
-            models.Index(fields=["conversation_id", "recipient", "sent_at"], name="delivery_order_idx",
+            # The ordering rule. Each index holds only the rows one question is about, so its probe for a
+            # candidate is one index descent whatever the backlog and whatever the planner last saw:
+            # the first not-yet-handed-over row of a (conversation, recipient) ...
+            models.Index(fields=["conversation_id", "recipient", "seq"], name="delivery_order_seq_idx",
                          condition=Q(status__in=NOT_HANDED_OVER)),
+            # ... an earlier one in flight ...
+            models.Index(fields=["conversation_id", "recipient", "seq"], name="delivery_inflight_idx",
+                         condition=Q(status=DeliveryStatus.DISPATCHED)),
+            # ... an earlier one waiting for its retry time.
+            models.Index(fields=["conversation_id", "recipient", "next_attempt_at"], name="delivery_waiting_idx",
+                         condition=Q(status__in=CLAIMABLE)),
             # The inbox: delivered and not acked, in order.
-            models.Index(fields=["recipient", "sent_at"], name="delivery_inbox_idx",
+            models.Index(fields=["recipient", "seq"], name="delivery_inbox_seq_idx",
                          condition=Q(status=DeliveryStatus.DELIVERED)),
             # The dead-letter list.
             models.Index(fields=["-updated_at"], name="delivery_dead_idx", condition=Q(status=DeliveryStatus.DEAD)),

@@ -19,7 +19,8 @@ and the sweeper puts it back to pending. Nothing is lost and, thanks to the
 unique inbox event, nothing is handed over twice.
 
 Ordering: per (conversation, recipient), a message is handed over only after
-every earlier one is (or has given up: dead, expired).
+every earlier one is (or has given up: dead, expired). "Earlier" is ``seq``, the
+number the database gives each delivery at insert: never a web host's clock.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ from mabos.metrics import DELIVERIES_FINISHED, DELIVERY_ATTEMPTS, SEND_TO_ACK, S
 
 S = DeliveryStatus
 
+# Each ordering check is a probe of a partial index that holds only the rows it asks about (an earlier
+# delivery of the same conversation and recipient in flight, or waiting for its retry time), so it is one
+# index descent per candidate however large the backlog behind it, and the plan does not depend on what
+# the statistics said when the table was last analyzed (an idle, empty queue, typically).
 _CLAIM = """
 WITH due AS (
     SELECT d.id FROM agents_delivery d
@@ -50,8 +55,11 @@ WITH due AS (
       AND NOT EXISTS (
           SELECT 1 FROM agents_delivery e
           WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
-            AND e.status IN ('pending', 'dispatched', 'failed') AND e.sent_at < d.sent_at
-            AND (e.status = 'dispatched' OR e.next_attempt_at > %(now)s))
+            AND e.status = 'dispatched' AND e.seq < d.seq)
+      AND NOT EXISTS (
+          SELECT 1 FROM agents_delivery e
+          WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
+            AND e.status IN ('pending', 'failed') AND e.next_attempt_at > %(now)s AND e.seq < d.seq)
     ORDER BY d.priority DESC, d.next_attempt_at
     LIMIT %(limit)s
     FOR UPDATE OF d SKIP LOCKED
@@ -60,18 +68,23 @@ UPDATE agents_delivery d
 SET status = 'dispatched', lease_until = %(lease)s, attempts = d.attempts + 1, updated_at = %(now)s
 FROM due, agents_agent a
 WHERE d.id = due.id AND a.id = d.recipient_id
-RETURNING d.id, d.message_id, d.recipient_id, d.conversation_id, d.sent_at, d.attempts, a.kind, a.status
+RETURNING d.id, d.message_id, d.recipient_id, d.conversation_id, d.sent_at, d.seq, d.attempts, a.kind, a.status
 """
 
-# Earlier deliveries of the same (conversation, recipient) that this batch does not hold: another
-# worker has them (or is claiming them right now), so the later ones must wait for the next round.
+# The first earlier delivery of each claimed (conversation, recipient) that this batch does not hold:
+# another worker has it (or is claiming it right now), so the later ones must wait for the next round.
+# A LATERAL ... ORDER BY seq LIMIT 1 is one ordered index probe per pair by construction; a join with a
+# GROUP BY let a planner with stale statistics merge-join the whole ordering index instead.
 _BLOCKERS = """
-SELECT e.conversation_id, e.recipient_id, MIN(e.sent_at)
-FROM agents_delivery e
-JOIN unnest(%(convs)s::uuid[], %(recips)s::uuid[]) AS p(conversation_id, recipient_id)
-  ON e.conversation_id = p.conversation_id AND e.recipient_id = p.recipient_id
-WHERE e.status IN ('pending', 'dispatched', 'failed') AND NOT (e.id = ANY(%(ids)s::uuid[]))
-GROUP BY e.conversation_id, e.recipient_id
+SELECT p.conversation_id, p.recipient_id, first.seq
+FROM (SELECT DISTINCT * FROM unnest(%(convs)s::uuid[], %(recips)s::uuid[])) AS p(conversation_id, recipient_id)
+CROSS JOIN LATERAL (
+    SELECT e.seq FROM agents_delivery e
+    WHERE e.conversation_id = p.conversation_id AND e.recipient_id = p.recipient_id
+      AND e.status IN ('pending', 'dispatched', 'failed') AND NOT (e.id = ANY(%(ids)s::uuid[]))
+    ORDER BY e.seq
+    LIMIT 1
+) AS first
 """
 
 
@@ -82,6 +95,7 @@ class Claimed:
     recipient_id: Any
     conversation_id: Any
     sent_at: datetime.datetime
+    seq: int
     attempts: int
     kind: str
     recipient_status: str
@@ -110,16 +124,16 @@ def delivery_claim(*, batch_size: int, now: datetime.datetime | None = None) -> 
         return [], 0
     # Within the batch, only the earliest of each pair may go unless its predecessors are here too.
     keep, deferred = [], []
-    for row in sorted(rows, key=lambda r: r.sent_at):
+    for row in sorted(rows, key=lambda r: r.seq):
         blocker = first_elsewhere.get((row.conversation_id, row.recipient_id))
-        (deferred if blocker is not None and blocker < row.sent_at else keep).append(row)
+        (deferred if blocker is not None and blocker < row.seq else keep).append(row)
     if deferred:
         # Back to pending without spending an attempt: nothing was tried.
         states.transition([r.id for r in deferred], S.PENDING, lease_until=None, attempts=F("attempts") - 1)
     return keep, len(deferred)
 
 
-_Blockers = dict[tuple[Any, Any], datetime.datetime]
+_Blockers = dict[tuple[Any, Any], int]
 
 
 def _claim_postgresql(*, now: datetime.datetime, limit: int) -> tuple[list[Claimed], _Blockers]:
@@ -144,7 +158,7 @@ def _claim_single_writer(*, now: datetime.datetime, limit: int) -> tuple[list[Cl
     waiting = (S.PENDING, S.DISPATCHED, S.FAILED)
     earlier_not_ready = Delivery.objects.filter(
         conversation_id=OuterRef("conversation_id"), recipient_id=OuterRef("recipient_id"),
-        status__in=waiting, sent_at__lt=OuterRef("sent_at"),
+        status__in=waiting, seq__lt=OuterRef("seq"),
     ).filter(Q(status=S.DISPATCHED) | Q(next_attempt_at__gt=now))
     ids = list(
         Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), next_attempt_at__lte=now)
@@ -156,12 +170,12 @@ def _claim_single_writer(*, now: datetime.datetime, limit: int) -> tuple[list[Cl
     Delivery.objects.filter(pk__in=ids).update(status=S.DISPATCHED, lease_until=now + lease(),
                                                attempts=F("attempts") + 1, updated_at=now)
     rows = [Claimed(*row) for row in Delivery.objects.filter(pk__in=ids).values_list(
-        "id", "message_id", "recipient_id", "conversation_id", "sent_at", "attempts",
+        "id", "message_id", "recipient_id", "conversation_id", "sent_at", "seq", "attempts",
         "recipient__kind", "recipient__status")]
     pairs = {(r.conversation_id, r.recipient_id) for r in rows}
     others = (Delivery.objects.filter(status__in=waiting, conversation_id__in={c for c, _ in pairs},
                                       recipient_id__in={r for _, r in pairs})
-              .exclude(pk__in=ids).values_list("conversation_id", "recipient_id").annotate(first=Min("sent_at")))
+              .exclude(pk__in=ids).values_list("conversation_id", "recipient_id").annotate(first=Min("seq")))
     return rows, {(c, r): first for c, r, first in others if (c, r) in pairs}
 
 
@@ -247,14 +261,20 @@ def _observe(result: BatchResult) -> None:
     # Dead letters are counted as finished by dead_letter() itself, on commit, whoever made them.
 
 
+def delivery_hand_over(rows: list[Claimed]) -> BatchResult:
+    """Hand claimed rows to their recipients (one transaction) and count what happened."""
+    result = _hand_over(rows, timezone.now())
+    _observe(result)
+    return result
+
+
 def delivery_dispatch_batch(*, batch_size: int | None = None) -> BatchResult:
     """Claim one batch and hand it over (two short transactions)."""
     rows, deferred = delivery_claim(batch_size=batch_size or int(knob("BATCH_SIZE")))
     if not rows:
         return BatchResult(deferred=deferred)
-    result = _hand_over(rows, timezone.now())
+    result = delivery_hand_over(rows)
     result.deferred = deferred
-    _observe(result)
     return result
 
 

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 from django.db import connection
+from django.db.models import Max
 from psycopg.types.json import Jsonb
 
 from agents.models import Delivery, DeliveryStatus, Message
@@ -34,7 +35,8 @@ MESSAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 DELIVERY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "gen_random_uuid()"), ("message_id", "m.id"), ("recipient_id", "d.recipient_id"),
     ("conversation_id", "m.conversation_id"), ("priority", "m.priority"), ("expires_at", "m.expires_at"),
-    ("sent_at", "m.created_at"), ("status", f"'{DeliveryStatus.PENDING.value}'"), ("attempts", "0"),
+    ("sent_at", "m.created_at"), ("seq", "nextval('agents_delivery_seq')"),
+    ("status", f"'{DeliveryStatus.PENDING.value}'"), ("attempts", "0"),
     ("next_attempt_at", "m.created_at"), ("lease_until", "NULL"), ("last_error", "''"), ("delivered_at", "NULL"),
     ("acked_at", "NULL"), ("updated_at", "m.created_at"),
 )
@@ -49,7 +51,10 @@ _HEAD = f"WITH m AS (INSERT INTO {Message._meta.db_table} ({_M_COLS}) "
 _TAIL = (
     " RETURNING id, conversation_id, priority, expires_at, created_at) "  # noqa: S608 (see above)
     f"INSERT INTO {Delivery._meta.db_table} ({_D_COLS}) SELECT {_D_VALUES} "
-    "FROM unnest(%s::uuid[], %s::uuid[]) AS d(message_id, recipient_id) JOIN m ON m.id = d.message_id"
+    # In the order given: ``seq`` is taken in that order (volatile output is computed after ORDER BY), so
+    # the messages of one batch to one recipient keep their order.
+    "FROM unnest(%s::uuid[], %s::uuid[]) WITH ORDINALITY AS d(message_id, recipient_id, position) "
+    "JOIN m ON m.id = d.message_id ORDER BY d.position"
 )
 _SQL_MANY = (_HEAD + "SELECT * FROM unnest("  # noqa: S608 (see above)
              + ", ".join(f"%s::{t}[]" for _n, t in MESSAGE_COLUMNS) + ")" + _TAIL)
@@ -88,10 +93,17 @@ def write_with_sql(messages: list[Message], recipients: list[list[uuid.UUID]]) -
 
 
 def write_with_orm(messages: list[Message], recipients: list[list[uuid.UUID]]) -> None:
-    """Any database: two bulk INSERTs (what SQLite runs; the SQL path's tests compare against it)."""
+    """Any database: two bulk INSERTs (what SQLite runs; the SQL path's tests compare against it).
+
+    ``seq`` continues from the largest one: SQLite's write transactions are BEGIN IMMEDIATE, so no other
+    writer can take the same numbers (on PostgreSQL this path is only a reference, and would be numbered
+    by the sequence's trigger if ``seq`` were left empty).
+    """
     Message.objects.bulk_create(messages)
+    last = Delivery.objects.aggregate(last=Max("seq"))["last"] or 0
+    pairs = [(m, pk) for m, ids in zip(messages, recipients, strict=True) for pk in ids]
     Delivery.objects.bulk_create(
         [Delivery(message_id=m.pk, recipient_id=pk, conversation_id=m.conversation_id, priority=m.priority,
-                  expires_at=m.expires_at, sent_at=m.created_at, status=DeliveryStatus.PENDING,
+                  expires_at=m.expires_at, sent_at=m.created_at, seq=last + n, status=DeliveryStatus.PENDING,
                   next_attempt_at=m.created_at, updated_at=m.created_at)
-         for m, ids in zip(messages, recipients, strict=True) for pk in ids], batch_size=2000)
+         for n, (m, pk) in enumerate(pairs, start=1)], batch_size=2000)

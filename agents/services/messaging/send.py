@@ -212,7 +212,7 @@ def drafts_insert(*, organization: Organization, drafts: list[Draft]) -> list[Me
 
     Callers hold the transaction; one wake-up is published after it commits. The
     messages of one call get timestamps one microsecond apart, in list order, so
-    the ordering rule (sent_at per conversation and recipient) keeps their order.
+    the ordering rule (seq, numbered in that order, per conversation and recipient) keeps their order.
     """
     now = timezone.now()
     messages = [

@@ -131,7 +131,7 @@ def test_the_sweeper_returns_expired_leases_and_expires_messages(fast_retries, a
     Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
     assert leases_expire()["requeued"] == 1
     assert Delivery.objects.get().status == "pending"
-    soon = timezone.now() + datetime.timedelta(seconds=30)
+    soon = timezone.now() + datetime.timedelta(seconds=30)  # moved into the past below
     late = send(alice, to=[carol.pk], expires_at=soon).message
     Delivery.objects.filter(message=late).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     assert messages_expire() == 1
@@ -229,3 +229,45 @@ def test_a_claim_walks_the_claim_index_in_order(alice, bob):
         cursor.execute("EXPLAIN " + _CLAIM, {"now": now, "limit": 500, "lease": now})
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Scan using delivery_claim_idx" in plan and "Bitmap" not in plan and "Sort" not in plan
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_probes_its_ordering_indexes_whatever_the_statistics_said(alice, bob, carol):
+    """The idle state: the queue table analyzed while empty, then a backlog. Every read of the delivery table
+    in the claim and in the blockers query must be an index probe keyed by (conversation, recipient), never a
+    scan of a whole index or of the table (which made a 100,000-message backlog drain quadratically)."""
+    from django.db import connection, transaction
+
+    from agents.services.messaging.batch import message_send_batch
+    from agents.services.messaging.delivery import _BLOCKERS, _CLAIM
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE agents_delivery")  # empty: the statistics a planner sees after an idle night
+    agents = [alice, bob, carol]
+    for base in range(0, 3000, 500):
+        message_send_batch(organization=alice.organization, by=SYSTEM, messages=[
+            {"sender_agent": agents[(base + i) % 3], "performative": "inform", "content": {"n": i},
+             "to": [agents[(base + i + 1) % 3].pk]} for i in range(500)])
+    now = timezone.now()
+    sample = list(Delivery.objects.values_list("id", "conversation_id", "recipient_id")[:500])
+    params = {"ids": [r[0] for r in sample], "convs": [r[1] for r in sample], "recips": [r[2] for r in sample]}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plans = {}
+        for name, sql, args in (("claim", _CLAIM, {"now": now, "limit": 500, "lease": now}),
+                                ("blockers", _BLOCKERS, params)):
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, args)
+            plans[name] = list(_plan_nodes(cursor.fetchone()[0][0]["Plan"]))
+    for name, nodes in plans.items():
+        reads = [n for n in nodes if n.get("Relation Name") == "agents_delivery" and n["Node Type"] != "ModifyTable"]
+        assert reads, name
+        for node in reads:
+            assert node["Node Type"] in ("Index Scan", "Index Only Scan"), (name, node["Node Type"])
+            if node.get("Index Name") not in ("delivery_claim_idx", "agents_delivery_pkey"):
+                assert "conversation_id" in node.get("Index Cond", ""), (name, node.get("Index Name"))

@@ -39,8 +39,9 @@ def _row(message: Message) -> dict:
 
 
 def _deliveries(message: Message) -> list[dict]:
-    """The deliveries' columns, the three times taken from the message checked and left out."""
-    skip = {"id", "message_id", "sent_at", "next_attempt_at", "updated_at"}
+    """The deliveries' columns, the three times taken from the message checked and left out (``seq``, the
+    database's numbering, is checked on its own)."""
+    skip = {"id", "message_id", "sent_at", "next_attempt_at", "updated_at", "seq"}
     rows = list(Delivery.objects.filter(message=message).order_by("recipient_id"))
     assert all(d.sent_at == d.next_attempt_at == d.updated_at == message.created_at for d in rows)
     return [{f.attname: getattr(d, f.attname) for f in Delivery._meta.concrete_fields if f.attname not in skip}
@@ -77,6 +78,11 @@ def test_sql_and_orm_paths_store_the_same_rows(alice, bob, carol, content):
     assert all(d["status"] == "pending" and d["conversation_id"] == parent.conversation_id and d["priority"] == -7
                and d["expires_at"] == later for d in first)
     assert not Delivery.objects.filter(message_id=by_sql[1].pk).exists()
+    # Both paths number deliveries in the order given, after everything written before them.
+    by_sql_seq = [Delivery.objects.get(message=by_sql[0], recipient=pk).seq for pk in (alice.pk, carol.pk)]
+    by_orm_seq = [Delivery.objects.get(message=by_orm[0], recipient=pk).seq for pk in (alice.pk, carol.pk)]
+    parent_seq = Delivery.objects.get(message=parent).seq
+    assert parent_seq < by_sql_seq[0] < by_sql_seq[1] < by_orm_seq[0] < by_orm_seq[1]
     assert Message.objects.get(pk=by_sql[0].pk).content == content  # JSON null is not SQL NULL's twin here
 
 
