@@ -135,11 +135,11 @@ class MessageDetailApi(APIView):
 
 
 class ConversationApi(APIView):
-    @extend_schema(responses={200: s.MessageDetailOutput(many=True)})
+    @extend_schema(responses={200: s.ConversationOutput}, operation_id="conversations_retrieve")
     def get(self, request: Request, pk: Any) -> Response:
         """The thread in send order, with each message's per-recipient delivery status."""
         messages = msel.conversation_get(user=request.user, conversation_id=pk)
-        return Response({"id": str(pk), "messages": s.MessageDetailOutput(messages, many=True).data})
+        return Response(s.ConversationOutput({"id": pk, "messages": messages}).data)
 
 
 def _delivery_for(request: Request, pk: Any, verb: str) -> Delivery:
