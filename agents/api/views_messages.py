@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -73,6 +74,8 @@ class MessageListApi(ListApi):
         conversation = self.request.query_params.get("conversation_id")
         return qs.filter(conversation_id=conversation) if conversation else qs
 
+    @extend_schema(parameters=[OpenApiParameter("conversation_id", OpenApiTypes.UUID,
+                                                description="Only the messages of this conversation.")])
     def get(self, request: Request) -> Response:
         if isinstance(request.user, AgentPrincipal):
             raise PermissionDenied(KEY_SCOPE)
@@ -207,6 +210,8 @@ class DeadLetterListApi(ListApi):
         recipient = self.request.query_params.get("recipient")
         return qs.filter(recipient_id=recipient) if recipient else qs
 
+    @extend_schema(parameters=[OpenApiParameter("recipient", OpenApiTypes.UUID,
+                                                description="Only the dead letters of this recipient agent.")])
     def get(self, request: Request) -> Response:
         return self.list_response()
 

@@ -86,3 +86,11 @@ def test_an_agent_key_refused_by_a_view_gets_a_declared_401(schema):
     response = client.get("/api/v1/organizations/")
     assert response.status_code == 401
     assert_conforms(schema, "GET", "/api/v1/organizations/", response)
+
+
+@pytest.mark.parametrize(("path", "name"), [("/api/v1/messages/", "conversation_id"),
+                                            ("/api/v1/dead-letters/", "recipient")])
+def test_the_hand_made_list_filters_are_declared(schema, path, name):
+    """A filter the schema does not name is one no generated client can send, and one no fuzz tries."""
+    parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+    assert parameters[name]["in"] == "query" and parameters[name]["schema"]["format"] == "uuid"
