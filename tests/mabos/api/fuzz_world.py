@@ -58,13 +58,15 @@ def world_build() -> World:
                                 content={"do": "it"}, to=[alice.pk]).message
     dead = Delivery.objects.get(message=dead_message, recipient=alice)
     Delivery.objects.filter(pk=dead.pk).update(status=DeliveryStatus.DEAD, last_error="fuzz: refused")
+    administrator = create_user(roles=("administrator",))
     tokens = tokens_for(operator)
     other_session = tokens_for(operator)["sid"]  # revoking it must not end the fuzz's own session
 
     agent_paths = {"id": str(external.pk)}
     return World(
         headers={"operator": {"Authorization": f"Bearer {tokens['access']}"},
-                 "agent_key": {"Authorization": f"Agent {raw_key}"}},
+                 "agent_key": {"Authorization": f"Agent {raw_key}"},
+                 "administrator": {"Authorization": f"Bearer {tokens_for(administrator)['access']}"}},
         path={
             "/api/v1/agents/{id}/": agent_paths,
             "/api/v1/agents/{id}/beliefs/{key}/": {**agent_paths, "key": "stock.level"},

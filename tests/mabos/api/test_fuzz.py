@@ -1,8 +1,10 @@
 """Fuzz every operation of the OpenAPI schema with schemathesis, as an operator (JWT) and as an agent key.
 
+(And as an administrator for the administrators' operations, which refuse an operator whatever it sends.)
+
 What it guarantees: for every generated request (valid and invalid input, real
 and random ids) the API answers below 500, with a status code the schema
-declares, the content type it declares and a body that matches the schema. A
+declares, the content type and headers it declares and a body that matches the schema. A
 client generated from /api/schema/ can therefore read every answer it gets.
 
 How: the schema is loaded from the app's own /api/schema/, and each case is
@@ -42,6 +44,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -55,18 +58,27 @@ SEED = 20261201
 #: Cases per operation: an operator may call every operation; an agent key only those whose security names
 #: ``agentKey`` (its inbox, deliveries, beliefs, goals, sends), and every other one answers it 401 however the
 #: input looks, so a few cases there are enough. 69 operations come to about 1,020 cases.
-EXAMPLES = {"operator": 10, "agent_key": 12}
+EXAMPLES = {"operator": 10, "agent_key": 12, "administrator": 12}
 EXAMPLES_WHERE_REFUSED = 3
+#: An operator is refused (403) by the administrators' operations whatever it sends; an administrator fuzzes
+#: those (object-permission grants, the audit trail) and nothing else, which the operator already covers.
+ADMINISTRATORS_ONLY = re.compile(r"^/api/v1/(permissions|audit)/")
 MINIMUM_CASES = 1000
 #: 2xx answers each identity must get: the world's ids are reached, not only refusals.
-MINIMUM_SUCCESSES = {"operator": 100, "agent_key": 10}
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+MINIMUM_SUCCESSES = {"operator": 100, "agent_key": 10, "administrator": 5}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance]
 
 #: TEMPORARY, for the lead to remove when merging: failures another branch of the "Hardening" issue fixes
 #: (hostile input: NUL and lone surrogates in text and paths, over-deep JSON, huge floats, malformed
 #: filters). Each entry is (operation label regex, check name, regex on the failure text); a failure that
 #: matches is counted and printed, not failed on. Everything else fails the test.
-KNOWN_FIXED_ELSEWHERE: list[tuple[str, str, str]] = []
+KNOWN_FIXED_ELSEWHERE: list[tuple[str, str, str]] = [
+    # Malformed filters: GET dead-letters/?recipient=x and messages/?conversation_id=x are a 500 (Django's
+    # ValidationError from the UUID lookup escapes the view).
+    *((rf"^GET /api/v1/{path}/$", check, r"is not a valid UUID")
+      for path in ("dead-letters", "messages") for check in ("ServerError", "UndefinedStatusCode")),
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +144,7 @@ def rolled_back() -> Iterator[None]:
 
 
 def with_real_refs(world: World) -> Any:
-    """Sometimes swap body fields that name objects (organization, sender, to, ...) for real ids."""
+    """Sometimes swap body and query fields that name objects (organization, sender, to, ...) for real ones."""
 
     def swap(case: Any, choices: list[bool]) -> Any:
         if isinstance(case.body, dict):
@@ -140,7 +152,8 @@ def with_real_refs(world: World) -> Any:
                 if use and name in case.body:
                     case.body[name] = value
         if isinstance(case.query, dict):
-            for name in ("organization", "agent", "recipient", "conversation_id", "role", "group"):
+            for name in ("organization", "agent", "recipient", "conversation_id", "role", "group", "object_type",
+                         "object_id"):
                 if name in case.query and name in world.refs and choices[-1]:
                     value = world.refs[name]
                     case.query[name] = value[0] if isinstance(value, list) else value
@@ -162,17 +175,20 @@ def operation_strategy(operation: Any, world: World) -> Any:
     return st.builds(swap, st.one_of(strategies), flags)
 
 
-def fuzz_operation(operation: Any, app: WSGIHandler, headers: dict[str, str], world: World, identity: str,
+def fuzz_operation(operation: Any, strategy: Any, app: WSGIHandler, headers: dict[str, str], identity: str,
                    findings: set[Finding], counter: collections.Counter) -> None:
     log = _ErrorLog()
     schemes = {name for requirement in operation.definition.raw.get("security", []) for name in requirement}
-    refused = identity == "agent_key" and "agentKey" not in schemes
+    refused = (identity == "agent_key" and "agentKey" not in schemes) or \
+        (identity == "operator" and ADMINISTRATORS_ONLY.match(operation.path))
+    if identity == "administrator" and not ADMINISTRATORS_ONLY.match(operation.path):
+        return
     examples = EXAMPLES_WHERE_REFUSED if refused else EXAMPLES[identity]
 
     @seed(SEED)
     @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation_strategy(operation, world))
+    @given(case=strategy)
     def run(case: Any) -> None:
         log.records.clear()
         with rolled_back():
@@ -212,9 +228,10 @@ def test_every_operation_answers_below_500_and_as_the_schema_says(settings):
         only = os.environ.get("FUZZ_OPERATIONS")  # e.g. FUZZ_OPERATIONS='GET /api/v1/agents/' while debugging
         if only:
             operations = [op for op in operations if re.search(only, op.label)]
+        strategies = {op.label: operation_strategy(op, world) for op in operations}  # built once, drawn per identity
         for identity, headers in world.headers.items():
             for operation in operations:
-                fuzz_operation(operation, app, headers, world, identity, findings, counter)
+                fuzz_operation(operation, strategies[operation.label], app, headers, identity, findings, counter)
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     known = sorted((f for f in findings if f.known_elsewhere()), key=str)
     new = sorted((f for f in findings if not f.known_elsewhere()), key=str)
