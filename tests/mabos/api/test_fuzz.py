@@ -57,7 +57,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.timeout(600)]
 SEED = 20261201
 #: Cases per operation: an operator may call every operation; an agent key only those whose security names
 #: ``agentKey`` (its inbox, deliveries, beliefs, goals, sends), and every other one answers it 401 however the
-#: input looks, so a few cases there are enough. 69 operations come to about 1,020 cases.
+#: input looks, so a few cases there are enough. 69 operations come to about 1,070 cases in all.
 EXAMPLES = {"operator": 10, "agent_key": 12, "administrator": 12}
 EXAMPLES_WHERE_REFUSED = 3
 #: An operator is refused (403) by the administrators' operations whatever it sends; an administrator fuzzes
