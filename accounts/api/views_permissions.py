@@ -34,6 +34,13 @@ class GrantOutput(serializers.Serializer):
     permission = serializers.CharField()
 
 
+class GrantListOutput(serializers.Serializer):
+    """The direct grants on one object: all of them (an object has few), so no pages."""
+
+    count = serializers.IntegerField()
+    results = GrantOutput(many=True)
+
+
 def _resolve(data: dict[str, Any]) -> dict[str, Any]:
     """Turn names into objects; anything that does not exist is a 400 naming its field."""
     policy = policy_by_label(data["object_type"])
@@ -60,7 +67,7 @@ class PermissionListGrantApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("object_type", str, required=True),
                                OpenApiParameter("object_id", str, required=True)],
-                   responses={200: GrantOutput(many=True)}, tags=["permissions"])
+                   responses={200: GrantListOutput}, tags=["permissions"])
     def get(self, request: Request) -> Response:
         """The direct grants on one object."""
         missing = {name: ["This query parameter is required."] for name in ("object_type", "object_id")
@@ -70,7 +77,7 @@ class PermissionListGrantApi(APIView):
         resolved = _resolve({"object_type": request.query_params["object_type"],
                              "object_id": request.query_params["object_id"], "permission": ""})
         grants = grants_for_object(resolved["obj"])
-        return Response({"count": len(grants), "results": GrantOutput(grants, many=True).data})
+        return Response(GrantListOutput({"count": len(grants), "results": grants}).data)
 
     @extend_schema(request=GrantInput, responses={201: GrantOutput, 200: GrantOutput}, tags=["permissions"])
     def post(self, request: Request) -> Response:

@@ -13,13 +13,14 @@ from rest_framework.views import APIView
 from accounts.api.serializers import RevokeAllOutput, SessionOutput
 from accounts.selectors import session_current, session_get, session_list
 from accounts.services.sessions import session_revoke, sessions_revoke_all
-from mabos.api.pagination import PageNumberPagination
+from mabos.api.pagination import PAGE_PARAMETERS, PageNumberPagination, page_schema
 
 
 class SessionListApi(APIView):
     """My active sessions: API logins (refresh-token families) and admin web sessions."""
 
-    @extend_schema(responses={200: SessionOutput(many=True)}, tags=["auth"])
+    @extend_schema(responses={200: page_schema(SessionOutput, "PaginatedSessionOutputList")},
+                   parameters=PAGE_PARAMETERS, tags=["auth"])
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(session_list(user=request.user), request, view=self)

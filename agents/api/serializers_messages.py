@@ -119,6 +119,13 @@ class MessageDetailOutput(MessageOutput):
                 "deliveries": self.fields["deliveries"].to_representation(instance.deliveries.all())}
 
 
+class ConversationOutput(serializers.Serializer):
+    """conversations/{id}/: the conversation's id and its messages in send order (an object, not a bare list)."""
+
+    id = serializers.UUIDField()
+    messages = MessageDetailOutput(many=True)
+
+
 class DeliveryOutput(serializers.ModelSerializer):
     """A delivery with its message: what an inbox, a dead letter and an ack answer show."""
 

@@ -136,14 +136,15 @@ class MessageDetailApi(APIView):
 
 
 class ConversationApi(APIView):
-    @extend_schema(parameters=[s.ConversationQuery], responses={200: s.MessageDetailOutput(many=True)})
+    @extend_schema(parameters=[s.ConversationQuery], responses={200: s.ConversationOutput},
+                   operation_id="conversations_retrieve")
     def get(self, request: Request, pk: Any) -> Response:
         """The thread in send order, with each message's delivery status for the recipients the caller may
         view. ``?organization=<id>`` picks the organization when several use the same conversation id."""
         query = {name: request.query_params[name] for name in ("organization",) if name in request.query_params}
         organization = s.ConversationQuery.parse(query).get("organization")
         messages = msel.conversation_get(user=request.user, conversation_id=pk, organization=organization)
-        return Response({"id": str(pk), "messages": s.MessageDetailOutput(messages, many=True).data})
+        return Response(s.ConversationOutput({"id": pk, "messages": messages}).data)
 
 
 def _delivery_for(request: Request, pk: Any, verb: str) -> Delivery:

@@ -44,6 +44,7 @@ class OrganizationListApi(ListApi):
         _may_create_organizations(request.user)
         data = s.OrganizationCreateInput.parse(request.data)
         org = organizations.organization_create(by=actor_of(request), **data)
+        org = selectors.organization_get(user=request.user, pk=org.pk)  # with its agent_count, as every read has
         return Response(s.OrganizationOutput(org).data, status=status.HTTP_201_CREATED)
 
 
@@ -144,6 +145,7 @@ class GroupListApi(ListApi):
         org: Organization = resolve("organization", lambda: selectors.organization_get(user=request.user, pk=org_id))
         require(request.user, "change", org)
         group = groups.group_create(organization=org, by=actor_of(request), **data)
+        group = selectors.group_get(user=request.user, pk=group.pk)  # with its member_count, as every read has
         return Response(s.GroupOutput(group).data, status=status.HTTP_201_CREATED)
 
 

@@ -71,9 +71,13 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
 @transaction.atomic
 def organization_delete(*, organization: Organization, by: Any) -> None:
     """Delete an organization with its agents, roles, groups and BDI state (one audit event names them)."""
-    agents = Agent.objects.filter(organization=organization).count()
+    agents = Agent.objects.filter(organization=organization)
     record(action=Action.DELETE, by=by, target=organization, changes=created(organization, FIELDS),
-           note=f"deleted with {agents} agent(s)")
+           note=f"deleted with {agents.count()} agent(s)")
+    # Agents first: an agent's role is protected (a role in use cannot go) and the organization's roles go with
+    # it, so deleting the organization alone was refused as soon as one of its agents held one of its roles. Only
+    # its own agents can hold its roles (agents_agent_role_scope), so nothing else is in the way.
+    agents.delete()
     organization.delete()
 
 

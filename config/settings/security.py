@@ -175,6 +175,9 @@ def api_settings(config: Config) -> dict[str, Any]:
             "REDOC_DIST": "SIDECAR",
             "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
             "COMPONENT_SPLIT_REQUEST": True,
+            # Every operation documents its error answers with the {code, detail, fields?} body (mabos/api/schema.py).
+            "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                                     "mabos.api.schema.error_responses"],
             # Several models have a "kind" or "status": name each enum after its model.
             "ENUM_NAME_OVERRIDES": {
                 "AgentKindEnum": "agents.models.agent.AgentKind",
