@@ -66,9 +66,8 @@ class BeliefListApi(ListApi):
         """Set a belief (create, or replace the one with the same key)."""
         agent = agent_for(request, pk, "change")
         data = s.BeliefInput.parse(request.data)
-        existed = Belief.objects.filter(agent=agent, key=data["key"]).exists()
-        belief = bdi.belief_set(agent=agent, by=actor_of(request), **data)
-        return Response(s.BeliefOutput(belief).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        belief, created = bdi.belief_upsert(agent=agent, by=actor_of(request), **data)
+        return Response(s.BeliefOutput(belief).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class BeliefDetailApi(APIView):

@@ -21,9 +21,19 @@ def _belief_repr(agent: Agent, key: str) -> str:
     return f"belief {key} of {agent}"
 
 
-@transaction.atomic
 def belief_set(*, agent: Agent, key: str, value: Any, by: Any, confidence: float = 1.0, source: str = "") -> Belief:
     """Create or replace the belief ``key`` of ``agent`` (one per key), audited with before/after."""
+    return belief_upsert(agent=agent, key=key, value=value, by=by, confidence=confidence, source=source)[0]
+
+
+@transaction.atomic
+def belief_upsert(*, agent: Agent, key: str, value: Any, by: Any, confidence: float = 1.0,
+                  source: str = "") -> tuple[Belief, bool]:
+    """``belief_set``, also saying whether this call created the belief.
+
+    Only the write knows: a caller that looked first (to answer 201 or 200) could see "missing" while a
+    concurrent request created it, and both would claim to have created it.
+    """
     check_belief_key("key", key)
     check_json("value", value)
     confidence = check_confidence("confidence", confidence)
@@ -39,14 +49,14 @@ def belief_set(*, agent: Agent, key: str, value: Any, by: Any, confidence: float
         else:
             record(action=Action.CREATE, by=by, target=belief, changes=created(belief, BELIEF_FIELDS),
                    target_repr=_belief_repr(agent, key))
-            return belief
+            return belief, True
     before = snapshot(belief, BELIEF_FIELDS)
     belief.value, belief.confidence, belief.source = value, confidence, source
     belief.save(update_fields=["value", "confidence", "source", "updated_at"])
     changes = diff(before, snapshot(belief, BELIEF_FIELDS))
     if changes:
         record(action=Action.UPDATE, by=by, target=belief, changes=changes, target_repr=_belief_repr(agent, key))
-    return belief
+    return belief, False
 
 
 @transaction.atomic
