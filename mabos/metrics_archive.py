@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -96,7 +97,9 @@ def _merge_into(totals: dict[str, dict[str, tuple[float, float]]], files: Iterab
         combine = KEPT[prefix]
         try:
             values = MmapedDict.read_all_values_from_file(str(path))
-        except FileNotFoundError:
+        except (OSError, ValueError, struct.error):
+            # Gone, or never written: a process killed between creating its file and sizing it leaves
+            # an empty one. It counted nothing, so there is nothing to keep.
             continue
         for key, value, timestamp, _position in values:
             series[key] = combine(series[key], (value, timestamp)) if key in series else (value, timestamp)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -98,14 +99,23 @@ def _locked(root: Path) -> Iterator[None]:
 
 
 def sweep_dead_groups(root: Path) -> list[Path]:
-    """Archive, then remove, the directories of process groups that no longer run; return those removed."""
+    """Archive, then remove, the directories of process groups that no longer run; return those removed.
+
+    Never stops a process from starting: if archiving fails, the dead groups are left where they are
+    (still counted by every scrape) and the next start tries again.
+    """
     if not _dead_groups(root):
         return []
     with _locked(root):
         dead = _dead_groups(root)  # again, under the lock: another process may have archived them
         if not dead:
             return []
-        archive_groups(root, dead)
+        try:
+            archive_groups(root, dead)
+        except Exception as exc:  # metrics must never keep a web node or a worker from starting
+            print(f"[mabos] metrics of dead processes not archived yet ({type(exc).__name__}: {exc})",
+                  file=sys.stderr)
+            return []
         for folder in dead:
             shutil.rmtree(folder, ignore_errors=True)
     return dead
@@ -115,7 +125,11 @@ def _new_group_folder(root: Path, kind: str) -> Path:
     folder = root / f"{kind}-{os.getpid()}"
     if folder.exists():  # a reused pid: whatever is there belongs to a dead process
         with _locked(root):
-            archive_groups(root, [folder])
+            try:
+                archive_groups(root, [folder])
+            except Exception as exc:  # as in sweep_dead_groups: never block a start for metrics
+                print(f"[mabos] metrics of a dead process with this pid dropped ({type(exc).__name__}: {exc})",
+                      file=sys.stderr)
             shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / GROUP_ID_FILE).write_text(uuid.uuid4().hex)

@@ -34,6 +34,16 @@ def allow_audit_truncate(sender, connection, **kwargs) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """A transactional test's flush recreates content types and permissions under new ids, but this
+    process's ContentType cache keeps the old objects: a grant in the next test would then look for a
+    permission of a content type that no longer exists."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _forget_audit_anchor():
     """The anchored audit head lives in the shared Redis, while flush empties the audit table between
     transactional tests: without this, one test's head would make the next test's chain "tail missing"."""

@@ -146,3 +146,23 @@ def test_counters_stay_monotonic_across_a_worker_exit_and_the_next_start(tmp_pat
     assert seen[-1] == 5
     assert seen == sorted(seen), f"a counter went backwards: {seen}"
     assert app.conf.task_default_queue == "default"  # the test's own queue left the defaults alone
+
+
+def test_an_empty_file_of_a_process_killed_at_birth_neither_blocks_nor_breaks_the_archive(tmp_path):
+    folder = dead_group(tmp_path, 4.0)
+    (folder / "histogram_1.db").write_bytes(b"")  # created, then killed before prometheus_client sized it
+    assert sweep_dead_groups(tmp_path) == [folder]
+    assert total(tmp_path) == 4.0
+
+
+def test_a_failing_archive_leaves_the_dead_group_counted_and_lets_the_process_start(tmp_path, monkeypatch):
+    from mabos import metrics_dir
+
+    folder = dead_group(tmp_path, 6.0)
+
+    def broken(root, folders):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(metrics_dir, "archive_groups", broken)
+    assert sweep_dead_groups(tmp_path) == []
+    assert folder.exists() and total(tmp_path) == 6.0
