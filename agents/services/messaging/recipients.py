@@ -14,10 +14,30 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from django.db import connection
+
 from agents.errors import invalid
 from agents.models import Agent, AgentGroup, AgentRole, AgentStatus, Membership, Organization, Subscription
 
 RECEIVING = (AgentStatus.ACTIVE,)
+
+
+def _agent_rows(ids: list[UUID]) -> list[tuple[UUID, UUID, str]]:
+    """(id, organization id, status) of the agents among ``ids``, in one plain SELECT.
+
+    The same query as ``Agent.objects.filter(pk__in=ids).values_list(...)``, without building and compiling
+    it on every send: that was an eighth of a single send's CPU in the web process (`make bench`, (c)).
+    """
+    pk, org = Agent._meta.pk, Agent._meta.get_field("organization").target_field
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT id, organization_id, status FROM {Agent._meta.db_table} "  # noqa: S608
+                           "WHERE id = ANY(%s::uuid[])", [list(ids)])
+        else:
+            cursor.execute(f"SELECT id, organization_id, status FROM {Agent._meta.db_table} "  # noqa: S608
+                           f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+                           [pk.get_db_prep_value(i, connection) for i in ids])
+        return [(pk.to_python(a), org.to_python(o), status) for a, o, status in cursor.fetchall()]
 
 
 @dataclass
@@ -58,8 +78,7 @@ class RecipientResolver:
     def prefetch(self, ids: list[UUID]) -> None:
         missing = [pk for pk in dict.fromkeys(ids) if pk not in self._agents]
         if missing:
-            self._agents.update((pk, (org, status)) for pk, org, status in
-                                Agent.objects.filter(pk__in=missing).values_list("pk", "organization_id", "status"))
+            self._agents.update((pk, (org, status)) for pk, org, status in _agent_rows(missing))
 
     def listed_ids(self, ids: list[Any]) -> list[UUID]:
         return list(dict.fromkeys(_uuid("to", pk) for pk in ids))
