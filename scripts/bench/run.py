@@ -177,25 +177,39 @@ def handover_latencies(since: datetime.datetime) -> list[float]:
         return sorted(float(ms) for (ms,) in cursor.fetchall())
 
 
-def phase_latency(agents: list[Agent], rate: int = 200, seconds: int = 15) -> dict:
-    """(b) a steady offered load of single in-process sends; latency = send commit → hand-over commit."""
+def phase_latency(agents: list[Agent], rate: int = 200, seconds: int = 15, threads: int = 4) -> dict:
+    """(b) a steady offered load of single in-process sends; latency = send commit → hand-over commit.
+
+    Open loop: send ``i`` is due at ``start + i / rate`` whatever happened to the others, taken in turn by
+    ``threads`` senders, so a durable commit that takes a few milliseconds does not lower the offered rate."""
     since = datetime.datetime.now(datetime.UTC)
     seconds = max(seconds * SCALE, 2.0)
     interval, count = 1.0 / rate, int(rate * seconds)
     start = time.monotonic()
-    for i in range(count):
-        target = start + i * interval
-        delay = target - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        message_send(organization=agents[0].organization, sender_agent=agents[i % AGENTS], by=SYSTEM,
-                     performative="inform", content={"n": i}, to=[agents[(i + 1) % AGENTS].pk])
+
+    def sender(k: int) -> None:
+        from django.db import connection as conn
+
+        for i in range(k, count, threads):
+            delay = start + i * interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            message_send(organization=agents[0].organization, sender_agent=agents[i % AGENTS], by=SYSTEM,
+                         performative="inform", content={"n": i}, to=[agents[(i + 1) % AGENTS].pk])
+        conn.close()
+
+    pool = [threading.Thread(target=sender, args=(k,)) for k in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
     achieved = count / (time.monotonic() - start)
     wait_until(lambda: acked(since) >= count, timeout=120, interval=0.2, message="latency phase acked")
     lat = handover_latencies(since)
     q = statistics.quantiles(lat, n=100)
     return {"offered_rate": rate, "achieved_rate": achieved, "count": len(lat), "p50_ms": q[49], "p95_ms": q[94],
-            "p99_ms": q[98], "max_ms": lat[-1], "clock": "commit timestamps (track_commit_timestamp)"}
+            "p99_ms": q[98], "max_ms": lat[-1], "sender_threads": threads,
+            "clock": "commit timestamps (track_commit_timestamp)"}
 
 
 def web_phases(agents: list[Agent], only: str = "") -> dict:
