@@ -2,12 +2,20 @@
 """Run a command against a throwaway PostgreSQL 15 and Redis 7, then always stop them.
 
     python scripts/testenv.py -- pytest -x
+    python scripts/testenv.py --durable --pg track_commit_timestamp=on -- python scripts/bench/run.py
 
 Both servers run from the system binaries, on free loopback ports, in a temp
 directory that is removed afterwards. Missing binaries (and libfaketime, which
 shifts one test process's clock) are installed with
 apt-get when running as root; otherwise the script says what to install.
 PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+
+Tests run PostgreSQL without durability (fsync, synchronous_commit and
+full_page_writes off): a throwaway database need not survive a power cut, and
+the suite is much faster. ``--durable`` runs it with the production settings
+instead (all three on, named explicitly), which is what `make bench` uses so
+that its figures hold for a real deployment. ``--pg NAME=VALUE`` adds a server
+setting (repeatable).
 
 Standard library only: it runs before anything else is installed.
 """
@@ -31,6 +39,9 @@ from pathlib import Path
 # (auditlog/migrations/0003). Tests that play the application role create a plain role of their own.
 PG_USER = "mabos"
 PG_DB = "mabos"
+#: The durability settings, as tests run them (fast) and as production runs them (PostgreSQL's defaults).
+FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
 
 
 def log(message: str) -> None:
@@ -109,8 +120,9 @@ def redis_answers(port: int) -> bool:
 
 
 class Services:
-    def __init__(self, pg_bin: Path, redis_bin: str):
+    def __init__(self, pg_bin: Path, redis_bin: str, pg_settings: dict[str, str] | None = None):
         self.pg_bin, self.redis_bin = pg_bin, redis_bin
+        self.pg_settings = {**FAST, "max_connections": "300", **(pg_settings or {})}
         self.root = Path(tempfile.mkdtemp(prefix="mabos-test-"))
         self.pgdata = self.root / "pg"
         self.pg_port, self.redis_port = free_port(), free_port()
@@ -136,12 +148,13 @@ class Services:
         }
 
     def _start_postgres(self) -> None:
-        log(f"PostgreSQL ({self.pg_bin}) on 127.0.0.1:{self.pg_port}")
+        durability = ", ".join(f"{name}={self.pg_settings[name]}" for name in DURABLE)
+        log(f"PostgreSQL ({self.pg_bin}) on 127.0.0.1:{self.pg_port} ({durability})")
         subprocess.run(as_postgres([str(self.pg_bin / "initdb"), "-D", str(self.pgdata), "-U", PG_USER,
                                     "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"]),
                        check=True, stdout=subprocess.DEVNULL)
-        options = (f"-p {self.pg_port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        options = " ".join([f"-p {self.pg_port} -k {self.root} -c listen_addresses=127.0.0.1",
+                            *(f"-c {name}={value}" for name, value in self.pg_settings.items())])
         subprocess.run(as_postgres([str(self.pg_bin / "pg_ctl"), "-D", str(self.pgdata), "-o", options,
                                     "-l", str(self.root / "postgres.log"), "-w", "-t", "60", "start"]),
                        check=True, stdout=subprocess.DEVNULL)
@@ -176,14 +189,33 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def parse_options(options: list[str]) -> dict[str, str]:
+    """The PostgreSQL settings asked for before ``--``: ``--durable`` and ``--pg NAME=VALUE``."""
+    settings: dict[str, str] = {}
+    words = iter(options)
+    for word in words:
+        if word == "--durable":
+            settings.update(DURABLE)
+        elif word == "--pg":
+            name, sep, value = next(words, "").partition("=")
+            if not sep or not name:
+                sys.exit("[testenv] --pg takes NAME=VALUE, e.g. --pg track_commit_timestamp=on")
+            settings[name] = value
+        else:
+            sys.exit(f"[testenv] unknown option {word!r}\n{__doc__}")
+    return settings
+
+
 def main(argv: list[str]) -> int:
+    options: list[str] = []
     if "--" in argv:
-        argv = argv[argv.index("--") + 1:]
+        options, argv = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
+    pg_settings = parse_options(options)
     pg_bin, redis_bin = ensure_installed()
-    services = Services(pg_bin, redis_bin)
+    services = Services(pg_bin, redis_bin, pg_settings)
     # Ctrl-C or a CI timeout: stop the child, then the services, then leave.
     signal.signal(signal.SIGTERM, _interrupt)
     child = None

@@ -11,6 +11,8 @@ from agents.models.messaging import SHORT_TEXT
 from mabos.api.serializers import InputSerializer
 
 _DATETIME = serializers.DateTimeField()
+#: ``Performative.values`` builds a new list from the enum on every access (1% of a send's CPU).
+_PERFORMATIVES = frozenset(Performative.values)
 
 
 def _pk(value: Any) -> str | None:
@@ -42,7 +44,7 @@ class MessageInput(InputSerializer):
     idempotency_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT)
 
     def validate_performative(self, value: str) -> str:
-        if value not in Performative.values:
+        if value not in _PERFORMATIVES:
             raise serializers.ValidationError(f"Unknown performative {value!r}; use one of "
                                               f"{', '.join(Performative.values)}.")
         return value

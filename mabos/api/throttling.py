@@ -5,20 +5,24 @@ every process agrees and tests can change them.
 
 With Redis, a throttle is a sliding-window counter: two counters per caller (this
 window and the last), the last one weighted by how much of it still overlaps
-the sliding window. One pipelined round-trip per request (INCR, EXPIRE, GET),
-where DRF's own throttle reads and rewrites a pickled list of timestamps through
-the cache (two round-trips and a new client per call, a tenth of a message send).
+the sliding window. One round-trip per request: a small Lua script doing INCR,
+EXPIRE and GET (cheaper for the web process to send and read than a pipeline of
+the three, which was a twentieth of a message send's CPU), where DRF's own
+throttle reads and rewrites a pickled list of timestamps through the cache (two
+round-trips and a new client per call, a tenth of a message send).
 Without Redis (development) DRF's implementation runs on the database cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from typing import Any
 
 from django.conf import settings
 from redis import Redis
+from redis.exceptions import NoScriptError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
@@ -26,6 +30,24 @@ from mabos.request_context import client_ip
 from mabos.resilience.redis_clients import fast_redis
 
 logger = logging.getLogger(__name__)
+
+#: KEYS: this window's counter, the previous window's. ARGV: the counter's lifetime in seconds.
+#: Returns {this window's count after the increment, the previous window's count}.
+_COUNT = """
+local current = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return {current, tonumber(redis.call('GET', KEYS[2]) or '0')}
+"""
+_COUNT_SHA = hashlib.sha1(_COUNT.encode()).hexdigest()  # noqa: S324 (Redis names scripts by SHA-1)
+
+
+def _count(client: Redis, current_key: str, previous_key: str, ttl: int) -> tuple[int, int]:
+    """INCR and EXPIRE this window's counter and read the previous one, in one round-trip."""
+    try:
+        current, previous = client.evalsha(_COUNT_SHA, 2, current_key, previous_key, ttl)
+    except NoScriptError:  # a restarted (or flushed) Redis: EVAL loads the script again
+        current, previous = client.eval(_COUNT, 2, current_key, previous_key, ttl)
+    return int(current), int(previous)
 
 def _redis() -> Redis | None:
     """This process's fail-fast client for the cache's Redis (None when the cache is not Redis)."""
@@ -70,12 +92,8 @@ class _RatesFromSettings:
         now = self.timer()
         window = int(now // self.duration)
         current_key, previous_key = f"mabos:throttle:{self.key}:{window}", f"mabos:throttle:{self.key}:{window - 1}"
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(current_key)
-        pipe.expire(current_key, int(self.duration) * 2)
-        pipe.get(previous_key)
-        current, _expiry, previous = pipe.execute()
-        previous, elapsed = int(previous or 0), now - window * self.duration
+        current, previous = _count(client, current_key, previous_key, int(self.duration) * 2)
+        elapsed = now - window * self.duration
         estimate = previous * (1 - elapsed / self.duration) + current
         if estimate <= self.num_requests:
             return True

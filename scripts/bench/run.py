@@ -1,9 +1,14 @@
 #!/usr/bin/env python
 """`make bench`: messaging throughput and latency, and HTTP send throughput, written to docs/benchmarks.md.
 
-Runs inside scripts/testenv.py (a throwaway PostgreSQL and Redis). Starts one
-Celery worker (concurrency 2) like the fault tests do. Load goes to 127.0.0.1
-only and every phase is bounded in count and time.
+Runs inside scripts/testenv.py (a throwaway PostgreSQL and Redis; `make bench`
+starts PostgreSQL durable, see scripts/bench/durability.py). Starts one Celery
+worker (concurrency 2) like the fault tests do. Load goes to 127.0.0.1 only and
+every phase is bounded in count and time.
+
+``BENCH_SCALE`` (default 1) scales every phase's size and duration, for a quick
+check of the bench itself (``BENCH_SCALE=0.1``); a scaled run writes nothing to
+docs/, like ``BENCH_ONLY``.
 """
 
 from __future__ import annotations
@@ -18,9 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,21 +41,29 @@ from agents.models import Agent, Delivery, Organization  # noqa: E402
 from agents.services.messaging.batch import message_send_batch  # noqa: E402
 from agents.services.messaging.send import message_send  # noqa: E402
 from auditlog.actors import Actor  # noqa: E402
-from scripts.bench import cpu  # noqa: E402
+from scripts.bench import durability, httpload  # noqa: E402
 from tests.support.polling import wait_until  # noqa: E402
-from tests.support.processes import BIN, Process, free_port, process_env  # noqa: E402
+from tests.support.processes import BIN, Process, process_env  # noqa: E402
 
 SYSTEM = Actor.system("bench")
 OUT = REPO / "docs" / "benchmarks.md"
 TMP = Path(os.environ.get("MABOS_TEST_RUN_DIR", "/tmp"))
 AGENTS = 10
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+
+
+def scaled(n: float, least: int = 1) -> int:
+    return max(int(n * SCALE), least)
 
 
 def setup_agents() -> list[Agent]:
+    """The bench's 10 internal agents: their inbox is an InboxEvent row, so a hand-over is also the ack."""
+    from agents.models import AgentKind
     from tests.agents.factories import AgentFactory, OrganizationFactory
 
     org = Organization.objects.filter(slug="bench").first() or OrganizationFactory(slug="bench", name="Bench")
-    return list(Agent.objects.filter(organization=org)) or [AgentFactory(organization=org) for _ in range(AGENTS)]
+    return (list(Agent.objects.filter(organization=org, kind=AgentKind.INTERNAL))
+            or [AgentFactory(organization=org, kind=AgentKind.INTERNAL) for _ in range(AGENTS)])
 
 
 def acked(since: datetime.datetime) -> int:
@@ -72,7 +82,8 @@ def sender_thread(agents: list[Agent], count: int, offset: int) -> None:
 
 
 def phase_per_message(agents: list[Agent], total: int = 4_000, threads: int = 8) -> dict:
-    """(a, for comparison) the old way: N threads of this process, one message per transaction."""
+    """(a', for comparison) the old way: N threads of this process, one message per transaction."""
+    total = scaled(total, threads)
     since = datetime.datetime.now(datetime.UTC)
     started = time.monotonic()
     per = total // threads
@@ -106,12 +117,13 @@ def pending() -> int:
 
 def phase_throughput(agents: list[Agent], total: int = 60_000, senders: int | None = None,
                      size: int | None = None) -> dict:
-    """(a) ``senders`` processes call message_send_batch as fast as they can; end-to-end until every delivery
-    is acked. A monitor samples the undelivered backlog every 0.25 s: a backlog that grows while sending means
-    delivery, not sending, is the bound."""
+    """(a) in-process batch sends to internal agents: ``senders`` processes call message_send_batch (the
+    service, no HTTP) as fast as they can; end-to-end until every delivery is acked. A monitor samples the
+    undelivered backlog every 0.25 s: a backlog that grows while sending means delivery, not sending, is the
+    bound."""
     senders = senders or int(os.environ.get("BENCH_SENDERS", "2"))
     size = size or int(os.environ.get("BENCH_BATCH", "500"))
-    batches = total // (senders * size)
+    batches = max(scaled(total) // (senders * size), 1)
     messages = batches * senders * size
     connections.close_all()
     since = datetime.datetime.now(datetime.UTC)
@@ -147,99 +159,69 @@ def phase_throughput(agents: list[Agent], total: int = 60_000, senders: int | No
             "drain_seconds": total_s - sent_s}
 
 
-def phase_latency(agents: list[Agent], rate: int = 200, seconds: int = 15) -> dict:
-    """(b) a steady offered load; latency = delivered_at - sent_at of each delivery."""
+# Phase (b)'s clock: the commit time PostgreSQL recorded (track_commit_timestamp) for the transaction that
+# wrote the message (never updated afterwards) and for the one that last wrote its delivery, which for an
+# internal agent is the hand-over (InboxEvent stored and delivery acked in one transaction; acked is final).
+_HANDOVER_MS = """
+SELECT EXTRACT(EPOCH FROM pg_xact_commit_timestamp(d.xmin) - pg_xact_commit_timestamp(m.xmin)) * 1000
+FROM agents_delivery d JOIN agents_message m ON m.id = d.message_id
+WHERE d.sent_at >= %s AND d.status = 'acked'
+"""
+
+
+def handover_latencies(since: datetime.datetime) -> list[float]:
+    """Send commit → hand-over commit of every delivery since ``since``, in ms, sorted; both ends are commit
+    times the same server recorded, so neither the sender's nor the worker's clock or queueing is in them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_HANDOVER_MS, [since])
+        return sorted(float(ms) for (ms,) in cursor.fetchall())
+
+
+def phase_latency(agents: list[Agent], rate: int = 200, seconds: int = 15, threads: int = 4) -> dict:
+    """(b) a steady offered load of single in-process sends; latency = send commit → hand-over commit.
+
+    Open loop: send ``i`` is due at ``start + i / rate`` whatever happened to the others, taken in turn by
+    ``threads`` senders, so a durable commit that takes a few milliseconds does not lower the offered rate."""
     since = datetime.datetime.now(datetime.UTC)
-    interval, count = 1.0 / rate, rate * seconds
+    seconds = max(seconds * SCALE, 2.0)
+    interval, count = 1.0 / rate, int(rate * seconds)
     start = time.monotonic()
-    for i in range(count):
-        target = start + i * interval
-        delay = target - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        message_send(organization=agents[0].organization, sender_agent=agents[i % AGENTS], by=SYSTEM,
-                     performative="inform", content={"n": i}, to=[agents[(i + 1) % AGENTS].pk])
+
+    def sender(k: int) -> None:
+        from django.db import connection as conn
+
+        for i in range(k, count, threads):
+            delay = start + i * interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            message_send(organization=agents[0].organization, sender_agent=agents[i % AGENTS], by=SYSTEM,
+                         performative="inform", content={"n": i}, to=[agents[(i + 1) % AGENTS].pk])
+        conn.close()
+
+    pool = [threading.Thread(target=sender, args=(k,)) for k in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
     achieved = count / (time.monotonic() - start)
     wait_until(lambda: acked(since) >= count, timeout=120, interval=0.2, message="latency phase acked")
-    rows = Delivery.objects.filter(sent_at__gte=since).values_list("sent_at", "delivered_at")
-    lat = sorted((d - s).total_seconds() * 1000 for s, d in rows)
+    lat = handover_latencies(since)
     q = statistics.quantiles(lat, n=100)
     return {"offered_rate": rate, "achieved_rate": achieved, "count": len(lat), "p50_ms": q[49], "p95_ms": q[94],
-            "p99_ms": q[98], "max_ms": lat[-1]}
+            "p99_ms": q[98], "max_ms": lat[-1], "sender_threads": threads,
+            "clock": "commit timestamps (track_commit_timestamp)"}
 
 
-def http_rate(url: str, body: dict, headers: dict, seconds: float = 10, clients: int = 16) -> float:
-    data = json.dumps(body).encode()
-    deadline = time.monotonic() + seconds
-    counts = [0] * clients
-    errors = [0] * clients
-
-    def run(k: int) -> None:
-        while time.monotonic() < deadline:
-            req = urllib.request.Request(url, data=data, method="POST",  # noqa: S310 (127.0.0.1 only)
-                                         headers={"Content-Type": "application/json", **headers})
-            try:
-                with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (127.0.0.1 only)
-                    resp.read()
-                    counts[k] += resp.status in (200, 201)
-            except Exception:
-                errors[k] += 1
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(run, range(clients)))
-    if sum(errors):
-        print(f"[bench] {sum(errors)} HTTP errors on {url}", file=sys.stderr)
-    return sum(counts) / (time.monotonic() - started)
-
-
-def with_cpu(measure: Callable[[], float]) -> tuple[float, dict[str, float]]:
-    """(rate, CPU ms per request by process role): snapshots around ``measure`` and until every message it
-    sent is delivered, so the worker's share of a send is counted too."""
-    before, started = cpu.snapshot(), time.monotonic()
-    rate = measure()
-    requests = rate * (time.monotonic() - started)
-    wait_until(lambda: pending() == 0, timeout=120, interval=0.1, message="the measured sends delivered")
-    return rate, cpu.per_request(before, cpu.snapshot(), requests)
-
-
-def phase_http(agents: list[Agent]) -> dict:
-    """(c) POST /api/v1/messages/ vs a bare DRF echo, same gunicorn settings, same run."""
-    from agents.models import AgentKind
-    from agents.services.keys import agent_key_create
-    from tests.agents.factories import AgentFactory
-    from tests.support.api import create_user, tokens_for
-
-    # Two callers: an external agent's runtime sending as itself (the high-volume path, not audited),
-    # and an operator speaking as an agent (audited: one hash-chained audit event per send).
-    runtime = AgentFactory(organization=agents[0].organization, kind=AgentKind.EXTERNAL)
-    _key, raw_key = agent_key_create(agent=runtime, by=SYSTEM, name="bench")
-    token = tokens_for(create_user(is_superuser=True, is_staff=True))["access"]
-    port = free_port()
-    env = process_env(HOST="127.0.0.1", PORT=str(port), THROTTLE_USER_RATE="100000000/hour",
-                      THROTTLE_ANON_RATE="100000000/hour")
-    web = Process([str(BIN / "gunicorn"), "-c", "config/gunicorn.py", "scripts.bench.wsgi:application"], env,
-                  TMP / "bench-gunicorn.log").start()
-    base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: urllib.request.urlopen(f"{base}/health/live/", timeout=2).status == 200,  # noqa: S310
-               timeout=30)
-    body = {"performative": "inform", "to": [str(agents[1].pk)], "content": {"text": "hello", "n": 1}}
-    as_operator = {**body, "sender": str(agents[0].pk)}
-    key_header = {"Authorization": f"Agent {raw_key}"}
-    try:
-        http_rate(f"{base}/bench/echo/", body, {}, seconds=2)  # warm up
-        http_rate(f"{base}/api/v1/messages/", body, key_header, seconds=2)
-        wait_until(lambda: pending() == 0, timeout=60, interval=0.1, message="warm-up delivered")
-        echo, echo_cpu = with_cpu(lambda: http_rate(f"{base}/bench/echo/", body, {}))
-        send, send_cpu = with_cpu(lambda: http_rate(f"{base}/api/v1/messages/", body, key_header))
-        operator = http_rate(f"{base}/api/v1/messages/", as_operator, {"Authorization": f"Bearer {token}"},
-                             seconds=5)
-    finally:
-        web.stop()
-    return {"echo_rate": echo, "send_rate": send, "ratio": send / echo, "operator_send_rate": operator,
-            "echo_cpu_ms": echo_cpu, "send_cpu_ms": send_cpu,
-            "web_concurrency": env.get("WEB_CONCURRENCY", "2 (default)"), "web_threads": env.get("WEB_THREADS",
-                                                                                                "4 (default)")}
+def web_phases(agents: list[Agent], only: str = "") -> dict:
+    """(a'') and (c) against one gunicorn."""
+    out = {}
+    with httpload.web_tier(agents, SYSTEM) as web:
+        if only in ("", "http_batch"):
+            out["http_batch"] = httpload.phase_http_batch(web, agents, acked=acked, total=scaled(60_000, 1000))
+            wait_until(lambda: pending() == 0, timeout=120, interval=0.1, message="(a'') delivered")
+        if only in ("", "http"):
+            out["http"] = httpload.phase_http(web, agents, pending=pending, seconds=max(10 * SCALE, 2.0))
+    return out
 
 
 def machine() -> dict:
@@ -251,6 +233,16 @@ def machine() -> dict:
 
 
 def main() -> int:
+    settings = durability.pg_settings(connection)
+    print(f"[bench] {durability.describe(settings)}", file=sys.stderr)
+    refusal = durability.check_requested(settings)
+    if refusal:
+        print(f"[bench] {refusal}", file=sys.stderr)
+        return 2
+    if settings["track_commit_timestamp"] != "on":
+        print("[bench] phase (b) reads commit timestamps: start PostgreSQL with track_commit_timestamp=on "
+              "(`make bench` does).", file=sys.stderr)
+        return 2
     call_command("migrate", verbosity=0)
     agents = setup_agents()
     worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat", f"--schedule={TMP / 'bench-beat'}",
@@ -264,17 +256,21 @@ def main() -> int:
                    message="the bench worker answering")
         only = os.environ.get("BENCH_ONLY", "")
         if only:  # a quick look at one phase alone; writes nothing to docs/
-            phases = {"throughput": phase_throughput, "latency": phase_latency, "http": phase_http}
-            print(json.dumps(phases[only](agents), indent=2))
+            phases = {"throughput": phase_throughput, "per_message": phase_per_message, "latency": phase_latency,
+                      "http_batch": lambda a: web_phases(a, "http_batch"), "http": lambda a: web_phases(a, "http")}
+            print(json.dumps({"database": settings, only: phases[only](agents)}, indent=2))
             return 0
-        results = {"machine": machine(), "throughput": phase_throughput(agents),
-                   "per_message": phase_per_message(agents), "latency": phase_latency(agents),
-                   "http": phase_http(agents)}
+        results = {"machine": machine(), "database": settings, "scale": SCALE,
+                   "throughput": phase_throughput(agents), "per_message": phase_per_message(agents),
+                   "latency": phase_latency(agents), **web_phases(agents)}
     finally:
         worker.stop()
         connection.close()
     print(json.dumps(results, indent=2))
     (TMP / "bench-results.json").write_text(json.dumps(results, indent=2))
+    if SCALE != 1:
+        print(f"[bench] BENCH_SCALE={SCALE}: a check of the bench, not written to docs/", file=sys.stderr)
+        return 0
     subprocess.run([sys.executable, str(REPO / "scripts" / "bench" / "report.py"), str(TMP / "bench-results.json")],
                    check=True)
     return 0

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from agents.access import agents_for, organizations_for
 from agents.errors import SenderInactive, invalid
@@ -36,6 +37,24 @@ from agents.models import (
 )
 
 RECEIVING = (AgentStatus.ACTIVE,)
+
+
+def _agent_rows(ids: list[UUID]) -> list[tuple[UUID, UUID, str]]:
+    """(id, organization id, status) of the agents among ``ids``, in one plain SELECT.
+
+    The same query as ``Agent.objects.filter(pk__in=ids).values_list(...)``, without building and compiling
+    it on every send: that was an eighth of a single send's CPU in the web process (`make bench`, (c)).
+    """
+    pk, org = Agent._meta.pk, Agent._meta.get_field("organization").target_field
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT id, organization_id, status FROM {Agent._meta.db_table} "  # noqa: S608
+                           "WHERE id = ANY(%s::uuid[])", [list(ids)])
+        else:
+            cursor.execute(f"SELECT id, organization_id, status FROM {Agent._meta.db_table} "  # noqa: S608
+                           f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+                           [pk.get_db_prep_value(i, connection) for i in ids])
+        return [(pk.to_python(a), org.to_python(o), status) for a, o, status in cursor.fetchall()]
 
 
 @dataclass
@@ -81,8 +100,10 @@ class RecipientResolver:
     def prefetch(self, ids: list[UUID]) -> None:
         missing = [pk for pk in dict.fromkeys(ids) if pk not in self._agents]
         if missing:
-            seen = Value(True) if self._visible is None else ExpressionWrapper(
-                Q(pk__in=self._visible.values("pk")), output_field=BooleanField())
+            if self._visible is None:  # an agent key or MABOS itself: the hot path, one plain SELECT
+                self._agents.update((pk, (org, status, True)) for pk, org, status in _agent_rows(missing))
+                return
+            seen = ExpressionWrapper(Q(pk__in=self._visible.values("pk")), output_field=BooleanField())
             self._agents.update((pk, (org, status, bool(visible))) for pk, org, status, visible in
                                 Agent.objects.filter(pk__in=missing).annotate(seen=seen)
                                 .values_list("pk", "organization_id", "status", "seen"))

@@ -60,3 +60,31 @@ def test_concurrent_parses_each_get_their_own_answer():
             assert result == {"name": f"n{n}", "ids": [n % 7] * (n % 3 + 1)}
         else:
             assert result and "greater than or equal to 0" in str(result)
+
+
+def test_a_thread_reuses_its_instance_and_nothing_of_one_parse_reaches_the_next():
+    assert Outer.parse({"name": "a", "ids": [], "inner": {"code": "x"}}, tag="A")["inner"] == {"code": "x:A"}
+    fields = Outer.parse({"name": "b", "ids": []})  # no context this time
+    assert fields == {"name": "b", "ids": []}
+    assert Outer.parse({"name": "c", "ids": [], "inner": {"code": "y"}})["inner"] == {"code": "y:-"}
+    with pytest.raises(serializers.ValidationError):
+        Outer.parse({"name": "d", "ids": [-1]})
+    assert Outer.parse({"name": "e", "ids": [2]}) == {"name": "e", "ids": [2]}  # the error did not stick
+    with pytest.raises(serializers.ValidationError) as excinfo:
+        Outer.parse({"name": "f", "ids": [], "stray": 1})
+    assert set(excinfo.value.detail) == {"stray"}
+
+
+def test_a_class_that_shapes_its_fields_per_instance_is_never_reused():
+    built = []
+
+    class PerRequest(InputSerializer):
+        name = serializers.CharField(max_length=10)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    PerRequest.parse({"name": "a"})
+    PerRequest.parse({"name": "b"})
+    assert len(built) == 2 and built[0] is not built[1]
