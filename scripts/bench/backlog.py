@@ -1,64 +1,70 @@
 #!/usr/bin/env python
 """`make bench` phase `backlog`: a backlog after an idle night, drained by a real worker.
 
-The delivery table is analyzed while the queue is empty (its normal idle state), autoanalyze is held off
-so the statistics stay that stale, 100,000 messages are sent with no worker running, then a worker starts.
-Reported: the drain rate (messages handed over per second, from the first hand-over to the last) and
-the worst and the median time of the worker's claim (``delivery_claim``), timed alone in this process for
-the first batches against the stale statistics, before the worker starts.
+First the steady state, as phase (a) measures it (scripts/bench/run.py, same worker, same database). Then the
+idle state: the delivery table is analyzed while the queue is empty, autoanalyze is held off so the
+statistics stay that stale, 100,000 messages are sent with no worker running, and a worker starts.
+Reported: the drain rate (deliveries handed over per second, from the worker's first hand-over to its
+last) against the steady-state rate (target: within 20 %), and the worst and median time of the worker's
+claim (``delivery_claim``, 500 rows), timed alone for the first batches against the stale statistics.
 
-Runs inside scripts/testenv.py like scripts/bench/run.py. ``BENCH_BACKLOG`` sets the message count.
+Runs inside scripts/testenv.py like run.py. ``BENCH_BACKLOG`` sets the message count; ``BENCH_SCALE``
+scales both phases for a check of the bench (writes nothing to docs/).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.chdir(REPO)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import django  # noqa: E402
+# isort: off
+from scripts.bench import run  # first: it sets Django up, as every bench phase does
 
-django.setup()
+from django.db import connection
+from django.db.models import Max, Min
+from django.utils import timezone
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Max, Min  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from agents.models import Delivery
+from agents.services.messaging.batch import message_send_batch
+from agents.services.messaging.delivery import delivery_claim, delivery_hand_over
+from scripts.bench import durability
+from tests.support.polling import wait_until
+from tests.support.processes import BIN, Process, process_env
+# isort: on
 
-from agents.models import Agent, Delivery, Organization  # noqa: E402
-from agents.services.messaging.batch import message_send_batch  # noqa: E402
-from agents.services.messaging.delivery import delivery_claim, delivery_hand_over  # noqa: E402
-from auditlog.actors import Actor  # noqa: E402
-from tests.support.polling import wait_until  # noqa: E402
-from tests.support.processes import BIN, Process, process_env  # noqa: E402
-
-SYSTEM = Actor.system("bench")
-TMP = Path(os.environ.get("MABOS_TEST_RUN_DIR", "/tmp"))
-AGENTS = 10
 BATCH = 500
+#: The drain rate must be within this fraction of the steady-state rate (a).
+WITHIN = 0.20
+MARKERS = {"durable": ("<!-- bench-backlog:start -->", "<!-- bench-backlog:end -->"),
+           "fast": ("<!-- bench-backlog-fast:start -->", "<!-- bench-backlog-fast:end -->")}
 
 
-def setup_agents() -> list[Agent]:
-    from tests.agents.factories import AgentFactory, OrganizationFactory
+def start_worker(name: str) -> Process:
+    worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat",
+                      f"--schedule={run.TMP / f'bench-{name}-beat'}", "--loglevel=WARNING", f"--hostname={name}@%h",
+                      "--queues=messages,default", "--concurrency=2", "--without-gossip", "--without-mingle",
+                      "--without-heartbeat"], process_env(MABOS_PROCESS_ROLE="worker"),
+                     run.TMP / f"bench-{name}-worker.log").start()
+    from mabos.tasks import ping
 
-    org = Organization.objects.filter(slug="bench-backlog").first() or OrganizationFactory(
-        slug="bench-backlog", name="Bench backlog")
-    return list(Agent.objects.filter(organization=org)) or [AgentFactory(organization=org) for _ in range(AGENTS)]
+    wait_until(lambda: ping.apply_async(expires=5).get(timeout=3) == {"pong": True}, timeout=60,
+               message=f"the {name} worker answering")
+    return worker
 
 
 def analyze_empty_and_hold() -> None:
     """The idle state: statistics of an empty queue, and no autoanalyze to refresh them during the burst."""
+    Delivery.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE agents_delivery SET (autovacuum_enabled = false)")
-        cursor.execute("ANALYZE agents_delivery")
+        cursor.execute("VACUUM ANALYZE agents_delivery")
 
 
 def release_autovacuum() -> None:
@@ -66,66 +72,112 @@ def release_autovacuum() -> None:
         cursor.execute("ALTER TABLE agents_delivery RESET (autovacuum_enabled)")
 
 
-def send_backlog(agents: list[Agent], total: int) -> float:
+def send_backlog(agents: list, total: int) -> float:
     started = time.monotonic()
     org = agents[0].organization
     for base in range(0, total, BATCH):
-        items = [{"sender_agent": agents[(base + i) % AGENTS], "performative": "inform", "content": {"n": base + i},
-                  "to": [agents[(base + i + 1) % AGENTS].pk]} for i in range(min(BATCH, total - base))]
-        message_send_batch(organization=org, by=SYSTEM, messages=items)
+        items = [{"sender_agent": agents[(base + i) % len(agents)], "performative": "inform",
+                  "content": {"n": base + i}, "to": [agents[(base + i + 1) % len(agents)].pk]}
+                 for i in range(min(BATCH, total - base))]
+        message_send_batch(organization=org, by=run.SYSTEM, messages=items)
     return time.monotonic() - started
 
 
-def time_claims(rounds: int = 20, batch_size: int = BATCH) -> list[float]:
+def time_claims(rounds: int) -> list[float]:
     """The worker's own claim, timed alone, against the stale statistics; each batch is then handed over."""
     times = []
     for _ in range(rounds):
         started = time.monotonic()
-        rows, _deferred = delivery_claim(batch_size=batch_size, now=timezone.now())
+        rows, _deferred = delivery_claim(batch_size=BATCH, now=timezone.now())
         times.append((time.monotonic() - started) * 1000)
         assert rows, "nothing claimed from a backlog"
         delivery_hand_over(rows)
     return times
 
 
-def pending() -> int:
-    return Delivery.objects.filter(status__in=("pending", "dispatched", "failed")).count()
-
-
-def main() -> int:
-    call_command("migrate", verbosity=0)
-    total = int(os.environ.get("BENCH_BACKLOG", "100000"))
-    agents = setup_agents()
+def phase_backlog(agents: list, total: int) -> dict:
     analyze_empty_and_hold()
     try:
         send_seconds = send_backlog(agents, total)
-        claims = time_claims()
-        worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat",
-                          f"--schedule={TMP / 'bench-backlog-beat'}", "--loglevel=WARNING",
-                          "--hostname=backlog@%h", "--queues=messages,default", "--concurrency=2",
-                          "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                         process_env(MABOS_PROCESS_ROLE="worker"), TMP / "bench-backlog-worker.log").start()
-        started, worker_started = time.monotonic(), timezone.now()
+        claims = time_claims(rounds=max(2, min(20, total // BATCH // 5)))
+        worker_started = timezone.now()
+        worker = start_worker("backlog")
         try:
-            wait_until(lambda: pending() == 0, timeout=900, interval=0.5,
-                       message=f"the backlog drained (worker log: {TMP / 'bench-backlog-worker.log'})")
+            wait_until(lambda: run.pending() == 0, timeout=900, interval=0.5, message="the backlog drained")
         finally:
-            drain_seconds = time.monotonic() - started
             worker.stop()
     finally:
         release_autovacuum()
-    first, last = Delivery.objects.filter(delivered_at__gte=worker_started).aggregate(
-        first=Min("delivered_at"), last=Max("delivered_at")).values()
-    handing_over = (last - first).total_seconds()
-    drained = Delivery.objects.filter(delivered_at__gte=worker_started).count()
-    result = {"messages": total, "send_seconds": round(send_seconds, 1),
-              "drain_seconds": round(drain_seconds, 1), "hand_over_seconds": round(handing_over, 1),
-              "drain_rate": round(drained / handing_over), "drained_by_worker": drained,
-              "claim_ms_worst": round(max(claims), 1), "claim_ms_median": round(statistics.median(claims), 1),
-              "claim_batch": BATCH}
-    print(json.dumps(result, indent=2))
-    (TMP / "bench-backlog.json").write_text(json.dumps(result, indent=2))
+    drained = Delivery.objects.filter(delivered_at__gte=worker_started)
+    first, last = drained.aggregate(first=Min("delivered_at"), last=Max("delivered_at")).values()
+    count = drained.count()
+    seconds = (last - first).total_seconds()
+    return {"messages": total, "send_seconds": send_seconds, "drained_by_worker": count,
+            "hand_over_seconds": seconds, "drain_rate": count / seconds, "claim_batch": BATCH,
+            "claims_timed": len(claims), "claim_ms_worst": max(claims), "claim_ms_median": statistics.median(claims)}
+
+
+def render(result: dict) -> str:
+    db, m, steady, backlog = result["database"], result["machine"], result["steady"], result["backlog"]
+    start, end = MARKERS[durability.mode(db)]
+    ratio = backlog["drain_rate"] / steady["end_to_end_rate"]
+    ok = ratio >= 1 - WITHIN
+    verdict = "not judged: not durable" if not durability.is_durable(db) else ("met" if ok else "**missed**")
+    return "\n".join([
+        start,
+        f"Run on {m['date']}: {m['nproc']} CPU(s), {m['memory_gb']} GB RAM, Python {m['python']}. "
+        + durability.describe(db),
+        "",
+        "| figure | result | target |",
+        "|---|---|---|",
+        f"| steady state, as (a): {steady['senders']} sender processes, {steady['messages']} messages, worker "
+        f"running | {steady['end_to_end_rate']:.0f} msg/s | (reference) |",
+        f"| backlog: table analyzed empty, autoanalyze held off, {backlog['messages']} messages sent with no "
+        f"worker ({backlog['send_seconds']:.1f} s), then one worker (concurrency 2) drains "
+        f"{backlog['drained_by_worker']} of them | **{backlog['drain_rate']:.0f} msg/s** "
+        f"({ratio:.0%} of the steady state) | within {WITHIN:.0%} of the steady state: {verdict} |",
+        f"| claim of {backlog['claim_batch']} rows against those stale statistics ({backlog['claims_timed']} "
+        f"claims timed alone) | worst {backlog['claim_ms_worst']:.1f} ms, median "
+        f"{backlog['claim_ms_median']:.1f} ms | no growth with the backlog |",
+        end,
+    ])
+
+
+def write_report(result: dict) -> None:
+    text = run.OUT.read_text()
+    block = render(result)
+    start, end = MARKERS[durability.mode(result["database"])]
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    run.OUT.write_text(text)
+
+
+def main() -> int:
+    db = durability.pg_settings(connection)
+    refusal = durability.check_requested(db)
+    if refusal:
+        print(f"[bench] {refusal}", file=sys.stderr)
+        return 2
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    agents = run.setup_agents()
+    worker = start_worker("steady")
+    try:
+        steady = run.phase_throughput(agents)
+    finally:
+        worker.stop()
+    backlog = phase_backlog(agents, run.scaled(int(os.environ.get("BENCH_BACKLOG", "100000")), least=BATCH * 4))
+    result = {"machine": run.machine(), "database": db, "steady": steady, "backlog": backlog}
+    print(json.dumps(result, indent=2, default=str))
     connection.close()
+    if run.SCALE != 1:
+        print(f"[bench] BENCH_SCALE={run.SCALE}: a check of the bench, not written to docs/", file=sys.stderr)
+        return 0
+    write_report(result)
     return 0
 
 
