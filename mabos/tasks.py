@@ -24,3 +24,12 @@ def ping(*, touch_database: bool = False) -> dict:
             cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
             result["db_backend_pid"] = cursor.fetchone()[0]
     return result
+
+
+@shared_task(name="mabos.runtime_setting_seen")
+def runtime_setting_seen(name: str) -> object:
+    """The value of a runtime setting as this worker reads it now (within RUNTIME_SETTINGS_CACHE_SECONDS
+    of the last change): lets an operator, and a test, see when an override has reached the workers."""
+    from mabos.runtime_settings import runtime_value
+
+    return runtime_value(name)
