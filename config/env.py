@@ -196,6 +196,10 @@ SCHEMA: tuple[Setting, ...] = (
        "5", 5, minimum=1),
     _s("MESSAGING_BREAKER_RESET_SECONDS", "float", "Seconds the broker breaker stays open before a trial publish.",
        "10", 10.0, minimum=0.1),
+    _s("CONFIG_DRIFT_AUDIT", "bool",
+       "Each process start compares the configuration with the last recorded one and audits a change "
+       "(docs/audit.md); off in the test suite, whose processes would otherwise add events to every test's chain.",
+       "true", True, test=False),
     _s("RUNTIME_SETTINGS_CACHE_SECONDS", "float",
        "Seconds a process keeps the runtime overrides it read; an override changed in another process is "
        "seen within this time (the changing process sees it at once).", "5", 5.0, minimum=0.0),

@@ -36,8 +36,8 @@ from mabos.models import ConfigFingerprint
 logger = logging.getLogger(__name__)
 
 FINGERPRINT_KEY = "deploy"
-#: Settings that legitimately differ between the processes of one deployment: not drift.
-PER_PROCESS = frozenset({"MABOS_PROCESS_ROLE"})
+#: Settings that legitimately differ between the processes of one deployment (or only switch this check): not drift.
+PER_PROCESS = frozenset({"MABOS_PROCESS_ROLE", "CONFIG_DRIFT_AUDIT"})
 
 
 def _keyed(salt: str, value: Any) -> str:
@@ -131,6 +131,8 @@ def record_at_start(role: str) -> None:
     """Entry points call this once; a database not reachable or not migrated yet must not stop a start."""
     from django.conf import settings
 
+    if not settings.MABOS_CONFIG.CONFIG_DRIFT_AUDIT:
+        return
     try:
         wrote = config_drift_record(config=settings.MABOS_CONFIG, role=role)
         logger.info("configuration drift checked at %s start: %s", role, "recorded" if wrote else "unchanged")

@@ -11,7 +11,7 @@ from config.env import load_config
 from mabos.config_drift import config_drift_record
 from mabos.models import ConfigFingerprint
 from tests.support.polling import wait_until
-from tests.support.processes import BIN, Process, process_env, start_worker
+from tests.support.processes import BIN, Process, process_env, start_gunicorn, start_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
@@ -28,6 +28,7 @@ def test_two_processes_started_at_once_after_a_change_record_one_event(tmp_path)
     config_drift_record(config=load_config(base_env), role="test")  # what the last deploy looked like
     baseline = _events().count()
     changed = {
+        "CONFIG_DRIFT_AUDIT": "true",  # off by default in the test suite
         "MESSAGING_MAX_ATTEMPTS": "9",
         "SECRET_KEY": NEW_SECRET_KEY,
         "JWT_SIGNING_KEYS": f"{base_env.get('JWT_SIGNING_KEYS', 'dev=dev-insecure-jwt-key-' + 'j' * 40)},"
@@ -76,3 +77,16 @@ def test_a_removed_fallback_key_shows_as_removed_without_its_value():
     event = _events().last()
     assert event.changes == {"removed": [None, ["SECRET_KEY_FALLBACKS"]]}
     assert old not in json.dumps(ConfigFingerprint.objects.get().values)
+
+
+def test_a_web_process_records_a_change_at_start(tmp_path):
+    config_drift_record(config=load_config(process_env()), role="test")
+    baseline = _events().count()
+    web, _ = start_gunicorn(tmp_path, CONFIG_DRIFT_AUDIT="true", MESSAGING_BATCH_SIZE="400")
+    try:
+        wait_until(lambda: _events().count() > baseline, timeout=30, message="the web records the change")
+    finally:
+        web.stop()
+    event = _events().last()
+    assert "role=web" in event.note
+    assert event.changes["MESSAGING_BATCH_SIZE"] == [500, 400]

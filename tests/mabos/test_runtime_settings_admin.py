@@ -34,20 +34,20 @@ def test_an_administrator_adds_changes_and_removes_an_override(client):
     assert response.status_code == 302, response.content.decode()[:3000]
     row = RuntimeOverride.objects.get()
     assert row.value == 4 and runtime_value("MESSAGING_MAX_ATTEMPTS") == 4
-    event = AuditEvent.objects.get(action="config_changed")
+    event = AuditEvent.objects.get(action="config_changed", target_type="runtime_setting")
     assert event.changes == {"MESSAGING_MAX_ATTEMPTS": [8, 4]} and event.actor_id == str(admin_user.pk)
 
     change = reverse("admin:mabos_runtimeoverride_change", args=[row.pk])
     assert client.post(change, {"name": "MESSAGING_MAX_ATTEMPTS", "value": "5"}).status_code == 302
     assert RuntimeOverride.objects.get().value == 5
-    assert AuditEvent.objects.filter(action="config_changed").order_by("seq").last().changes == {
+    assert AuditEvent.objects.filter(action="config_changed", target_type="runtime_setting").order_by("seq").last().changes == {
         "MESSAGING_MAX_ATTEMPTS": [4, 5]}
 
     delete = reverse("admin:mabos_runtimeoverride_delete", args=[row.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 302
     assert not RuntimeOverride.objects.exists()
     assert runtime_value("MESSAGING_MAX_ATTEMPTS") == 8
-    assert AuditEvent.objects.filter(action="config_changed").count() == 3
+    assert AuditEvent.objects.filter(action="config_changed", target_type="runtime_setting").count() == 3
 
 
 @pytest.mark.parametrize(("name", "value", "words"), [
@@ -62,7 +62,7 @@ def test_a_bad_value_is_refused_by_the_form_and_nothing_is_written(client, name,
     assert response.status_code == 200
     assert words in response.content.decode()
     assert not RuntimeOverride.objects.exists()
-    assert not AuditEvent.objects.filter(action="config_changed").exists()
+    assert not AuditEvent.objects.filter(action="config_changed", target_type="runtime_setting").exists()
 
 
 @pytest.mark.parametrize("roles", [(), ("operator",), ("auditor",)])
@@ -75,4 +75,4 @@ def test_staff_who_are_not_administrators_are_refused(client, roles):
     delete = reverse("admin:mabos_runtimeoverride_delete", args=[row.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert list(RuntimeOverride.objects.values_list("name", "value")) == [("MESSAGING_ACK_TIMEOUT_SECONDS", 100.0)]
-    assert not AuditEvent.objects.filter(action="config_changed").exists()
+    assert not AuditEvent.objects.filter(action="config_changed", target_type="runtime_setting").exists()

@@ -78,7 +78,7 @@ def test_bad_overrides_are_a_400_naming_the_setting_and_nothing_is_written(admin
     assert name in body["detail"] and rule in body["detail"]
     assert name in body["fields"]
     assert not RuntimeOverride.objects.exists()
-    assert not AuditEvent.objects.filter(action="config_changed").exists()
+    assert not AuditEvent.objects.filter(action="config_changed", target_type="runtime_setting").exists()
 
 
 def test_an_unknown_field_is_refused(admin_client):
@@ -98,7 +98,7 @@ def test_non_administrators_are_refused_on_every_method(roles):
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     assert client.delete(URL.format("MESSAGING_ACK_TIMEOUT_SECONDS")).status_code == 403
     assert list(RuntimeOverride.objects.values_list("name", flat=True)) == ["MESSAGING_ACK_TIMEOUT_SECONDS"]
-    assert not AuditEvent.objects.filter(action="config_changed").exists()
+    assert not AuditEvent.objects.filter(action="config_changed", target_type="runtime_setting").exists()
 
 
 def test_anonymous_gets_401():
