@@ -134,7 +134,7 @@ def _effective(name: str) -> Any:
     return environment_value(name) if row is None else row
 
 
-def _changed(name: str) -> None:
+def _changed() -> None:
     forget()
     transaction.on_commit(forget)
 
@@ -149,7 +149,7 @@ def runtime_setting_set(*, name: str, value: Any, by: Any) -> RuntimeOverride:
     row.save()
     audit_record(action=Action.CONFIG_CHANGED, actor=by, target_type="runtime_setting", target_id=name,
                  target_repr=name, changes={name: [before, typed]}, note="runtime override set")
-    _changed(name)
+    _changed()
     return row
 
 
@@ -167,4 +167,4 @@ def runtime_setting_clear(*, name: str, by: Any) -> None:
     audit_record(action=Action.CONFIG_CHANGED, actor=by, target_type="runtime_setting", target_id=name,
                  target_repr=name, changes={name: [before, environment_value(name)]},
                  note="runtime override removed (back to the environment's value)")
-    _changed(name)
+    _changed()
