@@ -62,6 +62,8 @@ class Setting:
     secret: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    #: An operator may override it while the system runs (admin, API ``settings/``); see mabos/runtime_settings.py.
+    runtime: bool = False
 
     def default_for(self, env_name: str) -> Any:
         return getattr(self, env_name)
@@ -169,21 +171,22 @@ SCHEMA: tuple[Setting, ...] = (
     _s("AXES_COOLOFF_MINUTES", "int", "Minutes a lockout lasts.", "15", 15, minimum=1),
     # --- messaging (docs/messaging.md) ------------------------------------------------
     _s("MESSAGING_BATCH_SIZE", "int", "Deliveries the worker claims per batch (one SKIP LOCKED query, one commit).",
-       "500", 500, minimum=1),
+       "500", 500, minimum=1, runtime=True),
     _s("MESSAGING_LEASE_SECONDS", "float",
        "Seconds a worker holds claimed deliveries; after that the sweeper hands them to another worker.",
        "30", 30.0, minimum=0.5),
     _s("MESSAGING_ACK_TIMEOUT_SECONDS", "float",
        "Seconds an external agent has to ack a delivered message before it goes back to pending.",
-       "300", 300.0, minimum=1),
-    _s("MESSAGING_MAX_ATTEMPTS", "int", "Delivery attempts before a delivery is dead-lettered.", "8", 8, minimum=1),
+       "300", 300.0, minimum=1, runtime=True),
+    _s("MESSAGING_MAX_ATTEMPTS", "int", "Delivery attempts before a delivery is dead-lettered.", "8", 8,
+       minimum=1, runtime=True),
     _s("MESSAGING_BACKOFF_BASE_SECONDS", "float", "First retry delay; it doubles per attempt (with full jitter).",
-       "1", 1.0, minimum=0),
-    _s("MESSAGING_BACKOFF_CAP_SECONDS", "float", "Longest retry delay.", "300", 300.0, minimum=0),
+       "1", 1.0, minimum=0, runtime=True),
+    _s("MESSAGING_BACKOFF_CAP_SECONDS", "float", "Longest retry delay.", "300", 300.0, minimum=0, runtime=True),
     _s("MESSAGING_WAKEUP_LINGER_SECONDS", "float",
        "How long a woken delivery task waits before taking its wake-up, so the sends of that moment share one "
        "task (more throughput per worker) at the cost of that much latency; 0 takes it at once.", "0.01", 0.01,
-       minimum=0),
+       minimum=0, runtime=True),
     _s("MESSAGING_SWEEPER_INTERVAL_SECONDS", "float",
        "Beat interval of the sweeper (lost wake-ups, expired leases, expired messages).", "5", 5.0, minimum=0.2),
     _s("MESSAGING_MAX_RECIPIENTS", "int", "Most recipients one message may fan out to.", "5000", 5000, minimum=1),
@@ -197,6 +200,13 @@ SCHEMA: tuple[Setting, ...] = (
        "5", 5, minimum=1),
     _s("MESSAGING_BREAKER_RESET_SECONDS", "float", "Seconds the broker breaker stays open before a trial publish.",
        "10", 10.0, minimum=0.1),
+    _s("CONFIG_DRIFT_AUDIT", "bool",
+       "Each process start compares the configuration with the last recorded one and audits a change "
+       "(docs/audit.md); off in the test suite, whose processes would otherwise add events to every test's chain.",
+       "true", True, test=False),
+    _s("RUNTIME_SETTINGS_CACHE_SECONDS", "float",
+       "Seconds a process keeps the runtime overrides it read; an override changed in another process is "
+       "seen within this time (the changing process sees it at once).", "5", 5.0, minimum=0.0),
     # --- operations -----------------------------------------------------------
     _s("LOG_LEVEL", "str", "Root log level.", "INFO", "INFO",
        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),

@@ -19,8 +19,17 @@ def markdown_reference() -> str:
         "In production, start-up fails with one message listing every problem. "
         "Secrets (marked below) have no default outside development and test.",
         "",
-        "| variable | type | development | test | production | secret | description | example |",
-        "|---|---|---|---|---|---|---|---|",
+        "Settings marked **runtime** can also be overridden while MABOS runs, by an administrator in the admin "
+        "(*Runtime setting overrides*) or with `PUT /api/v1/settings/<NAME>/ {\"value\": ...}` (`DELETE` removes "
+        "the override: the environment's value applies again). An override obeys the same type, choices and "
+        "minimum as the variable, is audited as `config_changed`, and reaches every process within "
+        "`RUNTIME_SETTINGS_CACHE_SECONDS` (the process that changes it sees it at once). Secrets are never "
+        "runtime settings. `MESSAGING_SWEEPER_INTERVAL_SECONDS` is not one either: beat fixes its schedule when "
+        "it starts, so a change needs a beat restart. `python manage.py mabos_config` shows where each value "
+        "comes from: environment, file (`NAME_FILE`), runtime override or default.",
+        "",
+        "| variable | type | development | test | production | secret | runtime | description | example |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
 
     def show(s: Setting, value: Any) -> str:
@@ -38,6 +47,7 @@ def markdown_reference() -> str:
 
     for s in SCHEMA:
         cells = [f"`{s.name}`", s.cast, *(show(s, s.default_for(e)) for e in ENVIRONMENTS),
-                 "yes" if s.secret else "", s.doc.replace("|", "\\|"), f"`{s.example}`"]
+                 "yes" if s.secret else "", "**runtime**" if s.runtime else "",
+                 s.doc.replace("|", "\\|"), f"`{s.example}`"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

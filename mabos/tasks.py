@@ -32,3 +32,12 @@ def ping(*, touch_database: bool = False) -> dict:
 def record_refusal_summaries() -> int:
     """Audit, once per client and ended window, how many refused credentials were only counted."""
     return refusal_summaries_record()
+
+
+@shared_task(name="mabos.runtime_setting_seen")
+def runtime_setting_seen(name: str) -> object:
+    """The value of a runtime setting as this worker reads it now (within RUNTIME_SETTINGS_CACHE_SECONDS
+    of the last change): lets an operator, and a test, see when an override has reached the workers."""
+    from mabos.runtime_settings import runtime_value
+
+    return runtime_value(name)

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.conf import settings
 
+from mabos.runtime_settings import RUNTIME_SETTINGS, overrides
+
 DEFAULTS: dict[str, Any] = {
     "BATCH_SIZE": 500, "LEASE_SECONDS": 30.0, "ACK_TIMEOUT_SECONDS": 300.0, "MAX_ATTEMPTS": 8,
     "BACKOFF_BASE_SECONDS": 1.0, "BACKOFF_CAP_SECONDS": 300.0, "SWEEPER_INTERVAL_SECONDS": 5.0,
@@ -16,9 +18,19 @@ DEFAULTS: dict[str, Any] = {
     "BREAKER_RESET_SECONDS": 10.0,
 }
 
+RUNTIME_NAMES = frozenset(s.name for s in RUNTIME_SETTINGS)
+
 
 def knob(name: str) -> Any:
-    """Read per call, so tests (and settings overrides) take effect without a restart."""
+    """Read per call, so tests (and settings overrides) take effect without a restart.
+
+    A runtime setting (``runtime=True`` in config/env.py, e.g. MESSAGING_MAX_ATTEMPTS) takes an
+    administrator's override first: mabos.runtime_settings bounds how soon every process sees it.
+    """
+    if f"MESSAGING_{name}" in RUNTIME_NAMES:
+        found = overrides()
+        if f"MESSAGING_{name}" in found:
+            return found[f"MESSAGING_{name}"]
     return getattr(settings, "MESSAGING", {}).get(name, DEFAULTS[name])
 
 
