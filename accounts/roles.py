@@ -57,12 +57,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def _ensure_permission_rows(apps: Any) -> None:
+    """Permission rows for every model now (inside a migration, post_migrate has not created them yet).
+
+    create_permissions skips an app whose ``models_module`` is unset, as it is in a migration's app
+    registry, so it is set for the call and then put back as it was. (Setting it to None afterwards, as
+    this once did, disabled post_migrate's permission rows for good when run on the real registry: after
+    the next flush, object grants failed with "Permission matching query does not exist".)
+    """
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        original = getattr(app_config, "models_module", None)  # a migration's AppConfigStub has none
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, verbosity=0, apps=apps)
+        finally:
+            app_config.models_module = original
 
 
 def role_permissions_sync(apps: Any, grants: dict[str, list[str]]) -> None:
