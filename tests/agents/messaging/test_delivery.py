@@ -238,11 +238,13 @@ def _plan_nodes(plan: dict):
         yield from _plan_nodes(child)
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_claim_probes_its_ordering_indexes_whatever_the_statistics_said(alice, bob, carol):
     """The idle state: the queue table analyzed while empty, then a backlog. Every read of the delivery table
     in the claim and in the blockers query must be an index probe keyed by the candidate row, never a scan of
-    a whole index or of the table (which made a 100,000-message backlog drain quadratically)."""
+    a whole index or of the table (which made a 100,000-message backlog drain quadratically).
+
+    All of it inside the test's transaction: nothing commits, so no worker of the suite is woken to deliver
+    (a worker holding row locks would deadlock with a transactional test's flush)."""
     from django.db import connection, transaction
 
     from agents.services.messaging.batch import message_send_batch
