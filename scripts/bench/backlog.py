@@ -61,8 +61,9 @@ def start_worker(name: str) -> Process:
 
 def analyze_empty_and_hold() -> None:
     """The idle state: statistics of an empty queue, and no autoanalyze to refresh them during the burst."""
-    Delivery.objects.all().delete()
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")  # a data set for the bench, not a request
+        cursor.execute("TRUNCATE agents_inboxevent, agents_delivery CASCADE")
         cursor.execute("ALTER TABLE agents_delivery SET (autovacuum_enabled = false)")
         cursor.execute("VACUUM ANALYZE agents_delivery")
 
@@ -138,7 +139,8 @@ def render(result: dict) -> str:
         f"({ratio:.0%} of the steady state) | within {WITHIN:.0%} of the steady state: {verdict} |",
         f"| claim of {backlog['claim_batch']} rows against those stale statistics ({backlog['claims_timed']} "
         f"claims timed alone) | worst {backlog['claim_ms_worst']:.1f} ms, median "
-        f"{backlog['claim_ms_median']:.1f} ms | no growth with the backlog |",
+        f"{backlog['claim_ms_median']:.1f} ms | (reference; before this fix ≈ 930 ms with a 6 000-message "
+        "backlog, ≈ 2.6 ms after ANALYZE, as reported in issue 20) |",
         end,
     ])
 
