@@ -45,30 +45,36 @@ S = DeliveryStatus
 
 # Each ordering check is a probe of a partial index that holds only the rows it asks about (an earlier
 # delivery of the same conversation and recipient in flight, or waiting for its retry time), so it is one
-# index descent per candidate however large the backlog behind it, and the plan does not depend on what
-# the statistics said when the table was last analyzed (an idle, empty queue, typically).
+# index descent per candidate however large the backlog behind it. Each is a scalar subquery with LIMIT 1,
+# which PostgreSQL never turns into a join: it runs per candidate with the candidate's (conversation,
+# recipient) as parameters, so the plan does not depend on what the statistics said when the table was last
+# analyzed (an idle, empty queue, typically). As NOT EXISTS, a planner that believed the table small
+# re-scanned a whole index for every candidate. The recipient's kind and status are read the same way, by
+# primary key per claimed row: joined in the UPDATE, such a planner read all of a recipient's deliveries.
 _CLAIM = """
 WITH due AS (
     SELECT d.id FROM agents_delivery d
     WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= %(now)s
       AND (d.expires_at IS NULL OR d.expires_at > %(now)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM agents_delivery e
-          WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
-            AND e.status = 'dispatched' AND e.seq < d.seq)
-      AND NOT EXISTS (
-          SELECT 1 FROM agents_delivery e
-          WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
-            AND e.status IN ('pending', 'failed') AND e.next_attempt_at > %(now)s AND e.seq < d.seq)
+      AND (SELECT 1 FROM agents_delivery e
+           WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
+             AND e.status = 'dispatched' AND e.seq < d.seq
+           LIMIT 1) IS NULL
+      AND (SELECT 1 FROM agents_delivery e
+           WHERE e.conversation_id = d.conversation_id AND e.recipient_id = d.recipient_id
+             AND e.status IN ('pending', 'failed') AND e.next_attempt_at > %(now)s AND e.seq < d.seq
+           LIMIT 1) IS NULL
     ORDER BY d.priority DESC, d.next_attempt_at
     LIMIT %(limit)s
     FOR UPDATE OF d SKIP LOCKED
 )
 UPDATE agents_delivery d
 SET status = 'dispatched', lease_until = %(lease)s, attempts = d.attempts + 1, updated_at = %(now)s
-FROM due, agents_agent a
-WHERE d.id = due.id AND a.id = d.recipient_id
-RETURNING d.id, d.message_id, d.recipient_id, d.conversation_id, d.sent_at, d.seq, d.attempts, a.kind, a.status
+FROM due
+WHERE d.id = due.id
+RETURNING d.id, d.message_id, d.recipient_id, d.conversation_id, d.sent_at, d.seq, d.attempts,
+    (SELECT a.kind FROM agents_agent a WHERE a.id = d.recipient_id),
+    (SELECT a.status FROM agents_agent a WHERE a.id = d.recipient_id)
 """
 
 # The first earlier delivery of each claimed (conversation, recipient) that this batch does not hold:
