@@ -21,7 +21,11 @@ from mabos.storable_forms import STORABLE_FORMFIELDS
 
 
 class _ThroughOrganization:
-    """Permissions of objects that belong to an organization (or, with none, need the model permission)."""
+    """Permissions of objects that belong to an organization (or, with none, need the model permission).
+
+    Each admin that uses it defines ``delete_one(request, obj)``: the audited delete service of its model,
+    called once per object by the delete view and by "Delete selected".
+    """
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_staff)
@@ -55,9 +59,6 @@ class _ThroughOrganization:
         if db_field.name == "organization":
             kwargs["queryset"] = organizations_for(request.user, CHANGE)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def delete_one(self, request: HttpRequest, obj: Any) -> None:
-        raise NotImplementedError
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.delete_one(request, obj)
