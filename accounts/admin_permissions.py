@@ -14,6 +14,11 @@ from django.http import HttpRequest
 from accounts.object_permissions import CHANGE, DELETE, VIEW, has_object_permission, objects_for_user, policy_for
 
 
+def is_active_staff(user: Any) -> bool:
+    """May ``user`` open the admin at all? Every admin asks this one question the same way."""
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
+
+
 class ObjectPermissionAdminMixin:
     """Use before ``admin.ModelAdmin`` on any model registered with an object-permission policy."""
 
@@ -22,7 +27,7 @@ class ObjectPermissionAdminMixin:
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # Staff with object grants but no model permission must still reach their objects.
-        return bool(request.user.is_active and request.user.is_staff)
+        return is_active_staff(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:

@@ -1,0 +1,17 @@
+"""The agents domain, one package per concept, each allowed to import only the ones above it.
+
+- common/        limits, fields, validation, domain errors, audit helpers, API and admin bases; imports no package.
+- organization/  Organization, AgentRole (+ templates), organization grants; imports common.
+- agent/         Agent (+ lifecycle), AgentGroup, Membership, which agents a caller may act as; imports organization.
+- keys/          AgentApiKey, hashing, the cache, DRF authentication, the agent-key principal; imports agent.
+- messaging/     Message, Delivery, InboxEvent, Subscription, DeadLetter; send to ack, who speaks as whom; imports keys.
+- protocols/     interaction protocols over messaging (empty until its issue); may import messaging.
+- reasoning/     Belief, Goal (soon Plan, Intention, the cycle); may import protocols.
+- supervision/   policies, heartbeats, restarts, escalation (empty until its issue); may import reasoning.
+- learning/      plan outcomes and selection policies (empty until its issue); may import supervision.
+- onboarding/    describe a business, get a staffed organization; may import every package above.
+
+Doors (each package's api/, admin.py, tasks.py, and management/) may import any package's services and
+selectors; nothing imports a door. The root modules (models, admin, tasks, integrity, urls, apps) are
+the thin facades Django and Celery find by name. tests/test_architecture.py checks all of this.
+"""

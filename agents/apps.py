@@ -6,7 +6,10 @@ class AgentsConfig(AppConfig):
     verbose_name = "Agents"
 
     def ready(self) -> None:
-        from agents.access import register_policies
-        from agents.api import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
+        # Imported here, not at the top: models may only be imported once the app registry is ready.
+        from agents.agent.access import register_policy as register_agent_policy
+        from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
+        from agents.organization.access import register_policy as register_organization_policy
 
-        register_policies()
+        register_organization_policy()
+        register_agent_policy()

@@ -12,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", ApiRootV1.as_view(), name="api-root-v1"),
     path("api/v1/", include("accounts.api.urls")),
-    path("api/v1/", include("agents.api.urls")),
+    path("api/v1/", include("agents.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/audit/", include("auditlog.api.urls")),

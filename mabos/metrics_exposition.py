@@ -111,7 +111,7 @@ def delivery_backlog() -> dict[str, int] | None:
     from django.db.models import Count, Q
 
     try:
-        from agents.models.messaging import NOT_HANDED_OVER, Delivery, DeliveryStatus
+        from agents.messaging.models import NOT_HANDED_OVER, Delivery, DeliveryStatus
     except ImportError:  # messaging is not installed in this build
         return None
     try:

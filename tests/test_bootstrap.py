@@ -46,7 +46,7 @@ def test_fresh_development_setup_is_repeatable(tmp_path):
 
 SEND = """
 from agents.models import Agent
-from agents.services.messaging.send import message_send
+from agents.messaging.services.send import message_send
 from auditlog.actors import Actor
 from django.db import transaction
 

@@ -180,13 +180,13 @@ def api_settings(config: Config) -> dict[str, Any]:
                                      "mabos.api.schema.error_responses"],
             # Several models have a "kind" or "status": name each enum after its model.
             "ENUM_NAME_OVERRIDES": {
-                "AgentKindEnum": "agents.models.agent.AgentKind",
-                "AgentStatusEnum": "agents.models.agent.AgentStatus",
-                "GoalKindEnum": "agents.models.bdi.GoalKind",
-                "GoalStatusEnum": "agents.models.bdi.GoalStatus",
+                "AgentKindEnum": "agents.agent.models.AgentKind",
+                "AgentStatusEnum": "agents.agent.models.AgentStatus",
+                "GoalKindEnum": "agents.common.goal_kinds.GoalKind",
+                "GoalStatusEnum": "agents.reasoning.models.GoalStatus",
                 "SessionKindEnum": "accounts.models.UserSession.Kind",
-                "DeliveryStatusEnum": "agents.models.messaging.DeliveryStatus",
-                "PerformativeEnum": "agents.models.messaging.Performative",
+                "DeliveryStatusEnum": "agents.messaging.models.DeliveryStatus",
+                "PerformativeEnum": "agents.messaging.models.Performative",
             },
         },
     }

@@ -80,7 +80,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
 
 
 def messaging_settings(config: Config) -> dict[str, Any]:
-    """settings.MESSAGING: the delivery worker's knobs, read by agents.services.messaging.policy."""
+    """settings.MESSAGING: the delivery worker's knobs, read by agents.messaging.services.policy."""
     return {
         "BATCH_SIZE": config.MESSAGING_BATCH_SIZE,
         "LEASE_SECONDS": config.MESSAGING_LEASE_SECONDS,

@@ -32,8 +32,8 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from agents.models import Delivery
-from agents.services.messaging.batch import message_send_batch
-from agents.services.messaging.delivery import delivery_claim, delivery_hand_over
+from agents.messaging.services.batch import message_send_batch
+from agents.messaging.services.delivery import delivery_claim, delivery_hand_over
 from scripts.bench import durability
 from tests.support.polling import wait_until
 from tests.support.processes import BIN, Process, process_env

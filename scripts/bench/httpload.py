@@ -40,8 +40,8 @@ class Web:
 @contextlib.contextmanager
 def web_tier(agents: list[Any], system: Any) -> Iterator[Web]:
     """gunicorn on a free port, an external agent with a key, and a superuser's JWT; stopped afterwards."""
+    from agents.keys.services import agent_key_create
     from agents.models import AgentKind
-    from agents.services.keys import agent_key_create
     from tests.agents.factories import AgentFactory
     from tests.support.api import create_user, tokens_for
 

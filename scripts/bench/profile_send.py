@@ -46,8 +46,8 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from agents.keys.services import agent_key_create
     from agents.models import AgentKind
-    from agents.services.keys import agent_key_create
     from auditlog.actors import Actor
     from scripts.bench.wsgi import application
     from tests.agents.factories import AgentFactory, OrganizationFactory

@@ -37,9 +37,9 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
+from agents.messaging.services.batch import message_send_batch  # noqa: E402
+from agents.messaging.services.send import message_send  # noqa: E402
 from agents.models import Agent, Delivery, Organization  # noqa: E402
-from agents.services.messaging.batch import message_send_batch  # noqa: E402
-from agents.services.messaging.send import message_send  # noqa: E402
 from auditlog.actors import Actor  # noqa: E402
 from scripts.bench import durability, httpload  # noqa: E402
 from tests.support.polling import wait_until  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.services.organizations import organization_grant
+from agents.organization.services.organizations import organization_grant
 from auditlog.actors import Actor
 from tests.agents.factories import AgentFactory, OrganizationFactory
 from tests.support.api import api, client_for, create_user, make_user, reset_shared_state  # noqa: F401
@@ -44,7 +44,7 @@ def agent(org):
 
 def grant(user, obj, *verbs: str) -> None:
     from agents.models import Agent
-    from agents.services.organizations import agent_grant
+    from agents.organization.services.organizations import agent_grant
 
     if isinstance(obj, Agent):
         agent_grant(agent=obj, user=user, verbs=verbs or ("view",), by=SYSTEM)

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from agents.agent.services.agents import agent_update
 from agents.models import AgentApiKey, AgentKind, Belief, Organization
-from agents.services.agent import agent_update
 from auditlog.models import AuditEvent
 from tests.agents.conftest import SYSTEM, grant
 from tests.agents.factories import AgentFactory, OrganizationFactory

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from agents.agent.services.groups import group_create, membership_add
 from agents.models import AgentGroup, AgentRole, Membership, MembershipRole
-from agents.services.groups import group_create, membership_add
 from auditlog.models import AuditEvent
 from tests.agents.conftest import SYSTEM, grant
 from tests.agents.factories import AgentFactory, AgentRoleFactory, OrganizationFactory

@@ -10,8 +10,8 @@ import pytest
 from django.db import close_old_connections
 from django.test import Client
 
-from agents.admin.messages import MessageAdmin
-from agents.services.messaging.send import message_send
+from agents.messaging.admin import MessageAdmin
+from agents.messaging.services.send import message_send
 from tests.agents.conftest import SYSTEM, grant
 from tests.agents.factories import AgentFactory, OrganizationFactory
 from tests.support.api import create_user

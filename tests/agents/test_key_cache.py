@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from agents.keys.services import agent_key_authenticate, agent_key_create
 from agents.models import AgentApiKey, AgentKind
-from agents.services.keys import agent_key_authenticate, agent_key_create
 from tests.agents.conftest import SYSTEM
 from tests.agents.factories import AgentFactory
 

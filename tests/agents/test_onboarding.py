@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from agents.access import agent_allows, org_allows
+from agents.agent.access import agent_allows
+from agents.agent.selectors import agent_list
 from agents.models import Agent, AgentRole, Belief, Goal, Organization
-from agents.selectors import agent_list
-from agents.services import bdi
-from agents.services.onboarding import organization_onboard
-from agents.services.roles import role_templates
+from agents.onboarding.services import organization_onboard
+from agents.organization.access import org_allows
+from agents.organization.services.roles import role_templates
+from agents.reasoning.services import goals
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
 from mabos.integrity import run_integrity_checks
@@ -66,7 +67,7 @@ def test_duplicate_name_is_refused(operator):
 
 def test_a_failure_half_way_leaves_nothing_behind(operator, monkeypatch):
     calls = {"n": 0}
-    real = bdi.goal_create
+    real = goals.goal_create
 
     def flaky(**kwargs):
         calls["n"] += 1
@@ -74,7 +75,7 @@ def test_a_failure_half_way_leaves_nothing_behind(operator, monkeypatch):
             raise RuntimeError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr("agents.services.onboarding.goal_create", flaky)
+    monkeypatch.setattr("agents.onboarding.services.goal_create", flaky)
     with pytest.raises(RuntimeError):
         organization_onboard(by=operator, **SHOP)
     assert not Organization.objects.exists() and not Agent.objects.exists() and not Goal.objects.exists()

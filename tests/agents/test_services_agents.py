@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from agents.errors import StaleVersion
+from agents.agent.services.agents import agent_create, agent_delete, agent_update
+from agents.agent.services.groups import group_create, membership_add, membership_update
+from agents.common.errors import StaleVersion
+from agents.keys.services import agent_key_create
 from agents.models import JSON_MAX_CHARS, AgentKind, MembershipRole
-from agents.services.agent import agent_create, agent_delete, agent_update
-from agents.services.groups import group_create, membership_add, membership_update
-from agents.services.keys import agent_key_create
-from agents.services.organizations import organization_create, organization_update
-from agents.services.roles import role_create, role_delete
+from agents.organization.services.organizations import organization_create, organization_update
+from agents.organization.services.roles import role_create, role_delete
 from auditlog.models import AuditEvent
 from mabos.errors import Conflict, InvalidInput
 from tests.agents.conftest import SYSTEM
@@ -24,7 +24,7 @@ def field_of(exc_info) -> set[str]:
 
 
 def test_organization_create_audits_and_grants_the_creator(operator):
-    from agents.access import org_allows
+    from agents.organization.access import org_allows
 
     org = organization_create(name="Acme Shop", description="Sells things.", profile={"size": 3}, by=operator)
     assert org.slug == "acme-shop" and org.created_by == operator

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agents.models import JSON_MAX_CHARS, Belief, GoalStatus
-from agents.services.bdi import belief_delete, belief_set, goal_create, goal_delete, goal_update
+from agents.reasoning.services.beliefs import belief_delete, belief_set
+from agents.reasoning.services.goals import goal_create, goal_delete, goal_update
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
 from tests.agents.conftest import SYSTEM

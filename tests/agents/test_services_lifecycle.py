@@ -7,10 +7,10 @@ import threading
 import pytest
 from django.db import close_old_connections
 
-from agents.errors import InvalidTransition, StaleVersion
+from agents.agent.services.agents import agent_update
+from agents.agent.services.lifecycle import agent_pause, agent_restart, agent_resume, agent_stop, agent_transition
+from agents.common.errors import InvalidTransition, StaleVersion
 from agents.models import TRANSITIONS, Agent, AgentStatus
-from agents.services.agent import agent_update
-from agents.services.lifecycle import agent_pause, agent_restart, agent_resume, agent_stop, agent_transition
 from auditlog.models import AuditEvent
 from tests.agents.conftest import SYSTEM
 from tests.agents.factories import AgentFactory

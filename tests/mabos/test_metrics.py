@@ -178,9 +178,9 @@ def test_circuit_breaker_state_is_exported_and_named_by_health(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_delivery_backlog_and_sends_match_the_database(client):
+    from agents.messaging.services.dead_letters import dead_letter
+    from agents.messaging.services.send import message_send
     from agents.models import AgentKind, Delivery
-    from agents.services.messaging.dead_letters import dead_letter
-    from agents.services.messaging.send import message_send
     from tests.agents.factories import AgentFactory, OrganizationFactory
 
     organization = OrganizationFactory()

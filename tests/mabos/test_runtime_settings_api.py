@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.services.messaging.policy import knob
+from agents.messaging.services.policy import knob
 from auditlog.models import AuditEvent
 from mabos.models import RuntimeOverride
 from mabos.runtime_settings import forget

@@ -52,7 +52,7 @@ def reset_shared_state() -> None:
     """Throttles, lockouts and verified agent keys outlive a test's transaction: start every test from zero."""
     from axes.utils import reset
 
-    from agents import key_cache
+    from agents.keys import cache as key_cache
 
     cache.clear()
     reset()

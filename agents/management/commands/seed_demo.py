@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from agents.models import Organization
-from agents.services.onboarding import organization_onboard
-from agents.services.organizations import organization_grant
+from agents.onboarding.services import organization_onboard
+from agents.organization.models import Organization
+from agents.organization.services.organizations import organization_grant
 from auditlog.actors import Actor
 
 DEMO_SLUG = "demo-online-retailer"

@@ -9,8 +9,8 @@ import hmac
 import pytest
 from rest_framework.test import APIClient
 
+from agents.keys.services import agent_key_authenticate, agent_key_create
 from agents.models import AgentApiKey, AgentKind
-from agents.services.keys import agent_key_authenticate, agent_key_create
 from auditlog.models import AuditEvent
 from mabos.errors import AuthenticationError
 from tests.agents.conftest import SYSTEM, grant
@@ -147,7 +147,7 @@ def test_revoking_in_this_process_refuses_at_once(operator, external):
 def test_another_process_revoking_is_seen_when_the_memory_expires(external, settings):
     """The documented window: a revocation written by another process (here: straight to the table) is honoured
     once this process's memory of the key expires, AGENT_KEY_CACHE_SECONDS at most."""
-    from agents import key_cache
+    from agents.keys import cache as key_cache
 
     key, raw = agent_key_create(agent=external, by=SYSTEM)
     agent_key_authenticate(raw=raw, ip="10.0.0.9")
@@ -172,8 +172,8 @@ def test_a_request_verifying_the_key_while_the_revocation_commits_does_not_bring
 
     from django.db import connection
 
-    from agents import key_cache
-    from agents.services import keys as key_services
+    from agents.keys import cache as key_cache
+    from agents.keys import services as key_services
 
     key, raw = agent_key_create(agent=external, by=SYSTEM)
     url = f"/api/v1/agents/{external.pk}/beliefs/"

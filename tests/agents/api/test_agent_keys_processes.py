@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
+from agents.keys.services import agent_key_create, agent_key_revoke
 from agents.models import AgentKind
-from agents.services.keys import agent_key_create, agent_key_revoke
 from tests.agents.conftest import SYSTEM
 from tests.agents.factories import AgentFactory
 from tests.support.polling import wait_until

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from agents.models import Belief
-from agents.services import bdi
+from agents.reasoning.services import beliefs
 from auditlog.models import AuditEvent
 from tests.agents.factories import AgentFactory
 from tests.support.api import client_for, create_user
@@ -22,13 +22,13 @@ def test_concurrent_posts_of_a_new_belief_answer_201_once(monkeypatch):
     clients = [client_for(user), client_for(user)]
     # Both requests reach the write only after both have passed whatever they read first, every time.
     both_in = threading.Barrier(2, timeout=20)
-    original = bdi.check_belief_key
+    original = beliefs.check_belief_key
 
     def meet_then_check(name, key):
         both_in.wait()
         return original(name, key)
 
-    monkeypatch.setattr(bdi, "check_belief_key", meet_then_check)
+    monkeypatch.setattr(beliefs, "check_belief_key", meet_then_check)
     statuses: list[int] = []
 
     def post(client) -> None:

@@ -12,8 +12,8 @@ import pytest
 from django.db.models import TextField
 from django.db.models.functions import Cast, Length
 
+from agents.common.validation import json_size
 from agents.models import JSON_MAX_CHARS, Agent, AgentRole, Belief, Message, Organization
-from agents.validation import json_size
 from tests.agents.conftest import grant
 from tests.agents.factories import AgentFactory
 from tests.support.api import PASSWORD, client_for, create_user

@@ -13,12 +13,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agents.agent.services.groups import membership_add
+from agents.keys.services import agent_key_create
+from agents.messaging.services.delivery import delivery_dispatch_due
+from agents.messaging.services.send import message_send
+from agents.messaging.services.subscriptions import subscription_create
 from agents.models import AgentKind, Delivery
-from agents.services.groups import membership_add
-from agents.services.keys import agent_key_create
-from agents.services.messaging.delivery import delivery_dispatch_due
-from agents.services.messaging.send import message_send
-from agents.services.messaging.subscriptions import subscription_create
 from tests.agents.conftest import SYSTEM, grant
 from tests.agents.factories import AgentFactory, AgentGroupFactory
 from tests.support.api import client_for, create_user

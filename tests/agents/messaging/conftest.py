@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
+from agents.keys.services import agent_key_create
 from agents.models import AgentKind
-from agents.services.keys import agent_key_create
 from auditlog.actors import Actor
 from tests.agents.factories import AgentFactory, OrganizationFactory
 

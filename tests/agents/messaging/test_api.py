@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from guardian.shortcuts import assign_perm
 
+from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import AgentKind, AgentStatus, Delivery, Message
-from agents.services.messaging.delivery import delivery_dispatch_due
 from auditlog.models import AuditEvent
 from tests.agents.factories import AgentFactory
 from tests.agents.messaging.conftest import key_client
@@ -221,7 +221,7 @@ def test_an_expired_message_leaves_the_external_inbox_and_is_dead_lettered(org, 
 
     from django.utils import timezone
 
-    from agents.services.messaging.sweeper import delivery_sweep
+    from agents.messaging.services.sweeper import delivery_sweep
 
     late = send(alice, to=[external.pk], expires_at=timezone.now() + datetime.timedelta(minutes=5)).message
     kept = send(alice, to=[external.pk]).message

@@ -7,9 +7,9 @@ from django.test import override_settings
 from guardian.shortcuts import assign_perm
 
 from accounts.object_permissions import policy_for
+from agents.messaging.services.batch import message_send_batch
+from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import Agent, AgentKind, AgentStatus, Delivery, InboxEvent, Message
-from agents.services.messaging.batch import message_send_batch
-from agents.services.messaging.delivery import delivery_dispatch_due
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
 from tests.agents.factories import AgentFactory, AgentGroupFactory, MembershipFactory, OrganizationFactory

@@ -6,8 +6,8 @@ import glob
 
 import pytest
 
+from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import Delivery, InboxEvent
-from agents.services.messaging.delivery import delivery_dispatch_due
 from tests.agents.messaging.faults import FAST, operator_token, post_message
 from tests.support.processes import start_gunicorn
 

@@ -9,13 +9,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from agents.messaging.services.acks import delivery_ack, delivery_nack
+from agents.messaging.services.dead_letters import dead_letter_redeliver
+from agents.messaging.services.delivery import delivery_claim, delivery_dispatch_batch, delivery_dispatch_due
+from agents.messaging.services.policy import backoff
+from agents.messaging.services.states import InvalidDeliveryTransition
+from agents.messaging.services.sweeper import delivery_sweep, leases_expire, messages_expire
 from agents.models import AgentStatus, Delivery, InboxEvent, Message
-from agents.services.messaging.acks import delivery_ack, delivery_nack
-from agents.services.messaging.dead_letters import dead_letter_redeliver
-from agents.services.messaging.delivery import delivery_claim, delivery_dispatch_batch, delivery_dispatch_due
-from agents.services.messaging.policy import backoff
-from agents.services.messaging.states import InvalidDeliveryTransition
-from agents.services.messaging.sweeper import delivery_sweep, leases_expire, messages_expire
 from auditlog.models import AuditEvent
 from tests.agents.messaging.conftest import SYSTEM
 from tests.agents.messaging.test_send import send
@@ -33,7 +33,7 @@ def test_a_second_hand_over_of_the_same_delivery_stores_no_second_event(alice, b
     send(alice, to=[bob.pk])
     rows, _ = delivery_claim(batch_size=10)
     Delivery.objects.update(status="pending", lease_until=None)  # as if the lease ran out mid-hand-over
-    from agents.services.messaging.delivery import _hand_over
+    from agents.messaging.services.delivery import _hand_over
     _hand_over(rows, timezone.now())
     delivery_dispatch_due()
     assert InboxEvent.objects.count() == 1
@@ -180,20 +180,20 @@ def test_the_delivery_task_delivers_everything_and_takes_its_wakeup(alice, bob, 
     leave no wake-up pending behind it, or the next send would wait for the sweeper. The last send here lands
     after the task's first round and just before it takes the wake-up: the second round must pick it up."""
     from agents import tasks
-    from agents.services.messaging import wakeup
+    from agents.messaging.services import delivery, wakeup
 
     client = wakeup._redis()
     client.set(wakeup.WAKEUP_KEY, b"1", px=wakeup.WAKEUP_TTL_MS)  # a wake-up published and not yet taken
     for sender, recipient in ((alice, bob), (bob, carol)):
         send(sender, to=[recipient.pk])
-    take = tasks.wakeup_taken
+    take = delivery.wakeup_taken
 
     def late_send_then_take() -> None:
         assert client.exists(wakeup.WAKEUP_KEY) == 1  # still pending: this send publishes nothing
         send(carol, to=[alice.pk])
         take()
 
-    monkeypatch.setattr(tasks, "wakeup_taken", late_send_then_take)
+    monkeypatch.setattr(delivery, "wakeup_taken", late_send_then_take)
     assert tasks.deliver_due() == 3
     assert set(Delivery.objects.values_list("status", flat=True)) == {"acked"}
     assert client.exists(wakeup.WAKEUP_KEY) == 0
@@ -215,7 +215,7 @@ def test_a_claim_walks_the_claim_index_in_order(alice, bob):
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from agents.services.messaging.delivery import _CLAIM
+    from agents.messaging.services.delivery import _CLAIM
 
     send(alice, to=[bob.pk])
     with CaptureQueriesContext(connection) as queries:
@@ -247,8 +247,8 @@ def test_the_claim_probes_its_ordering_indexes_whatever_the_statistics_said(alic
     (a worker holding row locks would deadlock with a transactional test's flush)."""
     from django.db import connection, transaction
 
-    from agents.services.messaging.batch import message_send_batch
-    from agents.services.messaging.delivery import _BLOCKERS, _CLAIM
+    from agents.messaging.services.batch import message_send_batch
+    from agents.messaging.services.delivery import _BLOCKERS, _CLAIM
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE agents_delivery")  # empty: the statistics a planner sees after an idle night

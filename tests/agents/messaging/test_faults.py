@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from agents.messaging.services.wakeup import BREAKER_NAME
 from agents.models import Delivery, InboxEvent, Message
-from agents.services.messaging.wakeup import BREAKER_NAME
 from tests.agents.messaging.faults import (
     FAST,
     breaker_state,

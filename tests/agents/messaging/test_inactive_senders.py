@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from agents.agent.services.lifecycle import agent_fail, agent_pause, agent_restart, agent_stop
+from agents.keys.services import agent_key_create
+from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import AgentKind, Message
-from agents.services.keys import agent_key_create
-from agents.services.lifecycle import agent_fail, agent_pause, agent_restart, agent_stop
-from agents.services.messaging.delivery import delivery_dispatch_due
 from tests.agents.factories import AgentFactory
 from tests.agents.messaging.conftest import SYSTEM, key_client
 from tests.agents.messaging.test_api import operator_of

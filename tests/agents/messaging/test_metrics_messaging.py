@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import AgentStatus, Delivery
-from agents.services.messaging.delivery import delivery_dispatch_due
 from tests.agents.messaging.test_send import send
 from tests.mabos.test_metrics import scrape, value
 from tests.support.polling import wait_until

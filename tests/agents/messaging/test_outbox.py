@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from agents.messaging.services import outbox
+from agents.messaging.services.batch import message_send_batch
+from agents.messaging.services.send import message_send
 from agents.models import Delivery, Message
-from agents.services.messaging import outbox
-from agents.services.messaging.batch import message_send_batch
-from agents.services.messaging.send import message_send
 from tests.agents.messaging.conftest import SYSTEM
 from tests.support.api import create_user
 

@@ -10,9 +10,9 @@ from guardian.shortcuts import assign_perm
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
-from agents.api.serializers_messages import MessageDetailOutput, MessageOutput
+from agents.messaging.api.serializers import MessageDetailOutput, MessageOutput
+from agents.messaging.services.send import message_send
 from agents.models import Message
-from agents.services.messaging.send import message_send
 from tests.agents.messaging.conftest import SYSTEM
 from tests.support.api import create_user
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from agents.messaging.services.send import message_send
 from agents.models import AgentStatus, Delivery, Message, Subscription
-from agents.services.messaging.send import message_send
 from mabos.errors import InvalidInput
 from tests.agents.factories import AgentFactory, AgentGroupFactory, MembershipFactory, OrganizationFactory
 from tests.agents.messaging.conftest import SYSTEM

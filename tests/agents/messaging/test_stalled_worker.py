@@ -13,10 +13,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from agents.messaging.services import delivery as worker
+from agents.messaging.services.delivery import _hand_over, delivery_claim, delivery_dispatch_batch
+from agents.messaging.services.sweeper import leases_expire
 from agents.models import AgentKind, Delivery, InboxEvent, Message
-from agents.services.messaging import delivery as worker
-from agents.services.messaging.delivery import _hand_over, delivery_claim, delivery_dispatch_batch
-from agents.services.messaging.sweeper import leases_expire
 from tests.agents.factories import AgentFactory
 from tests.agents.messaging.test_send import send
 

@@ -13,10 +13,10 @@ import threading
 import pytest
 from django.db import connection
 
+from agents.messaging.services import wakeup
+from agents.messaging.services.policy import knob
+from agents.messaging.services.send import message_send
 from agents.models import Delivery
-from agents.services.messaging import wakeup
-from agents.services.messaging.policy import knob
-from agents.services.messaging.send import message_send
 from mabos.resilience.breakers import breaker
 from tests.agents.factories import AgentFactory, OrganizationFactory
 from tests.agents.messaging.conftest import SYSTEM

@@ -13,13 +13,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from agents.agent.services.groups import membership_add
+from agents.keys.services import agent_key_create
+from agents.messaging.services.send import message_send
+from agents.messaging.services.subscriptions import subscription_create
 from agents.models import AgentKind, Belief, Delivery, DeliveryStatus
-from agents.services.bdi import goal_create
-from agents.services.groups import membership_add
-from agents.services.keys import agent_key_create
-from agents.services.messaging.send import message_send
-from agents.services.messaging.subscriptions import subscription_create
-from agents.services.organizations import organization_grant
+from agents.organization.services.organizations import organization_grant
+from agents.reasoning.services.goals import goal_create
 from auditlog.actors import Actor
 from tests.agents.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
 from tests.support.api import create_user, tokens_for

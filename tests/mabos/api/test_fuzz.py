@@ -49,7 +49,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from agents import key_cache
+from agents.keys import cache as key_cache
 from tests.mabos.api.fuzz_world import World, path_parameters_for, world_build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(600)]

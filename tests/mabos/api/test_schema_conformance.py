@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from agents.messaging.services.send import message_send
 from agents.models import AgentKind
-from agents.services.messaging.send import message_send
 from tests.agents.conftest import SYSTEM, grant
 from tests.agents.factories import AgentFactory, OrganizationFactory
 from tests.support.api import client_for, create_user, tokens_for
@@ -77,7 +77,7 @@ def test_errors_are_declared_with_their_body(schema, operator, method, path, url
 
 
 def test_an_agent_key_refused_by_a_view_gets_a_declared_401(schema):
-    from agents.services.keys import agent_key_create
+    from agents.keys.services import agent_key_create
 
     external = AgentFactory(kind=AgentKind.EXTERNAL)
     _, raw = agent_key_create(agent=external, by=SYSTEM)

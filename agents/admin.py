@@ -1,0 +1,6 @@
+"""The admin registrations of every package (Django imports ``agents.admin`` by name)."""
+
+from agents.agent import admin as agent_admin  # noqa: F401
+from agents.keys import admin as keys_admin  # noqa: F401
+from agents.messaging import admin as messaging_admin  # noqa: F401
+from agents.organization import admin as organization_admin  # noqa: F401

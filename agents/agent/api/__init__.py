@@ -1,0 +1,1 @@
+"""/agents/ (with lifecycle actions) and /groups/ (with members)."""

@@ -1,0 +1,1 @@
+"""What every concept shares: limits and fields, validation, domain errors, audit helpers, API and admin bases."""

@@ -1,0 +1,109 @@
+"""What every admin of the agents domain shares: domain errors shown on the field they name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from accounts.admin_permissions import is_active_staff
+from accounts.object_permissions import CHANGE, VIEW, has_object_permission, objects_for_user
+from mabos.errors import DomainError
+
+
+def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
+    fields = getattr(exc, "fields", None) or {}
+    if not fields:
+        form.add_error(None, exc.detail)
+    for name, texts in fields.items():
+        field = name.split(".")[0].split("[")[0]  # a path inside a JSON field (config.model) names the field
+        target = field if field in form.fields else None
+        for message in texts:
+            form.add_error(target, message if target == name else f"{name}: {message}")
+
+
+def run_service(form: forms.Form, call: Callable[[], Any]) -> Any:
+    """Call a service; a domain error becomes a form error (and None is returned)."""
+    try:
+        return call()
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return None
+
+
+class OrganizationScopedAdmin:
+    """Permissions of objects that belong to an organization (or, with none, need the model permission).
+
+    Each admin that uses it defines ``delete_one(request, obj)``: the audited delete service of its model,
+    called once per object by the delete view and by "Delete selected".
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_active_staff(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None or obj.organization_id is None:
+            return self.has_module_permission(request)
+        return has_object_permission(request.user, VIEW, obj.organization)
+
+    def global_allowed(self, request: HttpRequest, verb: str) -> bool:
+        """Writing an object that belongs to no organization; nobody, unless a subclass names the rule."""
+        return False
+
+    def _write_allowed(self, request: HttpRequest, obj: Any, verb: str) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        if obj.organization_id is None:
+            return self.global_allowed(request, verb)
+        return has_object_permission(request.user, CHANGE, obj.organization)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._write_allowed(request, obj, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._write_allowed(request, obj, "delete")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "organization":
+            # the organizations the user may change (related_model: common names no later package)
+            kwargs["queryset"] = objects_for_user(request.user, db_field.related_model.objects.all(), CHANGE)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_one(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """"Delete selected": one service call (and one audit event) per object, never a bulk delete.
+
+        Django has already checked the delete permission on every selected object.
+        A refusal (say, a role that an agent took in the meantime) keeps that
+        object and is shown; the others are still deleted.
+        """
+        for obj in queryset:
+            try:
+                self.delete_one(request, obj)
+            except DomainError as exc:
+                self.message_user(request, f"{obj} was kept: {exc.detail}", messages.WARNING)
+
+
+class ReadOnlyAdmin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_active_staff(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)

@@ -1,0 +1,1 @@
+"""Learning (plan outcomes, statistics, selection policies, experience sharing): empty until its issue."""

@@ -1,0 +1,1 @@
+"""/messages/, /deliveries/, /conversations/, /dead-letters/, agents/{id}/inbox/ and agents/{id}/subscriptions/."""

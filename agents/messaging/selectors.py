@@ -1,0 +1,118 @@
+"""Reads of messages, deliveries, inboxes, conversations and dead letters, by who asks.
+
+A user sees a message when they may view its organization, its sending agent,
+or one of its recipients; a delivery when they may view its recipient. An agent
+key sees its own agent's deliveries and the messages sent by or to it. Missing
+and not-allowed are the same 404.
+
+A message shown with its deliveries (detail, conversation) carries only the
+deliveries of recipients the caller may view: seeing a message does not show
+who else received it, their status or their errors.
+
+A conversation is (organization, conversation_id): two organizations may use
+the same id and their threads are never shown as one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from agents.agent.access import agents_for, key_agent
+from agents.agent.models import Agent
+from agents.common.selectors import get_visible
+from agents.messaging.models import Delivery, DeliveryStatus, Message, Subscription
+from agents.organization.access import organizations_for
+from mabos.errors import InvalidInput, NotFound
+
+#: A delivery shown with its message names the sender (``sender_label``): an agent, or a person.
+_MESSAGE_AND_SENDERS = ("message", "message__sender_agent", "message__sender_user")
+
+
+def message_list(*, user: Any) -> QuerySet[Message]:
+    agents = agents_for(user).values("pk")
+    to_visible = Exists(Delivery.objects.filter(message=OuterRef("pk"), recipient_id__in=agents))
+    condition = Q(sender_agent_id__in=agents) | to_visible
+    if key_agent(user) is None:
+        condition |= Q(organization_id__in=organizations_for(user).values("pk"))
+    return (Message.objects.filter(condition).select_related("sender_agent", "sender_user")
+            .order_by("-created_at", "-id"))
+
+
+def _visible_deliveries(user: Any) -> Prefetch:
+    """The deliveries of a shown message, limited to recipients the caller may view (one subquery)."""
+    deliveries = (Delivery.objects.filter(recipient_id__in=agents_for(user).values("pk"))
+                  .select_related("recipient").order_by("recipient__name", "pk"))
+    return Prefetch("deliveries", queryset=deliveries)
+
+
+def message_get(*, user: Any, pk: Any) -> Message:
+    return get_visible(message_list(user=user).prefetch_related(_visible_deliveries(user)), "message", pk=pk)
+
+
+def delivery_list(*, user: Any, verb: str = "view") -> QuerySet[Delivery]:
+    return (Delivery.objects.filter(recipient_id__in=agents_for(user, verb).values("pk"))
+            .select_related(*_MESSAGE_AND_SENDERS, "recipient").order_by("seq"))
+
+
+def delivery_get(*, user: Any, pk: Any) -> Delivery:
+    return get_visible(delivery_list(user=user), "delivery", pk=pk)
+
+
+def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
+    """Delivered, not yet acked and not expired, in send order (the partial index delivery_inbox_seq_idx).
+
+    An expired message leaves the inbox at once; the sweeper then dead-letters it (``inbox_expire``).
+    """
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    return (Delivery.objects.filter(unexpired, recipient=agent, status=DeliveryStatus.DELIVERED)
+            .select_related(*_MESSAGE_AND_SENDERS).order_by("seq"))
+
+
+def dead_letter_list(*, user: Any) -> QuerySet[Delivery]:
+    return delivery_list(user=user).filter(status=DeliveryStatus.DEAD).order_by("-updated_at", "pk")
+
+
+def dead_letter_get(*, user: Any, pk: Any) -> Delivery:
+    return get_visible(dead_letter_list(user=user), "dead letter", pk=pk)
+
+
+def conversation_get(*, user: Any, conversation_id: UUID, organization: Any = None) -> list[Message]:
+    """The visible messages of one organization's conversation in send order, each with its visible
+    deliveries (two queries).
+
+    Without ``organization`` the conversation's organization is the one of its
+    visible messages; a caller who sees the same id used by several
+    organizations must name one (400 ``conversation_ambiguous``), so two
+    tenants' threads are never merged into one.
+    """
+    qs = message_list(user=user).filter(conversation_id=conversation_id)
+    if organization is not None:
+        qs = qs.filter(organization_id=getattr(organization, "pk", organization))
+    messages = list(qs.prefetch_related(_visible_deliveries(user)).order_by("created_at", "id"))
+    if not messages:
+        raise NotFound("conversation")
+    if len({m.organization_id for m in messages}) > 1:
+        detail = "Several organizations use this conversation id; name one with ?organization=<id>."
+        raise InvalidInput(detail, code="conversation_ambiguous", fields={"organization": [detail]})
+    return messages
+
+
+def subscription_list(*, agent: Agent) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(agent=agent).order_by("topic_pattern", "performative")
+
+
+def subscription_get(*, agent: Agent, pk: Any) -> Subscription:
+    return get_visible(subscription_list(agent=agent), "subscription", pk=pk)
+
+
+def inbox_latest(*, agent: Agent, limit: int = 30) -> QuerySet[Delivery]:
+    """The agent's latest incoming deliveries, newest first, with each message and its sender (one query).
+
+    For the agent's admin page: the caller has already been allowed to see the agent.
+    """
+    return (Delivery.objects.filter(recipient=agent).select_related(*_MESSAGE_AND_SENDERS)
+            .order_by("-sent_at")[:limit])

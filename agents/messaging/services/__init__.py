@@ -1,0 +1,1 @@
+"""Writes of messaging: send, outbox, wake-up, delivery, acks, dead letters, sweeper, subscriptions."""

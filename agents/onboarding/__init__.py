@@ -1,0 +1,1 @@
+"""Describe a business, get an organization staffed with one agent per chosen role."""

@@ -1,0 +1,61 @@
+"""API shapes of organizations and roles: strict inputs (unknown fields are a 400), plain outputs."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from agents.organization.models import AgentRole, Organization
+from mabos.api.serializers import InputSerializer
+
+
+class OrganizationOutput(serializers.ModelSerializer):
+    agent_count = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "industry", "description", "profile", "agent_count", "created_at",
+                  "updated_at"]
+
+
+class RoleOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AgentRole
+        fields = ["id", "organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs",
+                  "created_at", "updated_at"]
+
+
+_JSON_OBJECT = {"help_text": "A JSON object."}
+
+
+class OrganizationCreateInput(InputSerializer):
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    slug = serializers.CharField(max_length=64, required=False)
+    industry = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    description = serializers.CharField(max_length=5000, allow_blank=True)
+    profile = serializers.DictField(required=False, **_JSON_OBJECT)
+
+
+class OrganizationUpdateInput(InputSerializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    slug = serializers.CharField(max_length=64, required=False)
+    industry = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    profile = serializers.DictField(required=False, **_JSON_OBJECT)
+
+
+class RoleCreateInput(InputSerializer):
+    organization = serializers.UUIDField(required=False, allow_null=True,
+                                         help_text="Empty: a global template (administrators only).")
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    slug = serializers.CharField(max_length=64)
+    responsibilities = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    default_goals = serializers.JSONField(required=False, default=list)
+    default_beliefs = serializers.JSONField(required=False, default=list)
+
+
+class RoleUpdateInput(InputSerializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    slug = serializers.CharField(max_length=64, required=False)
+    responsibilities = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    default_goals = serializers.JSONField(required=False)
+    default_beliefs = serializers.JSONField(required=False)

@@ -1,0 +1,1 @@
+"""Writes of organizations and roles: keyword-only, one transaction each, the audit event inside it."""

@@ -1,0 +1,158 @@
+"""Agent roles: global templates shipped as data (agents/role_templates.json) and organization roles."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from agents.common.audit import created, record, save_and_record
+from agents.common.errors import invalid
+from agents.common.goal_kinds import GoalKind
+from agents.common.validation import check_belief_key, check_confidence, check_json, check_slug, check_text
+from agents.organization.models import AgentRole, Organization
+from auditlog.models import Action
+from mabos.errors import Conflict
+
+TEMPLATES_PATH = Path(__file__).resolve().parent.parent / "role_templates.json"
+FIELDS = ("organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs")
+
+
+def clean_default_goals(field: str, goals: Any) -> list[dict[str, Any]]:
+    """A role's starting goals: [{name, description?, kind?, priority?}]."""
+    if not isinstance(goals, list):
+        raise invalid(field, "Must be a list of goals.")
+    out = []
+    for i, goal in enumerate(goals):
+        if not isinstance(goal, dict) or not str(goal.get("name", "")).strip():
+            raise invalid(field, f"Item {i}: a goal needs a name.")
+        kind = goal.get("kind", GoalKind.ACHIEVE)
+        priority = goal.get("priority", 50)
+        if kind not in GoalKind.values:
+            raise invalid(field, f"Item {i}: kind must be one of {', '.join(GoalKind.values)}.")
+        if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
+            raise invalid(field, f"Item {i}: priority must be an integer from 0 to 100.")
+        out.append({"name": str(goal["name"]).strip()[:200], "description": str(goal.get("description", "")),
+                    "kind": kind, "priority": priority})
+    return check_json(field, out)
+
+
+def clean_default_beliefs(field: str, beliefs: Any) -> list[dict[str, Any]]:
+    """A role's starting beliefs: [{key, value, confidence?}]."""
+    if not isinstance(beliefs, list):
+        raise invalid(field, "Must be a list of beliefs.")
+    out, keys = [], set()
+    for i, belief in enumerate(beliefs):
+        if not isinstance(belief, dict) or "key" not in belief:
+            raise invalid(field, f"Item {i}: a belief needs a key.")
+        try:
+            key = check_belief_key(field, belief["key"])
+            confidence = check_confidence(field, belief.get("confidence", 1.0))
+        except Exception as exc:
+            raise invalid(field, f"Item {i}: {exc}") from None
+        if key in keys:
+            raise invalid(field, f"Item {i}: the key {key!r} appears twice.")
+        keys.add(key)
+        out.append({"key": key, "value": belief.get("value"), "confidence": confidence})
+    return check_json(field, out)
+
+
+@functools.cache
+def role_templates() -> dict[str, dict[str, Any]]:
+    """The shipped role templates by slug, validated once per process (a broken file fails loudly)."""
+    data = json.loads(TEMPLATES_PATH.read_text(encoding="utf-8"))
+    templates = {}
+    for item in data["roles"]:
+        slug = check_slug("slug", item["slug"])
+        templates[slug] = {
+            "slug": slug,
+            "name": item["name"],
+            "agent_name": item.get("agent_name", item["name"]),
+            "responsibilities": item["responsibilities"],
+            "default_goals": clean_default_goals("goals", item["goals"]),
+            "default_beliefs": clean_default_beliefs("beliefs", item["beliefs"]),
+        }
+    return templates
+
+
+@transaction.atomic
+def role_template_ensure(*, slug: str, by: Any) -> AgentRole:
+    """The global role for a shipped template, created from the file the first time it is needed.
+
+    An existing global role is never overwritten: operators may have tuned it in the admin.
+    """
+    template = role_templates().get(slug)
+    if template is None:
+        raise invalid("roles", f"Unknown role {slug!r}.")
+    existing = AgentRole.objects.filter(organization__isnull=True, slug=slug).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            role = AgentRole.objects.create(
+                organization=None, slug=slug, name=template["name"], responsibilities=template["responsibilities"],
+                default_goals=template["default_goals"], default_beliefs=template["default_beliefs"])
+    except IntegrityError:  # created concurrently by another onboarding
+        return AgentRole.objects.get(organization__isnull=True, slug=slug)
+    record(action=Action.CREATE, by=by, target=role, changes=created(role, FIELDS), note="from role template")
+    return role
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if "name" in out:
+        out["name"] = check_text("name", out["name"], max_length=200)
+    if "slug" in out:
+        out["slug"] = check_slug("slug", out["slug"])
+    if "responsibilities" in out:
+        out["responsibilities"] = check_text("responsibilities", out["responsibilities"], max_length=5000,
+                                             required=False)
+    if "default_goals" in out:
+        out["default_goals"] = clean_default_goals("default_goals", out["default_goals"])
+    if "default_beliefs" in out:
+        out["default_beliefs"] = clean_default_beliefs("default_beliefs", out["default_beliefs"])
+    return out
+
+
+def _slug_taken(organization: Organization | None, slug: str, exclude: Any = None) -> bool:
+    qs = AgentRole.objects.filter(organization=organization, slug=slug) if organization else \
+        AgentRole.objects.filter(organization__isnull=True, slug=slug)
+    return qs.exclude(pk=exclude).exists() if exclude else qs.exists()
+
+
+@transaction.atomic
+def role_create(*, organization: Organization | None, name: str, slug: str, by: Any, responsibilities: str = "",
+                default_goals: list | None = None, default_beliefs: list | None = None) -> AgentRole:
+    data = _clean({"name": name, "slug": slug, "responsibilities": responsibilities,
+                   "default_goals": default_goals or [], "default_beliefs": default_beliefs or []})
+    if _slug_taken(organization, data["slug"]):
+        raise invalid("slug", f"A role with the slug {data['slug']!r} already exists here.")
+    role = AgentRole.objects.create(organization=organization, **data)
+    record(action=Action.CREATE, by=by, target=role, changes=created(role, FIELDS))
+    return role
+
+
+@transaction.atomic
+def role_update(*, role: AgentRole, by: Any, **changes: Any) -> AgentRole:
+    """Change a role; its organization is fixed (agents of that organization rely on it)."""
+    allowed = set(FIELDS) - {"organization"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    data = _clean(changes)
+    role = AgentRole.objects.select_for_update().get(pk=role.pk)
+    if "slug" in data and _slug_taken(role.organization, data["slug"], exclude=role.pk):
+        raise invalid("slug", f"A role with the slug {data['slug']!r} already exists here.")
+    save_and_record(role, data, FIELDS, by=by)
+    return role
+
+
+@transaction.atomic
+def role_delete(*, role: AgentRole, by: Any) -> None:
+    if role.agents.exists():
+        raise Conflict("Agents still hold this role; give them another role first.", code="role_in_use")
+    record(action=Action.DELETE, by=by, target=role, changes=created(role, FIELDS))
+    role.delete()

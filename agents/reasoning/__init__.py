@@ -1,0 +1,1 @@
+"""What an agent believes and wants (beliefs, goals), and soon how it acts on it (plans, intentions, the cycle)."""

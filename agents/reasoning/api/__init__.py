@@ -1,0 +1,1 @@
+"""agents/{id}/beliefs/ and agents/{id}/goals/."""

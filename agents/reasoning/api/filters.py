@@ -1,0 +1,18 @@
+"""Query filters of the goal list; a bad value is a 400 naming the parameter."""
+
+from __future__ import annotations
+
+import django_filters
+
+from agents.common.goal_kinds import GoalKind
+from agents.reasoning.models import Goal, GoalStatus
+
+
+class GoalFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=GoalStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=GoalKind.choices)
+    parent = django_filters.UUIDFilter(field_name="parent_id")
+
+    class Meta:
+        model = Goal
+        fields = ["status", "kind", "parent"]

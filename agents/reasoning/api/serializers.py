@@ -1,0 +1,55 @@
+"""API shapes of beliefs and goals."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from agents.common.goal_kinds import GoalKind
+from agents.reasoning.models import Belief, Goal, GoalStatus
+from mabos.api.serializers import InputSerializer
+
+
+class BeliefOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Belief
+        fields = ["id", "agent", "key", "value", "confidence", "source", "created_at", "updated_at"]
+
+
+class GoalOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Goal
+        fields = ["id", "agent", "name", "description", "kind", "priority", "status", "parent", "deadline",
+                  "created_at", "updated_at"]
+
+
+class BeliefInput(InputSerializer):
+    key = serializers.CharField(max_length=200)
+    value = serializers.JSONField(allow_null=True)
+    confidence = serializers.FloatField(required=False, default=1.0)
+    source = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class BeliefReplaceInput(InputSerializer):
+    value = serializers.JSONField(allow_null=True)
+    confidence = serializers.FloatField(required=False, default=1.0)
+    source = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class GoalInput(InputSerializer):
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    kind = serializers.ChoiceField(choices=GoalKind.values, required=False, default=GoalKind.ACHIEVE)
+    priority = serializers.IntegerField(required=False, default=50)
+    status = serializers.ChoiceField(choices=GoalStatus.values, required=False, default=GoalStatus.PENDING)
+    parent = serializers.UUIDField(required=False, allow_null=True)
+    deadline = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class GoalUpdateInput(InputSerializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    kind = serializers.ChoiceField(choices=GoalKind.values, required=False)
+    priority = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=GoalStatus.values, required=False)
+    parent = serializers.UUIDField(required=False, allow_null=True)
+    deadline = serializers.DateTimeField(required=False, allow_null=True)

@@ -1,0 +1,1 @@
+"""Writes of beliefs and goals: one transaction each, audited inside it."""

@@ -1,0 +1,95 @@
+"""Goals: what an agent wants, a tree per agent; every write audited."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+
+from agents.agent.models import Agent
+from agents.common.audit import created, record, save_and_record, user_of
+from agents.common.errors import invalid
+from agents.common.goal_kinds import GoalKind
+from agents.common.validation import check_text
+from agents.reasoning.models import Goal, GoalStatus
+from auditlog.models import Action
+
+GOAL_FIELDS = ("name", "description", "kind", "priority", "status", "parent", "deadline")
+
+
+def goal_parent_check(agent_id: Any, goal: Goal | None, parent: Goal | None) -> None:
+    if parent is None:
+        return
+    if parent.agent_id != agent_id:
+        raise invalid("parent", "The parent goal belongs to another agent.")
+    if goal is None:
+        return
+    if parent.pk == goal.pk:
+        raise invalid("parent", "A goal cannot be its own parent.")
+    parents = dict(Goal.objects.filter(agent_id=agent_id, parent__isnull=False).values_list("id", "parent_id"))
+    node, seen = parent.pk, set()
+    while node is not None and node not in seen:
+        if node == goal.pk:
+            raise invalid("parent", "This parent would make a cycle: it is a sub-goal of this goal.")
+        seen.add(node)
+        node = parents.get(node)
+
+
+def _clean_goal(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if "name" in out:
+        out["name"] = check_text("name", out["name"], max_length=200)
+    if "description" in out:
+        out["description"] = check_text("description", out["description"], max_length=5000, required=False)
+    if "kind" in out and out["kind"] not in GoalKind.values:
+        raise invalid("kind", f"Must be one of {', '.join(GoalKind.values)}.")
+    if "status" in out and out["status"] not in GoalStatus.values:
+        raise invalid("status", f"Must be one of {', '.join(GoalStatus.values)}.")
+    if "priority" in out:
+        priority = out["priority"]
+        if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
+            raise invalid("priority", "Must be an integer from 0 to 100.")
+    if "deadline" in out and out["deadline"] is not None and not isinstance(out["deadline"], datetime.datetime):
+        raise invalid("deadline", "Must be a date and time.")
+    return out
+
+
+def _lock_agent(agent_id: Any) -> None:
+    """Serialise goal-tree changes of one agent, so two of them cannot close a cycle together."""
+    Agent.objects.select_for_update().filter(pk=agent_id).values_list("pk", flat=True).first()
+
+
+@transaction.atomic
+def goal_create(*, agent: Agent, name: str, by: Any, description: str = "", kind: str = GoalKind.ACHIEVE,
+                priority: int = 50, status: str = GoalStatus.PENDING, parent: Goal | None = None,
+                deadline: datetime.datetime | None = None) -> Goal:
+    data = _clean_goal({"name": name, "description": description, "kind": kind, "priority": priority,
+                        "status": status, "deadline": deadline})
+    goal_parent_check(agent.pk, None, parent)
+    goal = Goal.objects.create(agent=agent, parent=parent, created_by=user_of(by), **data)
+    record(action=Action.CREATE, by=by, target=goal, changes=created(goal, GOAL_FIELDS))
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, by: Any, **changes: Any) -> Goal:
+    unknown = set(changes) - set(GOAL_FIELDS)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    data = _clean_goal(changes)
+    if "parent" in data:
+        _lock_agent(goal.agent_id)
+    goal = Goal.objects.select_for_update().get(pk=goal.pk)
+    if "parent" in data:
+        goal_parent_check(goal.agent_id, goal, data["parent"])
+    save_and_record(goal, data, GOAL_FIELDS, by=by)
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: Goal, by: Any) -> None:
+    """Delete a goal with its sub-goals."""
+    record(action=Action.DELETE, by=by, target=goal, changes=created(goal, GOAL_FIELDS),
+           note=f"with {goal.children.count()} direct sub-goal(s)")
+    goal.delete()

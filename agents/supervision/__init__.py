@@ -1,0 +1,1 @@
+"""Supervision (policies, heartbeats, restart strategies, escalation): empty until its issue."""
