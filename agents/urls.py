@@ -3,13 +3,10 @@
 from agents.agent.api import urls as agent_urls
 from agents.keys.api import urls as keys_urls
 from agents.messaging.api import urls as messaging_urls
-from agents.onboarding.api import urls as onboarding_urls
 from agents.organization.api import urls as organization_urls
 from agents.reasoning.api import urls as reasoning_urls
 
-# onboarding before organization: "organizations/onboard/" is read before "organizations/<uuid:pk>/".
 urlpatterns = [
-    *onboarding_urls.urlpatterns,
     *organization_urls.urlpatterns,
     *agent_urls.urlpatterns,
     *keys_urls.urlpatterns,

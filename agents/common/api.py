@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,7 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agents.common.errors import invalid
-from mabos.errors import NotFound
+
+#: Extra field arguments of a free-form JSON object in an input serializer.
+JSON_OBJECT = {"help_text": "A JSON object."}
 
 
 class ListApiSchema(AutoSchema):
@@ -39,12 +40,6 @@ class ListApi(GenericAPIView):
         return self.get_paginated_response(self.output_serializer(page, many=True).data)
 
 
-def resolve(field: str, lookup: Callable[[], Any]) -> Any:
-    """An object named in the input; one the caller cannot see is a 400 naming the field (not a 404)."""
-    try:
-        return lookup()
-    except NotFound:
-        raise invalid(field, "No such object, or you may not see it.") from None
 
 
 def expected_version(request: Request, data: dict[str, Any]) -> int:

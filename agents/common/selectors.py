@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from agents.common.errors import invalid
 from mabos.errors import NotFound
 
 
@@ -19,3 +21,11 @@ def get_visible(qs: QuerySet, what: str, **lookup: Any) -> Any:
         return qs.get(**lookup)
     except (qs.model.DoesNotExist, ValidationError, ValueError, TypeError):
         raise NotFound(what) from None
+
+
+def resolve(field: str, lookup: Callable[[], Any]) -> Any:
+    """An object named in the input; one the caller cannot see is a 400 naming the field (not a 404)."""
+    try:
+        return lookup()
+    except NotFound:
+        raise invalid(field, "No such object, or you may not see it.") from None

@@ -4,7 +4,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class AgentKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "agents.keys.authentication.AgentKeyAuthentication"
+    target_class = "agents.keys.api.authentication.AgentKeyAuthentication"
     name = "agentKey"
 
     def get_security_definition(self, auto_schema):

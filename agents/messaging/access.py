@@ -7,8 +7,8 @@ from typing import Any
 from agents.agent.access import key_agent
 from agents.agent.selectors import agent_get
 from agents.common.access import require
-from agents.common.api import resolve
 from agents.common.errors import invalid
+from agents.common.selectors import resolve
 from agents.organization.selectors import organization_get
 from mabos.errors import PermissionDenied
 

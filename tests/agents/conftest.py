@@ -43,8 +43,8 @@ def agent(org):
 
 
 def grant(user, obj, *verbs: str) -> None:
+    from agents.agent.services.agents import agent_grant
     from agents.models import Agent
-    from agents.organization.services.organizations import agent_grant
 
     if isinstance(obj, Agent):
         agent_grant(agent=obj, user=user, verbs=verbs or ("view",), by=SYSTEM)

@@ -17,7 +17,8 @@ from agents.agent.selectors import agent_get, agent_list
 from agents.agent.services.agents import agent_create, agent_delete, agent_update
 from agents.agent.services.lifecycle import agent_transition
 from agents.common.access import require
-from agents.common.api import ListApi, expected_version, resolve
+from agents.common.api import ListApi, expected_version
+from agents.common.selectors import resolve
 from agents.organization.selectors import organization_get, role_get
 
 

@@ -31,7 +31,8 @@ from agents.agent.services.groups import (
     membership_update,
 )
 from agents.common.access import require
-from agents.common.api import ListApi, resolve
+from agents.common.api import ListApi
+from agents.common.selectors import resolve
 from agents.organization.models import Organization
 from agents.organization.selectors import organization_get
 

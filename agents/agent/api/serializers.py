@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agents.agent.models import Agent, AgentGroup, AgentKind, Membership, MembershipRole
-from agents.organization.api.serializers import _JSON_OBJECT
+from agents.common.api import JSON_OBJECT
 from mabos.api.serializers import InputSerializer
 
 
@@ -42,7 +42,7 @@ class AgentCreateInput(InputSerializer):
     slug = serializers.CharField(max_length=64, required=False)
     kind = serializers.ChoiceField(choices=AgentKind.values, required=False, default=AgentKind.INTERNAL)
     supervisor = serializers.UUIDField(required=False, allow_null=True)
-    config = serializers.DictField(required=False, default=dict, **_JSON_OBJECT)
+    config = serializers.DictField(required=False, default=dict, **JSON_OBJECT)
 
 
 class AgentUpdateInput(InputSerializer):
@@ -53,7 +53,7 @@ class AgentUpdateInput(InputSerializer):
     slug = serializers.CharField(max_length=64, required=False)
     kind = serializers.ChoiceField(choices=AgentKind.values, required=False)
     supervisor = serializers.UUIDField(required=False, allow_null=True)
-    config = serializers.DictField(required=False, **_JSON_OBJECT)
+    config = serializers.DictField(required=False, **JSON_OBJECT)
 
 
 class LifecycleInput(InputSerializer):

@@ -12,11 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.services.permissions import permission_grant
 from agents.agent.models import Agent, AgentKind
 from agents.common.audit import created, diff, record, snapshot, user_of
 from agents.common.errors import StaleVersion, invalid
 from agents.common.validation import check_json, check_slug, check_text, slug_from
-from agents.keys.models import AgentApiKey
 from agents.organization.models import AgentRole, Organization
 from auditlog.models import Action
 from mabos.errors import NotFound
@@ -113,7 +113,7 @@ def agent_update(*, agent: Agent, by: Any, expected_version: int, **changes: Any
             .exclude(pk=current.pk).exists():
         raise invalid("slug", f"An agent with the slug {data['slug']!r} already exists in this organization.")
     if data.get("kind") == AgentKind.INTERNAL and current.kind != AgentKind.INTERNAL \
-            and AgentApiKey.objects.filter(agent=current, revoked_at__isnull=True).exists():
+            and current.api_keys.filter(revoked_at__isnull=True).exists():
         raise invalid("kind", "Revoke this agent's API keys before making it internal.")
     before = snapshot(current, FIELDS)
     try:
@@ -137,3 +137,10 @@ def agent_update(*, agent: Agent, by: Any, expected_version: int, **changes: Any
 def agent_delete(*, agent: Agent, by: Any) -> None:
     record(action=Action.DELETE, by=by, target=agent, changes=created(agent, FIELDS))
     agent.delete()
+
+
+@transaction.atomic
+def agent_grant(*, agent: Agent, user: Any, verbs: tuple[str, ...] | list[str], by: Any) -> None:
+    """Grant object permissions on one agent only; audited per grant."""
+    for verb in verbs:
+        permission_grant(by=by, obj=agent, action=verb, user=user)

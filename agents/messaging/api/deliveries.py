@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from agents.agent.access import actor_of, agent_for, key_agent
 from agents.common.access import require
 from agents.common.api import ListApi
-from agents.keys.authentication import AGENT_KEY_OR_USER
+from agents.keys.api.authentication import AGENT_KEY_OR_USER
 from agents.messaging.api.serializers import DeliveryOutput, NackInput
 from agents.messaging.models import Delivery
 from agents.messaging.selectors import delivery_get, inbox_list

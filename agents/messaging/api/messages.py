@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from agents.agent.access import actor_of, key_agent
 from agents.common.api import ListApi
 from agents.common.errors import invalid
-from agents.keys.authentication import AGENT_KEY_OR_USER
+from agents.keys.api.authentication import AGENT_KEY_OR_USER
 from agents.messaging.access import KEY_SCOPE, sender_resolve
 from agents.messaging.api.filters import MessageFilter
 from agents.messaging.api.serializers import (

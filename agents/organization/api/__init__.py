@@ -1,1 +1,1 @@
-"""/organizations/ and /roles/."""
+"""/organizations/ (with onboard/) and /roles/."""

@@ -1,4 +1,4 @@
-"""/organizations/ and /organizations/{id}/."""
+"""/organizations/, /organizations/onboard/ (describe a business, get it staffed) and /organizations/{id}/."""
 
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ from rest_framework.views import APIView
 from agents.agent.access import actor_of
 from agents.common.access import require
 from agents.common.api import ListApi
+from agents.onboarding.services import organization_onboard
 from agents.organization.access import organization_create_require
 from agents.organization.api.filters import OrganizationFilter
-from agents.organization.api.serializers import OrganizationCreateInput, OrganizationOutput, OrganizationUpdateInput
+from agents.organization.api.serializers import (
+    OnboardInput,
+    OrganizationCreateInput,
+    OrganizationOutput,
+    OrganizationUpdateInput,
+)
 from agents.organization.selectors import organization_get, organization_list
 from agents.organization.services.organizations import organization_create, organization_delete, organization_update
 
@@ -61,3 +67,14 @@ class OrganizationDetailApi(APIView):
         require(request.user, "delete", org)
         organization_delete(organization=org, by=actor_of(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganizationOnboardApi(APIView):
+    @extend_schema(request=OnboardInput, responses={201: OrganizationOutput})
+    def post(self, request: Request) -> Response:
+        """Describe a business; get an organization staffed with one agent per chosen role."""
+        organization_create_require(request.user)
+        data = OnboardInput.parse(request.data)
+        org = organization_onboard(by=actor_of(request.user), **data)
+        org = organization_get(user=request.user, pk=org.pk)
+        return Response(OrganizationOutput(org).data, status=status.HTTP_201_CREATED)

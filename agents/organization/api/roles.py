@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.agent.access import actor_of
-from agents.common.api import ListApi, resolve
+from agents.common.api import ListApi
+from agents.common.selectors import resolve
 from agents.organization.access import role_write_require
 from agents.organization.api.filters import RoleFilter
 from agents.organization.api.serializers import RoleCreateInput, RoleOutput, RoleUpdateInput

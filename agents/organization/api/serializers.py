@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from agents.common.api import JSON_OBJECT
+from agents.onboarding.services import SIZES
 from agents.organization.models import AgentRole, Organization
 from mabos.api.serializers import InputSerializer
 
@@ -24,7 +26,6 @@ class RoleOutput(serializers.ModelSerializer):
                   "created_at", "updated_at"]
 
 
-_JSON_OBJECT = {"help_text": "A JSON object."}
 
 
 class OrganizationCreateInput(InputSerializer):
@@ -32,7 +33,7 @@ class OrganizationCreateInput(InputSerializer):
     slug = serializers.CharField(max_length=64, required=False)
     industry = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
     description = serializers.CharField(max_length=5000, allow_blank=True)
-    profile = serializers.DictField(required=False, **_JSON_OBJECT)
+    profile = serializers.DictField(required=False, **JSON_OBJECT)
 
 
 class OrganizationUpdateInput(InputSerializer):
@@ -40,7 +41,7 @@ class OrganizationUpdateInput(InputSerializer):
     slug = serializers.CharField(max_length=64, required=False)
     industry = serializers.CharField(max_length=100, allow_blank=True, required=False)
     description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-    profile = serializers.DictField(required=False, **_JSON_OBJECT)
+    profile = serializers.DictField(required=False, **JSON_OBJECT)
 
 
 class RoleCreateInput(InputSerializer):
@@ -59,3 +60,16 @@ class RoleUpdateInput(InputSerializer):
     responsibilities = serializers.CharField(max_length=5000, allow_blank=True, required=False)
     default_goals = serializers.JSONField(required=False)
     default_beliefs = serializers.JSONField(required=False)
+
+
+class OnboardInput(InputSerializer):
+    name = serializers.CharField(max_length=200, allow_blank=True)
+    slug = serializers.CharField(max_length=64, required=False)
+    industry = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    description = serializers.CharField(max_length=5000, allow_blank=True)
+    size = serializers.JSONField(help_text=f"People (a number) or one of {', '.join(SIZES)}.")
+    roles = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=True,
+                                  help_text="Role template slugs: ceo, cfo, coo, cmo, cto, hr, legal, strategy, "
+                                            "knowledge.")
+    markets = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    products = serializers.ListField(child=serializers.CharField(max_length=200), required=False)

@@ -7,7 +7,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.services.permissions import permission_grant
-from agents.agent.models import Agent
 from agents.common.audit import created, record, save_and_record, user_of
 from agents.common.errors import invalid
 from agents.common.validation import check_json, check_slug, check_text, slug_from
@@ -72,7 +71,7 @@ def organization_update(*, organization: Organization, by: Any, **changes: Any) 
 @transaction.atomic
 def organization_delete(*, organization: Organization, by: Any) -> None:
     """Delete an organization with its agents, roles, groups and BDI state (one audit event names them)."""
-    agents = Agent.objects.filter(organization=organization)
+    agents = organization.agents.all()
     record(action=Action.DELETE, by=by, target=organization, changes=created(organization, FIELDS),
            note=f"deleted with {agents.count()} agent(s)")
     # Agents first: an agent's role is protected (a role in use cannot go) and the organization's roles go with
@@ -88,10 +87,3 @@ def organization_grant(*, organization: Organization, user: Any, verbs: tuple[st
     """Grant object permissions on an organization (they cover all its agents); audited per grant."""
     for verb in verbs:
         permission_grant(by=by, obj=organization, action=verb, user=user)
-
-
-@transaction.atomic
-def agent_grant(*, agent: Agent, user: Any, verbs: tuple[str, ...] | list[str], by: Any) -> None:
-    """Grant object permissions on one agent only; audited per grant."""
-    for verb in verbs:
-        permission_grant(by=by, obj=agent, action=verb, user=user)

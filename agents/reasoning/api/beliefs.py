@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from agents.agent.access import actor_of, agent_for
 from agents.common.api import ListApi
-from agents.keys.authentication import AGENT_KEY_OR_USER
+from agents.keys.api.authentication import AGENT_KEY_OR_USER
 from agents.reasoning.api.serializers import BeliefInput, BeliefOutput, BeliefReplaceInput
 from agents.reasoning.models import Belief
 from agents.reasoning.selectors import belief_get, belief_list

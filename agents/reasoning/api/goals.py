@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 
 from agents.agent.access import actor_of, agent_for
 from agents.agent.models import Agent
-from agents.common.api import ListApi, resolve
-from agents.keys.authentication import AGENT_KEY_OR_USER
+from agents.common.api import ListApi
+from agents.common.selectors import resolve
+from agents.keys.api.authentication import AGENT_KEY_OR_USER
 from agents.reasoning.api.filters import GoalFilter
 from agents.reasoning.api.serializers import GoalInput, GoalOutput, GoalUpdateInput
 from agents.reasoning.models import Goal
