@@ -66,10 +66,6 @@ def policy_by_label(label: str) -> ObjectPolicy | None:
     return next((p for p in _POLICIES.values() if p.label == label.lower()), None)
 
 
-def registered_policies() -> list[ObjectPolicy]:
-    return sorted(_POLICIES.values(), key=lambda p: p.label)
-
-
 def _require_policy(model: type[Model]) -> ObjectPolicy:
     policy = policy_for(model)
     if policy is None:

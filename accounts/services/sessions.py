@@ -17,7 +17,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -177,10 +176,3 @@ def sessions_revoke_all(*, user: User, by: Any = None, keep: UserSession | None 
         stray = stray.exclude(jti=keep.refresh_jti)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in stray], ignore_conflicts=True)
     return revoked
-
-
-def session_for_token(token: Any) -> UserSession | None:
-    sid = token.get("sid")
-    if not sid:
-        return None
-    return UserSession.objects.filter(Q(id=sid)).select_related("user").first()

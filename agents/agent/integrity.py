@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 
 from agents.agent.models import Agent, Membership
-from agents.common.graphs import _on_cycles
+from agents.common.graphs import on_cycles
 from mabos.integrity import integrity_check
 
 
@@ -27,7 +27,7 @@ def agents_with_foreign_supervisor() -> QuerySet[Agent]:
 
 @integrity_check("agents.supervisor_acyclic", "Following supervisors upwards never comes back to the same agent.")
 def agents_on_supervisor_cycles() -> list[Any]:
-    return _on_cycles(dict(Agent.objects.filter(supervisor__isnull=False).values_list("id", "supervisor_id")))
+    return on_cycles(dict(Agent.objects.filter(supervisor__isnull=False).values_list("id", "supervisor_id")))
 
 
 @integrity_check("agents.membership_in_org", "A group membership joins an agent and a group of one organization.")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from agents.common.limits import NAME_MAX, SLUG_MAX
+from agents.common.limits import NAME_MAX, NOTE_MAX, SLUG_MAX
 from agents.common.models import Timestamped, json_size_check, not_blank_check, slug_check
 from agents.organization.models import AgentRole, Organization
 
@@ -96,7 +96,7 @@ class AgentGroup(Timestamped):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(max_length=NAME_MAX)
-    purpose = models.TextField(max_length=2000, blank=True, default="")
+    purpose = models.TextField(max_length=NOTE_MAX, blank=True, default="")
 
     class Meta:
         ordering = ["organization_id", "name"]

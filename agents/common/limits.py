@@ -1,28 +1,29 @@
-"""Sizes and shapes every layer quotes: the database constraints, the service checks and the API
-serializers all use these numbers, so they are defined once."""
+"""Sizes and shapes every layer quotes: the database constraints, the service checks, the API
+serializers and the admin forms all use these numbers, so each is defined once, here."""
 
 from __future__ import annotations
 
 #: Lower-case words joined by single hyphens: safe in URLs, stable as identifiers.
 SLUG_REGEX = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-
-
 SLUG_MAX = 64
-
-
+#: A name: of an organization, role, agent, group or goal; a belief's source; a market or product.
 NAME_MAX = 200
-
+#: A short label: an industry, an API key's name.
+LABEL_MAX = 100
+#: A description: of an organization or a goal; a role's responsibilities.
+TEXT_MAX = 5000
+#: A note: a group's purpose, the error or nack reason kept with a delivery.
+NOTE_MAX = 2000
+#: A reason given for an action (a lifecycle change), or an excerpt of one in an audit event.
+REASON_MAX = 500
+#: A message's short texts (ontology, language, protocol, topic, reply_with).
+SHORT_TEXT = 200
 
 #: Largest JSON document (as text) in any JSON column: a belief value, a config, a profile.
 JSON_MAX_CHARS = 32_768
-
-
 #: Largest ``content`` of a message, as JSON text: the same bound as every other JSON column.
 CONTENT_MAX_CHARS = JSON_MAX_CHARS
 
-
-SHORT_TEXT = 200
-
-
 #: Belief keys are dotted identifiers ("market.share", "cash:runway") so they fit in a URL.
-BELIEF_KEY_REGEX = r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$"
+BELIEF_KEY_MAX = 200
+BELIEF_KEY_REGEX = rf"^[A-Za-z0-9_][A-Za-z0-9_.:-]{{0,{BELIEF_KEY_MAX - 1}}}$"

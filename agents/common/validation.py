@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django.utils.text import slugify
 
 from agents.common.errors import invalid
-from agents.common.limits import BELIEF_KEY_REGEX, JSON_MAX_CHARS, SLUG_MAX, SLUG_REGEX
+from agents.common.limits import BELIEF_KEY_MAX, BELIEF_KEY_REGEX, JSON_MAX_CHARS, NAME_MAX, SLUG_MAX, SLUG_REGEX
 from mabos import storable
 
 _SLUG = re.compile(SLUG_REGEX)
@@ -17,13 +18,18 @@ _BELIEF_KEY = re.compile(BELIEF_KEY_REGEX)
 
 def json_size(value: Any, *, field: str = "") -> int:
     """Characters of ``value::text`` once stored as jsonb: what the database's size constraints measure."""
-    return storable.jsonb_size(value, path=field, default=str)
+    return storable.jsonb_size(value, path=field)
 
 
 def check_json(field: str, value: Any, *, max_chars: int = JSON_MAX_CHARS) -> Any:
-    """Refuse JSON that is not serialisable, that PostgreSQL could not store (a NUL, a lone surrogate, a
-    non-finite number, nesting past ``storable.MAX_JSON_DEPTH``), or that is larger than ``max_chars``
-    as the database prints it, naming the field (or the path inside it: ``config.model``)."""
+    """The one JSON rule of every JSON column and message content.
+
+    Refuse what is not strict JSON (no NaN, bytes, sets or objects), what PostgreSQL
+    could not store (a NUL, a lone surrogate, nesting past ``storable.MAX_JSON_DEPTH``),
+    and what is larger than ``max_chars`` as the database prints it (``value::text``,
+    what the size constraints of ``common.models.json_size_check`` measure), naming
+    the field or the path inside it (``config.model``).
+    """
     try:
         size = json_size(value, field=field)
     except storable.Unstorable as exc:
@@ -57,7 +63,7 @@ def check_text(field: str, value: str, *, max_length: int, required: bool = True
 def check_belief_key(field: str, value: str) -> str:
     if not isinstance(value, str) or not _BELIEF_KEY.match(value):
         raise invalid(field, "Use letters, digits and _ . : - (starting with a letter, digit or _), "
-                             "at most 200 characters.")
+                             f"at most {BELIEF_KEY_MAX} characters.")
     return value
 
 
@@ -75,3 +81,45 @@ def slug_from(name: str) -> str:
     """A valid slug derived from a name (never empty)."""
     slug = re.sub(r"-{2,}", "-", slugify(name).replace("_", "-")).strip("-")[:SLUG_MAX].strip("-")
     return slug or "item"
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    """The one UUID parser: ``value`` as a UUID (a UUID, or its text in any form Python accepts), else None."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def check_uuid(field: str, value: Any) -> uuid.UUID:
+    """``value`` as a UUID, or a 400 naming ``field``."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise invalid(field, f"{value!r} is not a valid id.")
+    return parsed
+
+
+def check_json_object(field: str, value: Any) -> dict[str, Any]:
+    """A free-form JSON object (an agent's config, an organization's profile) under the one JSON rule."""
+    if not isinstance(value, dict):
+        raise invalid(field, "Must be a JSON object.")
+    return check_json(field, value)
+
+
+def clean_named(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` with the name and slug every named object has checked (where present)."""
+    out = dict(data)
+    if "name" in out:
+        out["name"] = check_text("name", out["name"], max_length=NAME_MAX)
+    if "slug" in out:
+        out["slug"] = check_slug("slug", out["slug"])
+    return out
+
+
+def check_changeable(changes: dict[str, Any], allowed: Any) -> None:
+    """An update names only fields it may change; the first other one (in name order) is a 400 naming it."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "This field cannot be changed.")

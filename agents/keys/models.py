@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from agents.agent.models import Agent
+from agents.common.limits import LABEL_MAX
 
 
 class AgentApiKey(models.Model):
@@ -16,7 +17,7 @@ class AgentApiKey(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100, blank=True, default="")
+    name = models.CharField(max_length=LABEL_MAX, blank=True, default="")
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     pepper_id = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)

@@ -21,11 +21,13 @@ from django.utils import timezone
 from agents.agent.models import Agent, AgentKind
 from agents.common.audit import record, user_of
 from agents.common.errors import invalid
+from agents.common.limits import LABEL_MAX
 from agents.common.validation import check_text
 from agents.keys import cache
 from agents.keys.models import AgentApiKey
 from auditlog.actors import Actor
 from auditlog.models import Action
+from auditlog.services import audit_record
 from mabos.errors import AuthenticationError, Conflict
 
 KEY_PREFIX = "mabos_ak_"
@@ -51,7 +53,7 @@ def agent_key_create(*, agent: Agent, by: Any, name: str = "") -> tuple[AgentApi
     """Create a key for an external agent. The raw key is returned once and never stored."""
     if agent.kind != AgentKind.EXTERNAL:
         raise invalid("agent", "Only external agents can hold API keys.")
-    name = check_text("name", name, max_length=100, required=False)
+    name = check_text("name", name, max_length=LABEL_MAX, required=False)
     pepper_id = list(_peppers())[-1]
     while True:
         prefix = secrets.token_hex(6)
@@ -104,6 +106,16 @@ def agent_key_authenticate(*, raw: str, ip: str | None) -> AgentApiKey:
     key = _verify(raw, prefix, ip)
     cache.remember(key, ip)
     return key
+
+
+def agent_key_refusal_record(*, raw: str, reason: str) -> None:
+    """Audit one refused agent key: what was presented (its public prefix part only) and why it was refused.
+
+    The door decides whether a refusal is audited one by one or summarised (the
+    refusal throttle, mabos.api.refusals); what a refusal event says is decided here.
+    """
+    audit_record(action=Action.AUTH_FAILED, actor=None, note=f"agent key refused: {reason}",
+                 target_type="agents.agentapikey", target_repr=(raw or "")[:21])
 
 
 @transaction.atomic

@@ -52,23 +52,23 @@ class DeliveryStatus(models.TextChoices):
     EXPIRED = "expired", "expired"        # the message expired before it was handed over
 
 
-S = DeliveryStatus
 #: status -> the statuses it may move to. The one table; ``states.transition`` applies it.
 DELIVERY_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING: frozenset({S.DISPATCHED, S.EXPIRED, S.DEAD}),
+    DeliveryStatus.PENDING: frozenset({DeliveryStatus.DISPATCHED, DeliveryStatus.EXPIRED, DeliveryStatus.DEAD}),
     # dispatched -> acked: an internal inbox event is the handler, so storing it is the ack.
-    S.DISPATCHED: frozenset({S.DELIVERED, S.ACKED, S.FAILED, S.PENDING, S.DEAD, S.EXPIRED}),
-    S.DELIVERED: frozenset({S.ACKED, S.FAILED, S.PENDING, S.DEAD}),
-    S.FAILED: frozenset({S.DISPATCHED, S.EXPIRED, S.DEAD}),
-    S.DEAD: frozenset({S.PENDING}),  # redelivery by an operator
-    S.ACKED: frozenset(),
-    S.EXPIRED: frozenset(),
+    DeliveryStatus.DISPATCHED: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.ACKED, DeliveryStatus.FAILED,
+                                          DeliveryStatus.PENDING, DeliveryStatus.DEAD, DeliveryStatus.EXPIRED}),
+    DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.ACKED, DeliveryStatus.FAILED, DeliveryStatus.PENDING,
+                                         DeliveryStatus.DEAD}),
+    DeliveryStatus.FAILED: frozenset({DeliveryStatus.DISPATCHED, DeliveryStatus.EXPIRED, DeliveryStatus.DEAD}),
+    DeliveryStatus.DEAD: frozenset({DeliveryStatus.PENDING}),  # redelivery by an operator
+    DeliveryStatus.ACKED: frozenset(),
+    DeliveryStatus.EXPIRED: frozenset(),
 }
 #: Deliveries not yet handed over: a later message of the same (conversation, recipient) waits for them.
-NOT_HANDED_OVER = (S.PENDING, S.DISPATCHED, S.FAILED)
-CLAIMABLE = (S.PENDING, S.FAILED)
-LEASED = (S.DISPATCHED, S.DELIVERED)
-FINAL = (S.ACKED, S.DEAD, S.EXPIRED)
+NOT_HANDED_OVER = (DeliveryStatus.PENDING, DeliveryStatus.DISPATCHED, DeliveryStatus.FAILED)
+CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+LEASED = (DeliveryStatus.DISPATCHED, DeliveryStatus.DELIVERED)
 
 
 def sources_of(target: str) -> frozenset[str]:

@@ -6,14 +6,15 @@ from typing import Any
 
 from django import forms
 
+from agents.common.limits import LABEL_MAX, NAME_MAX, TEXT_MAX
 from agents.onboarding.services import SIZES
 from agents.organization.services.roles import role_templates
 
 
 class OnboardForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    industry = forms.CharField(max_length=100, required=False)
-    description = forms.CharField(widget=forms.Textarea, max_length=5000)
+    name = forms.CharField(max_length=NAME_MAX)
+    industry = forms.CharField(max_length=LABEL_MAX, required=False)
+    description = forms.CharField(widget=forms.Textarea, max_length=TEXT_MAX)
     size = forms.ChoiceField(choices=[(s, s) for s in SIZES], initial="small")
     markets = forms.CharField(required=False, help_text="Comma-separated.")
     products = forms.CharField(required=False, help_text="Comma-separated.")

@@ -14,6 +14,7 @@ from agents.agent.models import Agent, MembershipRole
 from agents.agent.services.agents import agent_create
 from agents.agent.services.groups import group_create, membership_add
 from agents.common.errors import invalid
+from agents.common.limits import NAME_MAX, TEXT_MAX
 from agents.common.validation import check_text
 from agents.organization.models import Organization
 from agents.organization.services.organizations import organization_create
@@ -53,7 +54,7 @@ def _clean_list(field: str, value: Any) -> list[str]:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value) or len(value) > 50:
         raise invalid(field, "Give a list of at most 50 names.")
-    return [check_text(field, v, max_length=200) for v in value]
+    return [check_text(field, v, max_length=NAME_MAX) for v in value]
 
 
 @transaction.atomic
@@ -65,7 +66,7 @@ def organization_onboard(*, name: str, industry: str, description: str, size: An
     chosen = _clean_roles(roles)
     profile = {"size": _clean_size(size), "markets": _clean_list("markets", markets),
                "products": _clean_list("products", products)}
-    check_text("description", description, max_length=5000)
+    check_text("description", description, max_length=TEXT_MAX)
     org = organization_create(name=name, industry=industry, description=description, slug=slug,
                               profile=profile, by=by)
     facts = {"organization.name": org.name, "organization.industry": org.industry,

@@ -67,7 +67,11 @@ def role_write_require(user: Any, verb: str, *, organization: Organization | Non
         raise PermissionDenied("Only administrators may create or change global role templates.")
 
 
-def organization_create_require(user: Any) -> None:
+def organization_create_allowed(user: Any) -> bool:
     """Creating an organization (empty, or onboarded) takes the model permission: no object grant covers it."""
-    if not (user.is_superuser or user.has_perm("agents.add_organization")):
+    return bool(user.is_superuser or user.has_perm("agents.add_organization"))
+
+
+def organization_create_require(user: Any) -> None:
+    if not organization_create_allowed(user):
         raise PermissionDenied("You may not create organizations.")

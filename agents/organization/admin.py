@@ -18,7 +18,7 @@ from agents.common.admin import OrganizationScopedAdmin, apply_domain_error, run
 from agents.common.validation import check_json, check_slug
 from agents.onboarding.forms import OnboardForm
 from agents.onboarding.services import organization_onboard
-from agents.organization.access import role_template_allowed, role_write_require
+from agents.organization.access import organization_create_allowed, role_template_allowed, role_write_require
 from agents.organization.models import AgentRole, Organization
 from agents.organization.selectors import role_list
 from agents.organization.services.organizations import organization_create, organization_delete, organization_update
@@ -84,7 +84,7 @@ class OrganizationAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     inlines = [AgentInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser or request.user.has_perm("agents.add_organization")
+        return organization_create_allowed(request.user)
 
     def get_urls(self) -> list:
         onboard = path("onboard/", self.admin_site.admin_view(self.onboard_view), name="agents_organization_onboard")

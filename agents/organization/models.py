@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from agents.common.limits import NAME_MAX, SLUG_MAX
+from agents.common.limits import LABEL_MAX, NAME_MAX, SLUG_MAX, TEXT_MAX
 from agents.common.models import Timestamped, json_size_check, not_blank_check, slug_check
 
 
@@ -18,8 +18,8 @@ class Organization(Timestamped):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=NAME_MAX)
     slug = models.SlugField(max_length=SLUG_MAX, unique=True)
-    industry = models.CharField(max_length=100, blank=True, default="")
-    description = models.TextField(max_length=5000)
+    industry = models.CharField(max_length=LABEL_MAX, blank=True, default="")
+    description = models.TextField(max_length=TEXT_MAX)
     profile = models.JSONField(default=dict, blank=True,
                                help_text="Size, markets, products ...: what the agents should know about it.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from agents.common.graphs import _on_cycles
+from agents.common.graphs import on_cycles
 from agents.reasoning.models import Goal
 from mabos.integrity import integrity_check
 
@@ -17,5 +17,5 @@ def goals_with_foreign_parent() -> QuerySet[Goal]:
 
 
 @integrity_check("agents.goal_tree_acyclic", "Following parent goals upwards never comes back to the same goal.")
-def goals_on_cycles() -> list[Any]:
-    return _on_cycles(dict(Goal.objects.filter(parent__isnull=False).values_list("id", "parent_id")))
+def goalson_cycles() -> list[Any]:
+    return on_cycles(dict(Goal.objects.filter(parent__isnull=False).values_list("id", "parent_id")))

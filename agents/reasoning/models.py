@@ -10,17 +10,17 @@ from django.db import models
 
 from agents.agent.models import Agent
 from agents.common.goal_kinds import GoalKind
-from agents.common.limits import BELIEF_KEY_REGEX, NAME_MAX
+from agents.common.limits import BELIEF_KEY_MAX, BELIEF_KEY_REGEX, NAME_MAX, TEXT_MAX
 from agents.common.models import Timestamped, json_size_check, not_blank_check
 
 
 class Belief(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="beliefs")
-    key = models.CharField(max_length=200, validators=[RegexValidator(BELIEF_KEY_REGEX)])
+    key = models.CharField(max_length=BELIEF_KEY_MAX, validators=[RegexValidator(BELIEF_KEY_REGEX)])
     value = models.JSONField(null=True, blank=True)
     confidence = models.FloatField(default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
-    source = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=NAME_MAX, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,7 +55,7 @@ class Goal(Timestamped):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="goals")
     name = models.CharField(max_length=NAME_MAX)
-    description = models.TextField(max_length=5000, blank=True, default="")
+    description = models.TextField(max_length=TEXT_MAX, blank=True, default="")
     kind = models.CharField(max_length=16, choices=GoalKind.choices, default=GoalKind.ACHIEVE)
     priority = models.PositiveSmallIntegerField(default=50, validators=[MaxValueValidator(100)],
                                                 help_text="0 (lowest) to 100 (highest).")

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from agents.agent.models import Agent, AgentGroup, AgentKind, Membership, MembershipRole
 from agents.common.api import JSON_OBJECT
+from agents.common.limits import NAME_MAX, NOTE_MAX, REASON_MAX, SLUG_MAX
 from mabos.api.serializers import InputSerializer
 
 
@@ -38,8 +39,8 @@ class MembershipOutput(serializers.ModelSerializer):
 class AgentCreateInput(InputSerializer):
     organization = serializers.UUIDField()
     role = serializers.UUIDField()
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    slug = serializers.CharField(max_length=64, required=False)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True)
+    slug = serializers.CharField(max_length=SLUG_MAX, required=False)
     kind = serializers.ChoiceField(choices=AgentKind.values, required=False, default=AgentKind.INTERNAL)
     supervisor = serializers.UUIDField(required=False, allow_null=True)
     config = serializers.DictField(required=False, default=dict, **JSON_OBJECT)
@@ -49,28 +50,28 @@ class AgentUpdateInput(InputSerializer):
     version = serializers.IntegerField(min_value=1, required=False,
                                        help_text="The version you read; required unless sent as If-Match.")
     role = serializers.UUIDField(required=False)
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    slug = serializers.CharField(max_length=64, required=False)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
+    slug = serializers.CharField(max_length=SLUG_MAX, required=False)
     kind = serializers.ChoiceField(choices=AgentKind.values, required=False)
     supervisor = serializers.UUIDField(required=False, allow_null=True)
     config = serializers.DictField(required=False, **JSON_OBJECT)
 
 
 class LifecycleInput(InputSerializer):
-    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+    reason = serializers.CharField(max_length=REASON_MAX, required=False, default="", allow_blank=True)
     version = serializers.IntegerField(min_value=1, required=False,
                                        help_text="Act only if the agent is still at this version (else 409).")
 
 
 class GroupCreateInput(InputSerializer):
     organization = serializers.UUIDField()
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    purpose = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True)
+    purpose = serializers.CharField(max_length=NOTE_MAX, allow_blank=True, required=False, default="")
 
 
 class GroupUpdateInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    purpose = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
+    purpose = serializers.CharField(max_length=NOTE_MAX, allow_blank=True, required=False)
 
 
 class MembershipInput(InputSerializer):

@@ -16,7 +16,8 @@ from accounts.services.permissions import permission_grant
 from agents.agent.models import Agent, AgentKind
 from agents.common.audit import created, diff, record, snapshot, user_of
 from agents.common.errors import StaleVersion, invalid
-from agents.common.validation import check_json, check_slug, check_text, slug_from
+from agents.common.graphs import ancestor_reaches
+from agents.common.validation import check_changeable, check_json_object, check_slug, clean_named, slug_from
 from agents.organization.models import AgentRole, Organization
 from auditlog.models import Action
 from mabos.errors import NotFound
@@ -46,26 +47,16 @@ def agent_supervisor_check(agent: Agent | None, organization_id: Any, supervisor
         raise invalid("supervisor", "An agent cannot supervise itself.")
     chain = dict(Agent.objects.filter(organization_id=organization_id, supervisor__isnull=False)
                  .values_list("id", "supervisor_id"))
-    node, seen = supervisor.pk, set()
-    while node is not None and node not in seen:
-        if node == agent.pk:
-            raise invalid("supervisor", "This supervisor would make a cycle: the agent already supervises it.")
-        seen.add(node)
-        node = chain.get(node)
+    if ancestor_reaches(chain, supervisor.pk, agent.pk):
+        raise invalid("supervisor", "This supervisor would make a cycle: the agent already supervises it.")
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    out = dict(data)
-    if "name" in out:
-        out["name"] = check_text("name", out["name"], max_length=200)
-    if "slug" in out:
-        out["slug"] = check_slug("slug", out["slug"])
+    out = clean_named(data)
     if "kind" in out and out["kind"] not in AgentKind.values:
         raise invalid("kind", f"Must be one of {', '.join(AgentKind.values)}.")
     if "config" in out:
-        if not isinstance(out["config"], dict):
-            raise invalid("config", "Must be a JSON object.")
-        check_json("config", out["config"])
+        check_json_object("config", out["config"])
     return out
 
 
@@ -94,9 +85,7 @@ def agent_create(*, organization: Organization, role: AgentRole, name: str, by: 
 @transaction.atomic
 def agent_update(*, agent: Agent, by: Any, expected_version: int, **changes: Any) -> Agent:
     """Change an agent if it is still at ``expected_version``; else StaleVersion (409)."""
-    unknown = set(changes) - set(UPDATABLE)
-    if unknown:
-        raise invalid(sorted(unknown)[0], "This field cannot be changed here.")
+    check_changeable(changes, UPDATABLE)
     data = _clean(changes)
     if "supervisor" in data:
         _lock_org(agent.organization_id)

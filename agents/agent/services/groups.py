@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from agents.agent.models import Agent, AgentGroup, Membership, MembershipRole
 from agents.common.audit import created, record, save_and_record
 from agents.common.errors import invalid
-from agents.common.validation import check_text
+from agents.common.limits import NAME_MAX, NOTE_MAX
+from agents.common.validation import check_changeable, check_text
 from agents.organization.models import Organization
 from auditlog.models import Action
 
@@ -22,9 +23,9 @@ MEMBER_FIELDS = ("group", "agent", "role")
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     if "name" in out:
-        out["name"] = check_text("name", out["name"], max_length=200)
+        out["name"] = check_text("name", out["name"], max_length=NAME_MAX)
     if "purpose" in out:
-        out["purpose"] = check_text("purpose", out["purpose"], max_length=2000, required=False)
+        out["purpose"] = check_text("purpose", out["purpose"], max_length=NOTE_MAX, required=False)
     return out
 
 
@@ -48,9 +49,7 @@ def group_create(*, organization: Organization, name: str, by: Any, purpose: str
 
 @transaction.atomic
 def group_update(*, group: AgentGroup, by: Any, **changes: Any) -> AgentGroup:
-    unknown = set(changes) - {"name", "purpose"}
-    if unknown:
-        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    check_changeable(changes, {"name", "purpose"})
     data = _clean(changes)
     group = AgentGroup.objects.select_for_update().get(pk=group.pk)
     if "name" in data and _name_taken(group.organization_id, data["name"], exclude=group.pk):

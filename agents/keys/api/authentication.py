@@ -14,9 +14,7 @@ from rest_framework.settings import api_settings
 
 from agents.agent.principal import AgentPrincipal
 from agents.keys.models import AgentApiKey
-from agents.keys.services import agent_key_authenticate
-from auditlog.models import Action
-from auditlog.services import audit_record
+from agents.keys.services import agent_key_authenticate, agent_key_refusal_record
 from mabos.api.refusals import refusal_record, refusal_wait
 from mabos.errors import AuthenticationError
 from mabos.request_context import client_ip
@@ -40,10 +38,8 @@ class AgentKeyAuthentication(authentication.BaseAuthentication):
         try:
             key = agent_key_authenticate(raw=parts[1], ip=client_ip(request._request))
         except AuthenticationError as exc:
-            note = f"agent key refused: {exc.extra.get('reason', '')}"
-            refusal_record(request, lambda: audit_record(action=Action.AUTH_FAILED, actor=None, note=note,
-                                                         target_type="agents.agentapikey",
-                                                         target_repr=parts[1][:21]))
+            reason = exc.extra.get("reason", "")
+            refusal_record(request, lambda: agent_key_refusal_record(raw=parts[1], reason=reason))
             raise exceptions.AuthenticationFailed(exc.detail, code=exc.code) from None
         return AgentPrincipal(key.agent, key), key
 

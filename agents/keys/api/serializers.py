@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from agents.common.limits import LABEL_MAX
 from agents.keys.models import AgentApiKey
 from mabos.api.serializers import InputSerializer
 
@@ -22,4 +23,4 @@ class ApiKeyCreatedOutput(ApiKeyOutput):
 
 
 class ApiKeyInput(InputSerializer):
-    name = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    name = serializers.CharField(max_length=LABEL_MAX, allow_blank=True, required=False, default="")

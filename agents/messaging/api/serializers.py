@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from agents.common.limits import SHORT_TEXT
+from agents.common.limits import NOTE_MAX, SHORT_TEXT
 from agents.messaging.models import Delivery, Message, Performative, Subscription
 from mabos.api.serializers import InputSerializer
 
@@ -63,7 +63,7 @@ class ConversationQuery(InputSerializer):
 
 
 class NackInput(InputSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
     requeue = serializers.BooleanField(required=False, default=True)
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.common.audit import record, user_of
+from agents.common.limits import NOTE_MAX
 from agents.messaging.models import Delivery, DeliveryStatus
 from agents.messaging.services import states
 from agents.messaging.services.dead_letters import dead_letter
@@ -21,16 +22,14 @@ from agents.messaging.services.states import InvalidDeliveryTransition
 from auditlog.models import Action
 from mabos.metrics import DELIVERIES_FINISHED, DELIVERY_ATTEMPTS, SEND_TO_ACK
 
-S = DeliveryStatus
-
 
 def _refuse(delivery: Delivery, verb: str) -> InvalidDeliveryTransition:
-    if delivery.status == S.DEAD:
+    if delivery.status == DeliveryStatus.DEAD:
         return InvalidDeliveryTransition(f"Cannot {verb} a dead delivery: it was given up "
                                          f"({delivery.last_error or 'no reason recorded'}).", code="delivery_dead")
-    if delivery.status == S.EXPIRED:
+    if delivery.status == DeliveryStatus.EXPIRED:
         return InvalidDeliveryTransition(f"Cannot {verb} an expired delivery.", code="delivery_expired")
-    if delivery.status == S.ACKED:
+    if delivery.status == DeliveryStatus.ACKED:
         return InvalidDeliveryTransition(f"Cannot {verb} a delivery that is already acked.", code="delivery_acked")
     return InvalidDeliveryTransition(f"Cannot {verb} a delivery that is {delivery.status}: it is not in the "
                                      "inbox yet.", code="delivery_not_delivered")
@@ -46,18 +45,18 @@ def _audit_if_person(by: Any, delivery: Delivery, before: str, note: str) -> Non
 def delivery_ack(*, delivery: Delivery, by: Any) -> Delivery:
     """delivered -> acked. Acking twice returns the acked delivery (idempotent); anything else is a 409."""
     current = Delivery.objects.select_for_update().select_related("message").get(pk=delivery.pk)
-    if current.status == S.ACKED:
+    if current.status == DeliveryStatus.ACKED:
         return current
-    if current.status != S.DELIVERED:
+    if current.status != DeliveryStatus.DELIVERED:
         raise _refuse(current, "ack")
     now = timezone.now()
-    states.transition([current.pk], S.ACKED, acked_at=now, lease_until=None, updated_at=now)
+    states.transition([current.pk], DeliveryStatus.ACKED, acked_at=now, lease_until=None, updated_at=now)
     current.refresh_from_db()
-    _audit_if_person(by, current, S.DELIVERED, "acked by an operator")
+    _audit_if_person(by, current, DeliveryStatus.DELIVERED, "acked by an operator")
     sent_at = current.sent_at
 
     def observe() -> None:
-        DELIVERIES_FINISHED.labels(status=S.ACKED).inc()
+        DELIVERIES_FINISHED.labels(status=DeliveryStatus.ACKED).inc()
         SEND_TO_ACK.observe((now - sent_at).total_seconds())
 
     transaction.on_commit(observe, robust=True)
@@ -68,17 +67,17 @@ def delivery_ack(*, delivery: Delivery, by: Any) -> Delivery:
 def delivery_nack(*, delivery: Delivery, by: Any, reason: str = "", requeue: bool = True) -> Delivery:
     """delivered -> failed (retried after a backoff) or, without ``requeue`` or out of attempts, dead."""
     current = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if current.status != S.DELIVERED:
+    if current.status != DeliveryStatus.DELIVERED:
         raise _refuse(current, "nack")
-    reason = (reason or "nacked by the recipient")[:2000]
+    reason = (reason or "nacked by the recipient")[:NOTE_MAX]
     now = timezone.now()
     note = f"nacked by an operator: {reason}"
     if requeue and current.attempts < int(knob("MAX_ATTEMPTS")):
-        states.transition([current.pk], S.FAILED, lease_until=None, last_error=reason,
+        states.transition([current.pk], DeliveryStatus.FAILED, lease_until=None, last_error=reason,
                           next_attempt_at=now + backoff(current.attempts), updated_at=now)
         transaction.on_commit(lambda: DELIVERY_ATTEMPTS.labels(outcome="nacked").inc(), robust=True)
         current.refresh_from_db()
-        _audit_if_person(by, current, S.DELIVERED, note)
+        _audit_if_person(by, current, DeliveryStatus.DELIVERED, note)
     else:
         # dead_letter audits the move itself (as ``by``): a person's nack adds its note there, not a 2nd event.
         why = reason if not requeue else f"{reason}; gave up after {current.attempts} attempt(s)"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.common.audit import record
+from agents.common.limits import NOTE_MAX, REASON_MAX
 from agents.messaging.models import Delivery, DeliveryStatus, Message, Performative
 from agents.messaging.services import states
 from agents.messaging.services.outbox import message_insert
@@ -22,7 +23,6 @@ from auditlog.models import Action
 from auditlog.services import audit_record
 from mabos.metrics import DELIVERIES_FINISHED
 
-S = DeliveryStatus
 SYSTEM = Actor.system("messaging")
 
 
@@ -51,7 +51,8 @@ def dead_letter(*, delivery_id: Any, reason: str, by: Any = None, note: str = ""
     """
     now = timezone.now()
     before = Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
-    moved = states.transition([delivery_id], S.DEAD, last_error=reason[:2000], lease_until=None, updated_at=now)
+    moved = states.transition([delivery_id], DeliveryStatus.DEAD, last_error=reason[:NOTE_MAX], lease_until=None,
+                              updated_at=now)
     if not moved:
         return False
     delivery = Delivery.objects.select_related("message", "message__organization").get(pk=delivery_id)
@@ -59,9 +60,9 @@ def dead_letter(*, delivery_id: Any, reason: str, by: Any = None, note: str = ""
     if not (message.sender_agent_id is None and message.performative == Performative.FAILURE):
         _notify_sender(delivery, reason)
     record(action=Action.UPDATE, by=by or SYSTEM, target=delivery, target_repr=f"delivery {delivery.pk}",
-           changes={"status": [before, S.DEAD], "last_error": [None, reason[:500]]},
+           changes={"status": [before, DeliveryStatus.DEAD], "last_error": [None, reason[:REASON_MAX]]},
            note=f"{note}; dead-lettered" if note else "dead-lettered")
-    transaction.on_commit(lambda: DELIVERIES_FINISHED.labels(status=S.DEAD).inc(), robust=True)
+    transaction.on_commit(lambda: DELIVERIES_FINISHED.labels(status=DeliveryStatus.DEAD).inc(), robust=True)
     return True
 
 
@@ -70,13 +71,13 @@ def dead_letter_redeliver(*, deliveries: Iterable[Delivery], by: Any) -> int:
     """Put dead deliveries back in the queue with fresh attempts; one audit event each. The number requeued."""
     now = timezone.now()
     ids = [d.pk for d in deliveries]
-    moved = list(Delivery.objects.filter(pk__in=ids, status=S.DEAD).select_for_update()
+    moved = list(Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.DEAD).select_for_update()
                  .values_list("pk", "last_error"))
-    states.transition([pk for pk, _ in moved], S.PENDING, attempts=0, next_attempt_at=now, lease_until=None,
-                      updated_at=now)
+    states.transition([pk for pk, _ in moved], DeliveryStatus.PENDING, attempts=0, next_attempt_at=now,
+                      lease_until=None, updated_at=now)
     for pk, last_error in moved:
         audit_record(action=Action.UPDATE, actor=by, target_type="agents.delivery", target_id=str(pk),
-               target_repr=f"delivery {pk}", changes={"status": [S.DEAD, S.PENDING]},
+               target_repr=f"delivery {pk}", changes={"status": [DeliveryStatus.DEAD, DeliveryStatus.PENDING]},
                note=f"redelivered (was dead: {last_error[:300]})")
     if moved:
         wakeup_after_commit()

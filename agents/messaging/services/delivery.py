@@ -36,14 +36,12 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from agents.agent.models import AgentKind, AgentStatus
-from agents.messaging.models import Delivery, DeliveryStatus, InboxEvent
+from agents.messaging.models import CLAIMABLE, Delivery, DeliveryStatus, InboxEvent
 from agents.messaging.services import states
 from agents.messaging.services.dead_letters import dead_letter
-from agents.messaging.services.policy import backoff, knob, lease
+from agents.messaging.services.policy import ack_timeout, backoff, knob, lease
 from agents.messaging.services.wakeup import publish_wakeup, wakeup_taken
 from mabos.metrics import DELIVERIES_FINISHED, DELIVERY_ATTEMPTS, SEND_TO_ACK, SEND_TO_DELIVER
-
-S = DeliveryStatus
 
 # Each ordering check is a probe of a partial index that holds only the rows it asks about (an earlier
 # delivery of the same conversation and recipient in flight, or waiting for its retry time), so it is one
@@ -137,7 +135,8 @@ def delivery_claim(*, batch_size: int, now: datetime.datetime | None = None) -> 
         (deferred if blocker is not None and blocker < row.seq else keep).append(row)
     if deferred:
         # Back to pending without spending an attempt: nothing was tried.
-        states.transition([r.id for r in deferred], S.PENDING, lease_until=None, attempts=F("attempts") - 1)
+        states.transition([r.id for r in deferred], DeliveryStatus.PENDING, lease_until=None,
+                          attempts=F("attempts") - 1)
     return keep, len(deferred)
 
 
@@ -163,19 +162,19 @@ def _claim_postgresql(*, now: datetime.datetime, limit: int) -> tuple[list[Claim
 def _claim_single_writer(*, now: datetime.datetime, limit: int) -> tuple[list[Claimed], _Blockers]:
     """The same claim for SQLite (development): its transactions are BEGIN IMMEDIATE, so this one is
     the only writer until it commits and a plain SELECT-then-UPDATE cannot race another worker."""
-    waiting = (S.PENDING, S.DISPATCHED, S.FAILED)
+    waiting = (DeliveryStatus.PENDING, DeliveryStatus.DISPATCHED, DeliveryStatus.FAILED)
     earlier_not_ready = Delivery.objects.filter(
         conversation_id=OuterRef("conversation_id"), recipient_id=OuterRef("recipient_id"),
         status__in=waiting, seq__lt=OuterRef("seq"),
-    ).filter(Q(status=S.DISPATCHED) | Q(next_attempt_at__gt=now))
+    ).filter(Q(status=DeliveryStatus.DISPATCHED) | Q(next_attempt_at__gt=now))
     ids = list(
-        Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), next_attempt_at__lte=now)
+        Delivery.objects.filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED), next_attempt_at__lte=now)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .exclude(Exists(earlier_not_ready))
         .order_by("-priority", "next_attempt_at").values_list("pk", flat=True)[:limit])
     if not ids:
         return [], {}
-    Delivery.objects.filter(pk__in=ids).update(status=S.DISPATCHED, lease_until=now + lease(),
+    Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.DISPATCHED, lease_until=now + lease(),
                                                attempts=F("attempts") + 1, updated_at=now)
     rows = [Claimed(*row) for row in Delivery.objects.filter(pk__in=ids).values_list(
         "id", "message_id", "recipient_id", "conversation_id", "sent_at", "seq", "attempts",
@@ -196,8 +195,8 @@ def _still_held(rows: list[Claimed]) -> list[Claimed]:
     """
     claimed = {row.id: row.attempts for row in rows}
     held = set()
-    for pk, attempts in (Delivery.objects.select_for_update().filter(pk__in=list(claimed), status=S.DISPATCHED)
-                         .order_by("pk").values_list("pk", "attempts")):
+    dispatched = Delivery.objects.select_for_update().filter(pk__in=list(claimed), status=DeliveryStatus.DISPATCHED)
+    for pk, attempts in dispatched.order_by("pk").values_list("pk", "attempts"):
         if claimed[pk] == attempts:
             held.add(pk)
     return [row for row in rows if row.id in held]
@@ -224,12 +223,12 @@ def _hand_over_held(rows: list[Claimed], now: datetime.datetime, result: BatchRe
         InboxEvent.objects.bulk_create(
             [InboxEvent(agent_id=r.recipient_id, delivery_id=r.id, message_id=r.message_id, created_at=now)
              for r in internal], ignore_conflicts=True, batch_size=2000)
-        result.acked = states.transition([r.id for r in internal], S.ACKED, lease_until=None,
+        result.acked = states.transition([r.id for r in internal], DeliveryStatus.ACKED, lease_until=None,
                                          delivered_at=now, acked_at=now, updated_at=now)
     if external:
         result.delivered = states.transition(
-            [r.id for r in external], S.DELIVERED, delivered_at=now,
-            lease_until=now + datetime.timedelta(seconds=float(knob("ACK_TIMEOUT_SECONDS"))), updated_at=now)
+            [r.id for r in external], DeliveryStatus.DELIVERED, delivered_at=now,
+            lease_until=now + ack_timeout(), updated_at=now)
     if refused:
         result.failed, result.dead = _fail(refused, now)
     result.latencies = [(now - r.sent_at).total_seconds() for r in internal + external]
@@ -248,7 +247,7 @@ def _fail(rows: list[Claimed], now: datetime.datetime) -> tuple[int, int]:
             retry[(reason, row.attempts)].append(row.id)
     failed = 0
     for (reason, attempts), ids in retry.items():
-        failed += states.transition(ids, S.FAILED, lease_until=None, last_error=reason,
+        failed += states.transition(ids, DeliveryStatus.FAILED, lease_until=None, last_error=reason,
                                     next_attempt_at=now + backoff(attempts), updated_at=now)
     for delivery_id, reason in dead:
         dead_letter(delivery_id=delivery_id, reason=reason)
@@ -259,7 +258,7 @@ def _observe(result: BatchResult) -> None:
     for latency in result.latencies:
         SEND_TO_DELIVER.observe(latency)
     if result.acked:
-        DELIVERIES_FINISHED.labels(status=S.ACKED).inc(result.acked)
+        DELIVERIES_FINISHED.labels(status=DeliveryStatus.ACKED).inc(result.acked)
         for latency in result.latencies[:result.acked]:
             SEND_TO_ACK.observe(latency)
     for outcome, count in (("delivered", result.acked + result.delivered), ("failed", result.failed),
@@ -303,7 +302,7 @@ def delivery_dispatch_due(*, batch_size: int | None = None, time_budget: float =
 
 
 def more_due() -> bool:
-    return Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), next_attempt_at__lte=timezone.now()).exists()
+    return Delivery.objects.filter(status__in=CLAIMABLE, next_attempt_at__lte=timezone.now()).exists()
 
 
 #: Time budget of each of delivery_drain's two rounds; a backlog left after it goes to a fresh task.

@@ -26,6 +26,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from agents.agent.access import agents_for
 from agents.agent.models import NOT_RUNNING, Agent, AgentGroup, AgentStatus, Membership
 from agents.common.errors import SenderInactive, invalid
+from agents.common.validation import check_uuid, parse_uuid
 from agents.messaging.models import Subscription
 from agents.organization.access import organizations_for
 from agents.organization.models import AgentRole, Organization
@@ -63,13 +64,6 @@ class RecipientSpec:
         return not (self.to or self.group or self.role or self.topic)
 
 
-def _uuid(field_name: str, value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise invalid(field_name, f"{value!r} is not a valid id.") from None
-
-
 class RecipientResolver:
     """Resolves the recipients of many messages of one organization with a bounded number of queries.
 
@@ -103,7 +97,7 @@ class RecipientResolver:
                                 .values_list("pk", "organization_id", "status", "seen"))
 
     def listed_ids(self, ids: list[Any]) -> list[UUID]:
-        return list(dict.fromkeys(_uuid("to", pk) for pk in ids))
+        return list(dict.fromkeys(check_uuid("to", pk) for pk in ids))
 
     def _listed(self, ids: list[Any]) -> list[UUID]:
         wanted = self.listed_ids(ids)
@@ -117,7 +111,7 @@ class RecipientResolver:
         return wanted
 
     def _group(self, group: Any) -> list[UUID]:
-        group_id = group.pk if isinstance(group, AgentGroup) else _uuid("group", group)
+        group_id = group.pk if isinstance(group, AgentGroup) else check_uuid("group", group)
         if group_id not in self._groups:
             groups = AgentGroup.objects.filter(pk=group_id, organization=self.organization)
             if self._viewer is not None:
@@ -134,10 +128,8 @@ class RecipientResolver:
             cache_key: Any = ("pk", role.pk)
             role_filter: dict[str, Any] = {"role": role}
         else:
-            try:
-                role_filter = {"role_id": UUID(str(role))}
-            except ValueError:
-                role_filter = {"role__slug": str(role)}
+            role_id = parse_uuid(role)
+            role_filter = {"role_id": role_id} if role_id is not None else {"role__slug": str(role)}
             cache_key = next(iter(role_filter.items()))
         if cache_key not in self._roles:
             org = self.organization
@@ -190,10 +182,3 @@ class RecipientResolver:
         if not result and not spec.topic:
             raise invalid("to", "Nobody to deliver to: every named group or role member is inactive.")
         return result
-
-
-def resolve_recipients(*, organization: Organization, spec: RecipientSpec, performative: str,
-                       sender_agent_id: Any = None, limit: int, viewer: Any = None) -> list[UUID]:
-    """The distinct recipient ids of one message (see RecipientResolver)."""
-    return RecipientResolver(organization, limit=limit, viewer=viewer).resolve(
-        spec, performative=performative, sender_agent_id=sender_agent_id)

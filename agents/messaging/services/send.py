@@ -26,6 +26,7 @@ from agents.agent.models import Agent
 from agents.common.audit import record, user_of
 from agents.common.errors import SenderInactive, invalid
 from agents.common.limits import CONTENT_MAX_CHARS, SHORT_TEXT
+from agents.common.validation import check_json, parse_uuid
 from agents.messaging.models import Delivery, Message, Performative
 from agents.messaging.services.outbox import Draft, drafts_insert
 from agents.messaging.services.policy import knob
@@ -45,17 +46,9 @@ class SendResult:
 
 
 def check_content(content: Any) -> Any:
-    """Strict JSON (no NaN, no bytes, no sets), storable by PostgreSQL (``mabos.storable``) and at most
-    CONTENT_MAX_CHARS as the database prints it (the constraint ``message_content_size`` measures that)."""
-    try:
-        size = storable.jsonb_size(content, path="content")
-    except storable.Unstorable as exc:
-        raise invalid(exc.path or "content", exc.message) from None
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise invalid("content", f"Not JSON: {exc}.") from None
-    if size > CONTENT_MAX_CHARS:
-        raise invalid("content", f"Too large: {size} characters as JSON; the limit is {CONTENT_MAX_CHARS}.")
-    return content
+    """A message's content: the JSON rule of every JSON column (``check_json``), at most CONTENT_MAX_CHARS
+    (the constraint ``message_content_size`` measures the same)."""
+    return check_json("content", content, max_chars=CONTENT_MAX_CHARS)
 
 
 def _text(field: str, value: Any) -> str:
@@ -124,13 +117,6 @@ def draft_check(*, sender_agent: Agent | None, sender_user: Any, key: str, perfo
                  in_reply_to=in_reply_to, conversation_id=conversation_id)
 
 
-def _as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
 def conversations_check(*, organization: Organization, drafts: list[Draft],
                         indexes: list[int | None] | None = None) -> None:
     """Set each draft's conversation and the message it answers (checked: same organization, seen by the
@@ -141,7 +127,7 @@ def conversations_check(*, organization: Organization, drafts: list[Draft],
     whether another tenant uses an id; every read of a conversation is scoped to one organization
     (selectors_messaging.conversation_get), so the two never mix."""
     indexes = indexes or [None] * len(drafts)
-    parent_ids = {d.in_reply_to.pk if isinstance(d.in_reply_to, Message) else _as_uuid(d.in_reply_to)
+    parent_ids = {d.in_reply_to.pk if isinstance(d.in_reply_to, Message) else parse_uuid(d.in_reply_to)
                   for d in drafts if d.in_reply_to is not None} - {None}
     parents = {m.pk: m for m in Message.objects.filter(pk__in=parent_ids, organization=organization)} \
         if parent_ids else {}
@@ -163,7 +149,7 @@ NO_PARENT = "No such message among those the sender received or sent."
 
 
 def _parent_id(draft: Draft) -> uuid.UUID | None:
-    return draft.in_reply_to.pk if isinstance(draft.in_reply_to, Message) else _as_uuid(draft.in_reply_to)
+    return draft.in_reply_to.pk if isinstance(draft.in_reply_to, Message) else parse_uuid(draft.in_reply_to)
 
 
 def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[Any, Any]]) -> None:
@@ -177,7 +163,7 @@ def _conversation_of(draft: Draft, parents: dict[Any, Message], seen: set[tuple[
             raise invalid("in_reply_to", NO_PARENT)
     draft.parent = parent
     if draft.conversation_id is not None:
-        conversation_id = _as_uuid(draft.conversation_id)
+        conversation_id = parse_uuid(draft.conversation_id)
         if conversation_id is None:
             raise invalid("conversation_id", "Not a valid id.")
         if parent is not None and parent.conversation_id != conversation_id:

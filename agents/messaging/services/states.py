@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from agents.messaging.models import DELIVERY_TRANSITIONS, Delivery, sources_of
+from agents.messaging.models import Delivery, sources_of
 from mabos.errors import Conflict
 
 
@@ -35,7 +35,3 @@ def transition(queryset: QuerySet[Delivery] | Iterable[Any], to: str, **fields: 
     qs = queryset if isinstance(queryset, QuerySet) else Delivery.objects.filter(pk__in=list(queryset))
     fields.setdefault("updated_at", timezone.now())
     return qs.filter(status__in=sources_of(to)).update(status=to, **fields)
-
-
-def check_transition(current: str, to: str) -> bool:
-    return to in DELIVERY_TRANSITIONS.get(current, frozenset())

@@ -16,14 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from agents.messaging.models import Delivery, DeliveryStatus
+from agents.messaging.models import CLAIMABLE, LEASED, Delivery, DeliveryStatus
 from agents.messaging.services import states
 from agents.messaging.services.dead_letters import dead_letter
 from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.messaging.services.policy import backoff, knob
 from mabos.metrics import DELIVERIES_FINISHED
-
-S = DeliveryStatus
 
 
 @transaction.atomic
@@ -36,7 +34,7 @@ def leases_expire(*, now: Any = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     max_attempts = int(knob("MAX_ATTEMPTS"))
-    expired = list(Delivery.objects.filter(status__in=(S.DISPATCHED, S.DELIVERED), lease_until__lt=now)
+    expired = list(Delivery.objects.filter(status__in=LEASED, lease_until__lt=now)
                    .select_for_update(skip_locked=True).order_by("pk").values_list("pk", "status", "attempts"))
     retry: dict[int, list[Any]] = defaultdict(list)
     for pk, _status, attempts in expired:
@@ -45,12 +43,12 @@ def leases_expire(*, now: Any = None) -> dict[str, int]:
     requeued = 0
     for attempts, ids in retry.items():
         requeued += states.transition(
-            ids, S.PENDING, lease_until=None, next_attempt_at=now + backoff(attempts),
+            ids, DeliveryStatus.PENDING, lease_until=None, next_attempt_at=now + backoff(attempts),
             last_error="lease expired: the worker was lost or the recipient did not ack in time", updated_at=now)
     dead = 0
     for pk, status, attempts in expired:
         if attempts >= max_attempts:
-            what = "not acked in time" if status == S.DELIVERED else "worker lost"
+            what = "not acked in time" if status == DeliveryStatus.DELIVERED else "worker lost"
             dead += dead_letter(delivery_id=pk, reason=f"lease expired ({what}) on the last attempt")
     return {"requeued": requeued, "dead": dead}
 
@@ -59,10 +57,10 @@ def leases_expire(*, now: Any = None) -> dict[str, int]:
 def messages_expire(*, now: Any = None) -> int:
     """Deliveries of expired messages that were never handed over: expired, never delivered."""
     now = now or timezone.now()
-    count = states.transition(Delivery.objects.filter(status__in=(S.PENDING, S.FAILED), expires_at__lte=now),
-                              S.EXPIRED, lease_until=None, updated_at=now)
+    count = states.transition(Delivery.objects.filter(status__in=CLAIMABLE, expires_at__lte=now),
+                              DeliveryStatus.EXPIRED, lease_until=None, updated_at=now)
     if count:
-        transaction.on_commit(lambda: DELIVERIES_FINISHED.labels(status=S.EXPIRED).inc(count), robust=True)
+        transaction.on_commit(lambda: DELIVERIES_FINISHED.labels(status=DeliveryStatus.EXPIRED).inc(count), robust=True)
     return count
 
 
@@ -79,7 +77,7 @@ def inbox_expire(*, now: Any = None) -> int:
     Rows an ack holds locked right now are skipped: that ack decides.
     """
     now = now or timezone.now()
-    ids = list(Delivery.objects.filter(status=S.DELIVERED, expires_at__lte=now)
+    ids = list(Delivery.objects.filter(status=DeliveryStatus.DELIVERED, expires_at__lte=now)
                .select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True))
     return sum(dead_letter(delivery_id=pk, reason=EXPIRED_UNACKED) for pk in ids)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agents.common.api import JSON_OBJECT
+from agents.common.limits import LABEL_MAX, NAME_MAX, SLUG_MAX, TEXT_MAX
 from agents.onboarding.services import SIZES
 from agents.organization.models import AgentRole, Organization
 from mabos.api.serializers import InputSerializer
@@ -29,47 +30,47 @@ class RoleOutput(serializers.ModelSerializer):
 
 
 class OrganizationCreateInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    slug = serializers.CharField(max_length=64, required=False)
-    industry = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    description = serializers.CharField(max_length=5000, allow_blank=True)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True)
+    slug = serializers.CharField(max_length=SLUG_MAX, required=False)
+    industry = serializers.CharField(max_length=LABEL_MAX, allow_blank=True, required=False, default="")
+    description = serializers.CharField(max_length=TEXT_MAX, allow_blank=True)
     profile = serializers.DictField(required=False, **JSON_OBJECT)
 
 
 class OrganizationUpdateInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    slug = serializers.CharField(max_length=64, required=False)
-    industry = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
+    slug = serializers.CharField(max_length=SLUG_MAX, required=False)
+    industry = serializers.CharField(max_length=LABEL_MAX, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False)
     profile = serializers.DictField(required=False, **JSON_OBJECT)
 
 
 class RoleCreateInput(InputSerializer):
     organization = serializers.UUIDField(required=False, allow_null=True,
                                          help_text="Empty: a global template (administrators only).")
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    slug = serializers.CharField(max_length=64)
-    responsibilities = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True)
+    slug = serializers.CharField(max_length=SLUG_MAX)
+    responsibilities = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False, default="")
     default_goals = serializers.JSONField(required=False, default=list)
     default_beliefs = serializers.JSONField(required=False, default=list)
 
 
 class RoleUpdateInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    slug = serializers.CharField(max_length=64, required=False)
-    responsibilities = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
+    slug = serializers.CharField(max_length=SLUG_MAX, required=False)
+    responsibilities = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False)
     default_goals = serializers.JSONField(required=False)
     default_beliefs = serializers.JSONField(required=False)
 
 
 class OnboardInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    slug = serializers.CharField(max_length=64, required=False)
-    industry = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
-    description = serializers.CharField(max_length=5000, allow_blank=True)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True)
+    slug = serializers.CharField(max_length=SLUG_MAX, required=False)
+    industry = serializers.CharField(max_length=LABEL_MAX, allow_blank=True, required=False, default="")
+    description = serializers.CharField(max_length=TEXT_MAX, allow_blank=True)
     size = serializers.JSONField(help_text=f"People (a number) or one of {', '.join(SIZES)}.")
-    roles = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=True,
+    roles = serializers.ListField(child=serializers.CharField(max_length=SLUG_MAX), allow_empty=True,
                                   help_text="Role template slugs: ceo, cfo, coo, cmo, cto, hr, legal, strategy, "
                                             "knowledge.")
-    markets = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    products = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    markets = serializers.ListField(child=serializers.CharField(max_length=NAME_MAX), required=False)
+    products = serializers.ListField(child=serializers.CharField(max_length=NAME_MAX), required=False)

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from accounts.services.permissions import permission_grant
 from agents.common.audit import created, record, save_and_record, user_of
 from agents.common.errors import invalid
-from agents.common.validation import check_json, check_slug, check_text, slug_from
+from agents.common.limits import LABEL_MAX, TEXT_MAX
+from agents.common.validation import check_changeable, check_json_object, check_slug, check_text, clean_named, slug_from
 from agents.organization.access import VERBS
 from agents.organization.models import Organization
 from auditlog.models import Action
@@ -18,19 +19,13 @@ FIELDS = ("name", "slug", "industry", "description", "profile")
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    out = dict(data)
-    if "name" in out:
-        out["name"] = check_text("name", out["name"], max_length=200)
-    if "slug" in out:
-        out["slug"] = check_slug("slug", out["slug"])
+    out = clean_named(data)
     if "industry" in out:
-        out["industry"] = check_text("industry", out["industry"], max_length=100, required=False)
+        out["industry"] = check_text("industry", out["industry"], max_length=LABEL_MAX, required=False)
     if "description" in out:
-        out["description"] = check_text("description", out["description"], max_length=5000)
+        out["description"] = check_text("description", out["description"], max_length=TEXT_MAX)
     if "profile" in out:
-        if not isinstance(out["profile"], dict):
-            raise invalid("profile", "Must be a JSON object.")
-        check_json("profile", out["profile"])
+        check_json_object("profile", out["profile"])
     return out
 
 
@@ -57,9 +52,7 @@ def organization_create(*, name: str, description: str, by: Any, industry: str =
 
 @transaction.atomic
 def organization_update(*, organization: Organization, by: Any, **changes: Any) -> Organization:
-    unknown = set(changes) - set(FIELDS)
-    if unknown:
-        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    check_changeable(changes, FIELDS)
     data = _clean(changes)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     if "slug" in data and Organization.objects.filter(slug=data["slug"]).exclude(pk=org.pk).exists():

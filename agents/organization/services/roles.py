@@ -12,7 +12,16 @@ from django.db import IntegrityError, transaction
 from agents.common.audit import created, record, save_and_record
 from agents.common.errors import invalid
 from agents.common.goal_kinds import GoalKind
-from agents.common.validation import check_belief_key, check_confidence, check_json, check_slug, check_text
+from agents.common.limits import NAME_MAX, TEXT_MAX
+from agents.common.validation import (
+    check_belief_key,
+    check_changeable,
+    check_confidence,
+    check_json,
+    check_slug,
+    check_text,
+    clean_named,
+)
 from agents.organization.models import AgentRole, Organization
 from auditlog.models import Action
 from mabos.errors import Conflict
@@ -35,7 +44,7 @@ def clean_default_goals(field: str, goals: Any) -> list[dict[str, Any]]:
             raise invalid(field, f"Item {i}: kind must be one of {', '.join(GoalKind.values)}.")
         if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
             raise invalid(field, f"Item {i}: priority must be an integer from 0 to 100.")
-        out.append({"name": str(goal["name"]).strip()[:200], "description": str(goal.get("description", "")),
+        out.append({"name": str(goal["name"]).strip()[:NAME_MAX], "description": str(goal.get("description", "")),
                     "kind": kind, "priority": priority})
     return check_json(field, out)
 
@@ -102,13 +111,9 @@ def role_template_ensure(*, slug: str, by: Any) -> AgentRole:
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    out = dict(data)
-    if "name" in out:
-        out["name"] = check_text("name", out["name"], max_length=200)
-    if "slug" in out:
-        out["slug"] = check_slug("slug", out["slug"])
+    out = clean_named(data)
     if "responsibilities" in out:
-        out["responsibilities"] = check_text("responsibilities", out["responsibilities"], max_length=5000,
+        out["responsibilities"] = check_text("responsibilities", out["responsibilities"], max_length=TEXT_MAX,
                                              required=False)
     if "default_goals" in out:
         out["default_goals"] = clean_default_goals("default_goals", out["default_goals"])
@@ -139,9 +144,7 @@ def role_create(*, organization: Organization | None, name: str, slug: str, by: 
 def role_update(*, role: AgentRole, by: Any, **changes: Any) -> AgentRole:
     """Change a role; its organization is fixed (agents of that organization rely on it)."""
     allowed = set(FIELDS) - {"organization"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    check_changeable(changes, allowed)
     data = _clean(changes)
     role = AgentRole.objects.select_for_update().get(pk=role.pk)
     if "slug" in data and _slug_taken(role.organization, data["slug"], exclude=role.pk):

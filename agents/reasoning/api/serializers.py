@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agents.common.goal_kinds import GoalKind
+from agents.common.limits import BELIEF_KEY_MAX, NAME_MAX, TEXT_MAX
 from agents.reasoning.models import Belief, Goal, GoalStatus
 from mabos.api.serializers import InputSerializer
 
@@ -23,21 +24,21 @@ class GoalOutput(serializers.ModelSerializer):
 
 
 class BeliefInput(InputSerializer):
-    key = serializers.CharField(max_length=200)
+    key = serializers.CharField(max_length=BELIEF_KEY_MAX)
     value = serializers.JSONField(allow_null=True)
     confidence = serializers.FloatField(required=False, default=1.0)
-    source = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    source = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False, default="")
 
 
 class BeliefReplaceInput(InputSerializer):
     value = serializers.JSONField(allow_null=True)
     confidence = serializers.FloatField(required=False, default=1.0)
-    source = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    source = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False, default="")
 
 
 class GoalInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False, default="")
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True)
+    description = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False, default="")
     kind = serializers.ChoiceField(choices=GoalKind.values, required=False, default=GoalKind.ACHIEVE)
     priority = serializers.IntegerField(required=False, default=50)
     status = serializers.ChoiceField(choices=GoalStatus.values, required=False, default=GoalStatus.PENDING)
@@ -46,8 +47,8 @@ class GoalInput(InputSerializer):
 
 
 class GoalUpdateInput(InputSerializer):
-    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    name = serializers.CharField(max_length=NAME_MAX, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False)
     kind = serializers.ChoiceField(choices=GoalKind.values, required=False)
     priority = serializers.IntegerField(required=False)
     status = serializers.ChoiceField(choices=GoalStatus.values, required=False)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from agents.agent.models import Agent
 from agents.common.audit import created, diff, record, snapshot
+from agents.common.limits import NAME_MAX
 from agents.common.validation import check_belief_key, check_confidence, check_json, check_text
 from agents.reasoning.models import Belief
 from auditlog.models import Action
@@ -35,7 +36,7 @@ def belief_upsert(*, agent: Agent, key: str, value: Any, by: Any, confidence: fl
     check_belief_key("key", key)
     check_json("value", value)
     confidence = check_confidence("confidence", confidence)
-    source = check_text("source", source, max_length=200, required=False)
+    source = check_text("source", source, max_length=NAME_MAX, required=False)
     belief = Belief.objects.select_for_update().filter(agent=agent, key=key).first()
     if belief is None:
         try:

@@ -11,7 +11,9 @@ from agents.agent.models import Agent
 from agents.common.audit import created, record, save_and_record, user_of
 from agents.common.errors import invalid
 from agents.common.goal_kinds import GoalKind
-from agents.common.validation import check_text
+from agents.common.graphs import ancestor_reaches
+from agents.common.limits import NAME_MAX, TEXT_MAX
+from agents.common.validation import check_changeable, check_text
 from agents.reasoning.models import Goal, GoalStatus
 from auditlog.models import Action
 
@@ -28,20 +30,16 @@ def goal_parent_check(agent_id: Any, goal: Goal | None, parent: Goal | None) -> 
     if parent.pk == goal.pk:
         raise invalid("parent", "A goal cannot be its own parent.")
     parents = dict(Goal.objects.filter(agent_id=agent_id, parent__isnull=False).values_list("id", "parent_id"))
-    node, seen = parent.pk, set()
-    while node is not None and node not in seen:
-        if node == goal.pk:
-            raise invalid("parent", "This parent would make a cycle: it is a sub-goal of this goal.")
-        seen.add(node)
-        node = parents.get(node)
+    if ancestor_reaches(parents, parent.pk, goal.pk):
+        raise invalid("parent", "This parent would make a cycle: it is a sub-goal of this goal.")
 
 
 def _clean_goal(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
     if "name" in out:
-        out["name"] = check_text("name", out["name"], max_length=200)
+        out["name"] = check_text("name", out["name"], max_length=NAME_MAX)
     if "description" in out:
-        out["description"] = check_text("description", out["description"], max_length=5000, required=False)
+        out["description"] = check_text("description", out["description"], max_length=TEXT_MAX, required=False)
     if "kind" in out and out["kind"] not in GoalKind.values:
         raise invalid("kind", f"Must be one of {', '.join(GoalKind.values)}.")
     if "status" in out and out["status"] not in GoalStatus.values:
@@ -74,9 +72,7 @@ def goal_create(*, agent: Agent, name: str, by: Any, description: str = "", kind
 
 @transaction.atomic
 def goal_update(*, goal: Goal, by: Any, **changes: Any) -> Goal:
-    unknown = set(changes) - set(GOAL_FIELDS)
-    if unknown:
-        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    check_changeable(changes, GOAL_FIELDS)
     data = _clean_goal(changes)
     if "parent" in data:
         _lock_agent(goal.agent_id)
