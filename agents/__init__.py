@@ -2,8 +2,9 @@
 
 - common/        limits, fields, validation, domain errors, audit helpers, API and admin bases; imports no package.
 - organization/  Organization, AgentRole (+ templates), organization grants; imports common.
-- agent/         Agent (+ lifecycle), AgentGroup, Membership, which agents a caller may act as; imports organization.
-- keys/          AgentApiKey, hashing, the cache, DRF authentication, the agent-key principal; imports agent.
+- agent/         Agent (+ lifecycle), AgentGroup, Membership, the agent-key principal, which agents a caller may
+                 see or act as (agent/access.py); imports organization.
+- keys/          AgentApiKey, hashing, the cache, DRF authentication (keys/api/); imports agent.
 - messaging/     Message, Delivery, InboxEvent, Subscription, DeadLetter; send to ack, who speaks as whom; imports keys.
 - protocols/     interaction protocols over messaging (empty until its issue); may import messaging.
 - reasoning/     Belief, Goal (soon Plan, Intention, the cycle); may import protocols.

@@ -26,7 +26,7 @@ class AgentStatus(models.TextChoices):
 
 
 #: Lifecycle actions: the statuses each may start from, and where it leads.
-#: ``agents.services.lifecycle.agent_transition`` is the only code that changes a status.
+#: ``agents.agent.services.lifecycle.agent_transition`` is the only code that changes a status.
 LIFECYCLE_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "pause": (frozenset({AgentStatus.ACTIVE}), AgentStatus.PAUSED),
     "resume": (frozenset({AgentStatus.PAUSED}), AgentStatus.ACTIVE),
@@ -68,6 +68,7 @@ class Agent(Timestamped):
                                    related_name="+")
 
     class Meta:
+        app_label = "agents"
         ordering = ["organization_id", "name"]
         permissions = [("operate_agent", "Can operate an agent (pause, resume, restart, send as)")]
         constraints = [
@@ -99,6 +100,7 @@ class AgentGroup(Timestamped):
     purpose = models.TextField(max_length=NOTE_MAX, blank=True, default="")
 
     class Meta:
+        app_label = "agents"
         ordering = ["organization_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="agentgroup_name_unique_in_org"),
@@ -128,6 +130,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        app_label = "agents"
         ordering = ["group_id", "role", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["group", "agent"], name="membership_unique"),
@@ -143,6 +146,12 @@ class Membership(models.Model):
 class AgentUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Agent, on_delete=models.CASCADE)
 
+    class Meta(UserObjectPermissionBase.Meta):
+        app_label = "agents"
+
 
 class AgentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Agent, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        app_label = "agents"

@@ -1,1 +1,4 @@
-"""Agent API keys: hashing, the lookup cache, DRF authentication as an agent, and the agent-key principal."""
+"""Agent API keys: hashing, the lookup cache, and DRF authentication as an agent.
+
+The principal a key authenticates as is ``agents/agent/principal.py``.
+"""

@@ -29,6 +29,7 @@ class AgentApiKey(models.Model):
     last_used_ip = models.CharField(max_length=45, blank=True, default="")
 
     class Meta:
+        app_label = "agents"
         ordering = ["-created_at"]
         verbose_name = "agent API key"
         constraints = [

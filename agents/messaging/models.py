@@ -3,7 +3,7 @@
 PostgreSQL is the source of truth (ARCHITECTURE.md §7): a message and its
 deliveries are committed together (the outbox); the broker only wakes the
 delivery worker. The legal moves of a delivery's status are
-``DELIVERY_TRANSITIONS``, applied by ``agents.services.messaging.states``
+``DELIVERY_TRANSITIONS``, applied by ``agents.messaging.services.states``
 and nowhere else.
 """
 
@@ -104,6 +104,7 @@ class Message(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        app_label = "agents"
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(performative__in=Performative.values),
@@ -162,6 +163,7 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        app_label = "agents"
         ordering = ["seq"]
         verbose_name_plural = "deliveries"
         constraints = [
@@ -214,6 +216,7 @@ class InboxEvent(models.Model):
     consumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        app_label = "agents"
         ordering = ["id"]
         indexes = [models.Index(fields=["agent", "id"], name="inboxevent_unconsumed_idx",
                                 condition=Q(consumed_at__isnull=True))]
@@ -234,6 +237,7 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        app_label = "agents"
         ordering = ["organization_id", "topic_pattern"]
         constraints = [
             models.UniqueConstraint(fields=["agent", "topic_pattern", "performative"], name="subscription_unique"),
@@ -256,5 +260,6 @@ class DeadLetter(Delivery):
     objects = DeadLetterManager()
 
     class Meta:
+        app_label = "agents"
         proxy = True
         verbose_name = "dead letter"

@@ -184,7 +184,7 @@ class AgentRoleAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         return OrganizationRoleForm
 
     def save_model(self, request: HttpRequest, obj: AgentRole, form: Any, change: bool) -> None:
-        """The same rule as the API (agents.access.role_write_require), checked again at the write."""
+        """The same rule as the API (agents.organization.access.role_write_require), checked again at the write."""
         organization = form.cleaned_data.get("organization") if not change else \
             (obj.organization if obj.organization_id else None)
         try:

@@ -26,6 +26,7 @@ class Organization(Timestamped):
                                    related_name="+")
 
     class Meta:
+        app_label = "agents"
         ordering = ["name"]
         permissions = [("operate_organization", "Can operate the agents of an organization")]
         constraints = [
@@ -55,6 +56,7 @@ class AgentRole(Timestamped):
                                        help_text="[{key, value, confidence}] given to each new agent.")
 
     class Meta:
+        app_label = "agents"
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], condition=models.Q(organization__isnull=True),
@@ -74,6 +76,12 @@ class AgentRole(Timestamped):
 class OrganizationUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
 
+    class Meta(UserObjectPermissionBase.Meta):
+        app_label = "agents"
+
 
 class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        app_label = "agents"

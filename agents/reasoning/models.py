@@ -25,6 +25,7 @@ class Belief(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        app_label = "agents"
         ordering = ["agent_id", "key"]
         constraints = [
             models.UniqueConstraint(fields=["agent", "key"], name="belief_key_unique_per_agent"),
@@ -66,6 +67,7 @@ class Goal(Timestamped):
                                    related_name="+")
 
     class Meta:
+        app_label = "agents"
         ordering = ["agent_id", "-priority", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["agent", "id"], name="goal_agent_id_unique"),

@@ -35,10 +35,11 @@ def knob(name: str) -> Any:
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> datetime.timedelta:
-    """Delay before the next attempt after ``attempts`` failed ones: exponential with full jitter.
+    """Delay before the next attempt after ``attempts`` failed ones: exponential, with jitter in its upper half.
 
-    Full jitter (a uniform draw below the exponential ceiling) spreads the retries
-    of many deliveries that failed together, so they do not come back as a wave.
+    A uniform draw between half the exponential ceiling and the ceiling spreads the
+    retries of many deliveries that failed together, so they do not come back as a
+    wave, while every retry still waits at least half the nominal delay.
     """
     base, cap = float(knob("BACKOFF_BASE_SECONDS")), float(knob("BACKOFF_CAP_SECONDS"))
     ceiling = min(cap, base * (2 ** max(0, attempts - 1)))

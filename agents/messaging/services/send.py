@@ -125,7 +125,7 @@ def conversations_check(*, organization: Organization, drafts: list[Draft],
     A conversation is (organization, conversation_id): an id already used by another organization is
     accepted here as a fresh conversation of this one, exactly as an unused id is, so a send never tells
     whether another tenant uses an id; every read of a conversation is scoped to one organization
-    (selectors_messaging.conversation_get), so the two never mix."""
+    (agents.messaging.selectors.conversation_get), so the two never mix."""
     indexes = indexes or [None] * len(drafts)
     parent_ids = {d.in_reply_to.pk if isinstance(d.in_reply_to, Message) else parse_uuid(d.in_reply_to)
                   for d in drafts if d.in_reply_to is not None} - {None}
