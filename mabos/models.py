@@ -24,7 +24,7 @@ class ConfigFingerprint(models.Model):
 
 
 class RuntimeOverride(models.Model):
-    """An administrator's value for a runtime setting (``runtime=True`` in config/env.py).
+    """An administrator's value for a runtime setting (``runtime=True`` in config/env/schema.py).
 
     Deleting the row puts the environment's value back. Written only through
     mabos.runtime_settings (validated by the schema, audited as config_changed).

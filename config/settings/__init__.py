@@ -1,4 +1,4 @@
-"""Django settings for MABOS, derived entirely from the schema in ``config/env.py``.
+"""Django settings for MABOS, derived entirely from the schema in ``config/env/schema.py``.
 
 Nothing here reads ``os.environ`` directly: add a variable to the schema first,
 so it is typed, validated, documented and shown by ``mabos_config``.

@@ -1,6 +1,6 @@
 """GET/PUT/DELETE /api/v1/settings/: administrators read and override the runtime settings.
 
-Only settings marked ``runtime=True`` in config/env.py appear here; the rules
+Only settings marked ``runtime=True`` in config/env/schema.py appear here; the rules
 an override must satisfy are the schema's (mabos/runtime_settings.py), so a
 refused value is a 400 naming the setting and the rule, and nothing is written.
 """

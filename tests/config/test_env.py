@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config.env import SCHEMA, ConfigError, load_config, redact
-from config.env_docs import markdown_reference
+from config.env.docs import markdown_reference
 from tests.support.processes import BIN, REPO
 
 STRONG_KEY = "k3Y-" + "x9Qz7Lm2Pw" * 6

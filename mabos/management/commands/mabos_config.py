@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from config.env import BASE_DIR, ConfigError, load_config, redact
-from config.env_docs import markdown_reference
+from config.env.docs import markdown_reference
 
 DOC_PATH = BASE_DIR / "docs" / "configuration.md"
 
