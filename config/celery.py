@@ -8,12 +8,12 @@ from celery import Celery
 from celery.signals import setup_logging
 
 from config.env import load_config_or_exit
-from mabos.metrics_dir import prepare_metrics_dir
+from mabos.metrics.directory import prepare_metrics_dir
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # `celery -A config ...` imports this first: a bad environment prints one message, not a traceback.
 _config = load_config_or_exit()
-# Before anything imports prometheus_client: it picks multiprocess mode at import (mabos/metrics_dir.py).
+# Before anything imports prometheus_client: it picks multiprocess mode at import (mabos/metrics/directory.py).
 prepare_metrics_dir(_config.METRICS_DIR or Path(_config.VAR_DIR) / "metrics", sys.argv)
 
 app = Celery("mabos")
@@ -34,6 +34,6 @@ app.autodiscover_tasks()
 
 import mabos.config_drift_hooks  # noqa: E402  (workers and beat record configuration drift)
 import mabos.heartbeats  # noqa: E402  (workers and beat write heartbeats for readiness)
+import mabos.metrics.task_timing  # noqa: E402  (every task's duration, by name)
 import mabos.task_context  # noqa: E402  (request id travels into tasks)
-import mabos.task_metrics  # noqa: E402  (every task's duration, by name)
 import mabos.worker_connections  # noqa: E402,F401  (after the app exists: connects task signals)

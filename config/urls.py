@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mabos.api.views import ApiRootV1
 from mabos.health import views as health
-from mabos.metrics_exposition import metrics_view
+from mabos.metrics.exposition import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -5,7 +5,7 @@ costs the same number of queries with ten messages or ten million:
 
 - messages per minute: ``date_trunc('minute', created_at)`` grouped, with
   ``WHERE created_at >= now() - 1 hour`` on the ``created_at`` index;
-- pending and dead deliveries: one filtered COUNT (``mabos.metrics_exposition.delivery_backlog``);
+- pending and dead deliveries: one filtered COUNT (``mabos.metrics.exposition.delivery_backlog``);
 - agents by status: one GROUP BY;
 - recent audit events: the newest ten by ``occurred_at`` (indexed).
 
@@ -31,7 +31,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from mabos.health.registry import overall_status, run_health_checks
-from mabos.metrics_exposition import delivery_backlog
+from mabos.metrics.exposition import delivery_backlog
 
 logger = logging.getLogger("mabos.dashboard")
 

@@ -62,8 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Request id, client IP and (lazily) the user, for logs and audit events; see mabos/request_context.py.
     "mabos.request_context.RequestContextMiddleware",
-    # Requests by route pattern and status, with latency; one log line each (mabos/http_metrics.py).
-    "mabos.http_metrics.HttpMetricsMiddleware",
+    # Requests by route pattern and status, with latency; one log line each (mabos/metrics/http.py).
+    "mabos.metrics.http.HttpMetricsMiddleware",
     # A NUL in the query string is a 400 naming the parameter, in the path a 404 (mabos/storable_request.py).
     "mabos.storable_request.StorableRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -144,7 +144,7 @@ def test_components_and_heartbeats_are_exported_at_scrape_time(client):
 def test_every_metric_a_component_declares_exists():
     from prometheus_client import REGISTRY
 
-    import mabos.metrics as defined
+    import mabos.metrics.definitions as defined
 
     names = set(SCRAPE_TIME)
     for item in vars(defined).values():
