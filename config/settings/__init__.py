@@ -64,8 +64,8 @@ MIDDLEWARE = [
     "mabos.request_context.RequestContextMiddleware",
     # Requests by route pattern and status, with latency; one log line each (mabos/metrics/http.py).
     "mabos.metrics.http.HttpMetricsMiddleware",
-    # A NUL in the query string is a 400 naming the parameter, in the path a 404 (mabos/storable_request.py).
-    "mabos.storable_request.StorableRequestMiddleware",
+    # A NUL in the query string is a 400 naming the parameter, in the path a 404 (mabos/storable/request.py).
+    "mabos.storable.request.StorableRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -75,7 +75,7 @@ def test_malformed_scrape_requests_are_4xx_not_500(client):
     for accept in ("garbage;;;q=x", "application/openmetrics-text; version=9.9.9", "*/*; escaping=weird"):
         response = client.get("/metrics?name[]=%ff&x=y", REMOTE_ADDR="127.0.0.1", HTTP_ACCEPT=accept)
         assert response.status_code in (200, 406), (accept, response.status_code)
-    # A NUL in a query parameter is refused before any view, naming it (mabos/storable_request.py).
+    # A NUL in a query parameter is refused before any view, naming it (mabos/storable/request.py).
     response = client.get("/metrics?x=%00", REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 400
     assert client.get("/metrics", REMOTE_ADDR="not-an-ip").status_code == 401
