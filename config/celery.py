@@ -32,7 +32,7 @@ def _logging_from_django(**kwargs) -> None:
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-import mabos.config_drift_hooks  # noqa: E402  (workers and beat record configuration drift)
+import mabos.config_drift.hooks  # noqa: E402  (workers and beat record configuration drift)
 import mabos.heartbeats  # noqa: E402  (workers and beat write heartbeats for readiness)
 import mabos.metrics.task_timing  # noqa: E402  (every task's duration, by name)
 import mabos.task_context  # noqa: E402  (request id travels into tasks)

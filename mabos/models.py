@@ -6,7 +6,7 @@ from django.db import models
 
 
 class ConfigFingerprint(models.Model):
-    """The last effective configuration recorded at process start (mabos/config_drift.py).
+    """The last effective configuration recorded at process start (mabos/config_drift/recording.py).
 
     One row per ``key`` (today only ``deploy``); the unique key is the backstop if
     two processes ever raced past the chain lock. ``values`` holds non-secret

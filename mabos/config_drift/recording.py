@@ -24,6 +24,7 @@ import secrets
 import socket
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from auditlog.actors import Actor
@@ -129,8 +130,6 @@ def config_drift_record(*, config: Config, role: str) -> bool:
 
 def record_at_start(role: str) -> None:
     """Entry points call this once; a database not reachable or not migrated yet must not stop a start."""
-    from django.conf import settings
-
     if not settings.MABOS_CONFIG.CONFIG_DRIFT_AUDIT:
         return
     try:
