@@ -34,7 +34,7 @@ from auditlog.services import audit_record
 from config.env import SCHEMA, SCHEMA_BY_NAME, Config
 from mabos.models import ConfigFingerprint
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("mabos.config_drift")  # its name before the package: log filters keep working
 
 FINGERPRINT_KEY = "deploy"
 #: Settings that legitimately differ between the processes of one deployment (or only switch this check): not drift.
