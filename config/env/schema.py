@@ -43,7 +43,7 @@ class Setting:
     secret: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
-    #: An operator may override it while the system runs (admin, API ``settings/``); see mabos/runtime_settings.py.
+    #: An operator may override it while the system runs (admin, API ``settings/``); see mabos/runtime_settings/.
     runtime: bool = False
 
     def default_for(self, env_name: str) -> Any:

@@ -145,7 +145,7 @@ AGENT_KEY_CACHE_SECONDS = MABOS_CONFIG.AGENT_KEY_CACHE_SECONDS
 # Proxies that append to X-Forwarded-For; mabos.request_context.client_ip trusts exactly these.
 TRUSTED_PROXY_COUNT = MABOS_CONFIG.TRUSTED_PROXY_COUNT
 WAIT_FOR_SERVICES_TIMEOUT = MABOS_CONFIG.WAIT_FOR_SERVICES_TIMEOUT
-# How long a process trusts the runtime overrides it read (mabos/runtime_settings.py).
+# How long a process trusts the runtime overrides it read (mabos/runtime_settings/store.py).
 RUNTIME_SETTINGS_CACHE_SECONDS = MABOS_CONFIG.RUNTIME_SETTINGS_CACHE_SECONDS
 
 globals().update(celery_settings(MABOS_CONFIG))

@@ -1,4 +1,4 @@
-"""Runtime settings: the few values an administrator may change while MABOS runs.
+"""The runtime overrides: each process's copy of them, and their validated, audited writes.
 
 A setting is runtime-tunable when the one schema (config/env/schema.py) says
 ``runtime=True``; its value is the override an administrator stored, else the
@@ -32,7 +32,7 @@ from config.env.parsing import PARSERS, TYPE_WORDS
 from mabos.errors import InvalidInput, NotFound
 from mabos.models import RuntimeOverride
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("mabos.runtime_settings")  # its name before the package: log filters keep working
 
 RUNTIME_SETTINGS: tuple[Setting, ...] = tuple(s for s in SCHEMA if s.runtime)
 
