@@ -2,10 +2,12 @@
 
 import os
 import sys
+from logging.config import dictConfig
 from pathlib import Path
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 from config.env import load_config_or_exit
 from mabos.metrics.directory import prepare_metrics_dir
@@ -23,10 +25,6 @@ app = Celery("mabos")
 def _logging_from_django(**kwargs) -> None:
     """Workers and beat log exactly like the web (settings.LOGGING: JSON or text, context, redaction);
     connecting this signal stops Celery from installing its own handlers."""
-    from logging.config import dictConfig
-
-    from django.conf import settings
-
     dictConfig(settings.LOGGING)
 
 app.config_from_object("django.conf:settings", namespace="CELERY")
