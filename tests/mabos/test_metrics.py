@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,7 +21,7 @@ from mabos.tasks import ping
 from tests.auditlog.conftest import tamper
 from tests.support.api import PASSWORD, create_user, reset_shared_state
 from tests.support.polling import wait_until
-from tests.support.processes import start_gunicorn
+from tests.support.processes import REPO, start_gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +261,14 @@ def test_several_gunicorn_workers_add_up(tmp_path):
         assert _get(f"{base}/metrics", {"Authorization": "Bearer nope"})[0] == 403
     finally:
         server.stop()
+
+
+def test_importing_the_metrics_package_does_not_load_prometheus_client():
+    """config/celery.py imports mabos.metrics.directory to set PROMETHEUS_MULTIPROC_DIR, which
+    prometheus_client reads once, at its import: the package re-exports the metrics only on first use."""
+    probe = ("import sys, mabos.metrics, mabos.metrics.directory\n"
+             "assert 'prometheus_client' not in sys.modules, 'loaded by the import'\n"
+             "from mabos.metrics import DELIVERIES_FINISHED\n"
+             "assert DELIVERIES_FINISHED is sys.modules['mabos.metrics.definitions'].DELIVERIES_FINISHED\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
