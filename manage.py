@@ -13,7 +13,7 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
-    from mabos.config_drift_hooks import record_after_command
+    from mabos.config_drift.hooks import record_after_command
 
     record_after_command(sys.argv)  # migrate, seed_demo, ...: record configuration drift (docs/audit.md)
 

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from mabos.api.views import ApiRootV1
 from mabos.health import views as health
-from mabos.metrics_exposition import metrics_view
+from mabos.metrics.exposition import metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/audit/", include("auditlog.api.urls")),
-    path("api/v1/settings/", include("mabos.api.runtime_settings_urls")),
+    path("api/v1/settings/", include("mabos.runtime_settings.api.urls")),
     path("health/live/", health.live, name="health-live"),
     path("health/ready/", health.ready, name="health-ready"),
     path("metrics", metrics_view, name="metrics"),

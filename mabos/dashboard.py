@@ -5,7 +5,7 @@ costs the same number of queries with ten messages or ten million:
 
 - messages per minute: ``date_trunc('minute', created_at)`` grouped, with
   ``WHERE created_at >= now() - 1 hour`` on the ``created_at`` index;
-- pending and dead deliveries: one filtered COUNT (``mabos.metrics_exposition.delivery_backlog``);
+- pending and dead deliveries: one filtered COUNT (``mabos.metrics.exposition.delivery_backlog``);
 - agents by status: one GROUP BY;
 - recent audit events: the newest ten by ``occurred_at`` (indexed).
 
@@ -30,8 +30,13 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from accounts.roles import is_administrator
 from mabos.health.registry import overall_status, run_health_checks
-from mabos.metrics_exposition import delivery_backlog
+from mabos.metrics.exposition import delivery_backlog
+from mabos.resilience.breakers import all_breakers
+
+# The models (agents, auditlog) and the admin forms and views are imported inside the functions that use
+# them: this module is the admin's app config (INSTALLED_APPS), which Django imports before models load.
 
 logger = logging.getLogger("mabos.dashboard")
 
@@ -101,9 +106,6 @@ def _link(name: str, query: str = "") -> str | None:
 
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the index template shows, computed now."""
-    from accounts.roles import is_administrator
-    from mabos.resilience.breakers import all_breakers
-
     results = run_health_checks()
     status, _, _ = overall_status(results)
     context: dict[str, Any] = {"health": results, "health_status": status}

@@ -6,7 +6,7 @@ from django.db import models
 
 
 class ConfigFingerprint(models.Model):
-    """The last effective configuration recorded at process start (mabos/config_drift.py).
+    """The last effective configuration recorded at process start (mabos/config_drift/recording.py).
 
     One row per ``key`` (today only ``deploy``); the unique key is the backstop if
     two processes ever raced past the chain lock. ``values`` holds non-secret
@@ -24,7 +24,7 @@ class ConfigFingerprint(models.Model):
 
 
 class RuntimeOverride(models.Model):
-    """An administrator's value for a runtime setting (``runtime=True`` in config/env.py).
+    """An administrator's value for a runtime setting (``runtime=True`` in config/env/schema.py).
 
     Deleting the row puts the environment's value back. Written only through
     mabos.runtime_settings (validated by the schema, audited as config_changed).

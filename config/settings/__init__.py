@@ -1,4 +1,4 @@
-"""Django settings for MABOS, derived entirely from the schema in ``config/env.py``.
+"""Django settings for MABOS, derived entirely from the schema in ``config/env/schema.py``.
 
 Nothing here reads ``os.environ`` directly: add a variable to the schema first,
 so it is typed, validated, documented and shown by ``mabos_config``.
@@ -62,10 +62,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Request id, client IP and (lazily) the user, for logs and audit events; see mabos/request_context.py.
     "mabos.request_context.RequestContextMiddleware",
-    # Requests by route pattern and status, with latency; one log line each (mabos/http_metrics.py).
-    "mabos.http_metrics.HttpMetricsMiddleware",
-    # A NUL in the query string is a 400 naming the parameter, in the path a 404 (mabos/storable_request.py).
-    "mabos.storable_request.StorableRequestMiddleware",
+    # Requests by route pattern and status, with latency; one log line each (mabos/metrics/http.py).
+    "mabos.metrics.http.HttpMetricsMiddleware",
+    # A NUL in the query string is a 400 naming the parameter, in the path a 404 (mabos/storable/request.py).
+    "mabos.storable.request.StorableRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,7 +145,7 @@ AGENT_KEY_CACHE_SECONDS = MABOS_CONFIG.AGENT_KEY_CACHE_SECONDS
 # Proxies that append to X-Forwarded-For; mabos.request_context.client_ip trusts exactly these.
 TRUSTED_PROXY_COUNT = MABOS_CONFIG.TRUSTED_PROXY_COUNT
 WAIT_FOR_SERVICES_TIMEOUT = MABOS_CONFIG.WAIT_FOR_SERVICES_TIMEOUT
-# How long a process trusts the runtime overrides it read (mabos/runtime_settings.py).
+# How long a process trusts the runtime overrides it read (mabos/runtime_settings/store.py).
 RUNTIME_SETTINGS_CACHE_SECONDS = MABOS_CONFIG.RUNTIME_SETTINGS_CACHE_SECONDS
 
 globals().update(celery_settings(MABOS_CONFIG))

@@ -8,7 +8,7 @@ import pytest
 
 from auditlog.models import AuditEvent
 from config.env import load_config
-from mabos.config_drift import config_drift_record
+from mabos.config_drift.recording import config_drift_record
 from mabos.models import ConfigFingerprint
 from tests.support.polling import wait_until
 from tests.support.processes import BIN, Process, process_env, start_gunicorn, start_worker

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,7 +21,7 @@ from mabos.tasks import ping
 from tests.auditlog.conftest import tamper
 from tests.support.api import PASSWORD, create_user, reset_shared_state
 from tests.support.polling import wait_until
-from tests.support.processes import start_gunicorn
+from tests.support.processes import REPO, start_gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +77,7 @@ def test_malformed_scrape_requests_are_4xx_not_500(client):
     for accept in ("garbage;;;q=x", "application/openmetrics-text; version=9.9.9", "*/*; escaping=weird"):
         response = client.get("/metrics?name[]=%ff&x=y", REMOTE_ADDR="127.0.0.1", HTTP_ACCEPT=accept)
         assert response.status_code in (200, 406), (accept, response.status_code)
-    # A NUL in a query parameter is refused before any view, naming it (mabos/storable_request.py).
+    # A NUL in a query parameter is refused before any view, naming it (mabos/storable/request.py).
     response = client.get("/metrics?x=%00", REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 400
     assert client.get("/metrics", REMOTE_ADDR="not-an-ip").status_code == 401
@@ -144,7 +146,7 @@ def test_components_and_heartbeats_are_exported_at_scrape_time(client):
 def test_every_metric_a_component_declares_exists():
     from prometheus_client import REGISTRY
 
-    import mabos.metrics as defined
+    import mabos.metrics.definitions as defined
 
     names = set(SCRAPE_TIME)
     for item in vars(defined).values():
@@ -259,3 +261,14 @@ def test_several_gunicorn_workers_add_up(tmp_path):
         assert _get(f"{base}/metrics", {"Authorization": "Bearer nope"})[0] == 403
     finally:
         server.stop()
+
+
+def test_importing_the_metrics_package_does_not_load_prometheus_client():
+    """config/celery.py imports mabos.metrics.directory to set PROMETHEUS_MULTIPROC_DIR, which
+    prometheus_client reads once, at its import: the package re-exports the metrics only on first use."""
+    probe = ("import sys, mabos.metrics, mabos.metrics.directory\n"
+             "assert 'prometheus_client' not in sys.modules, 'loaded by the import'\n"
+             "from mabos.metrics import DELIVERIES_FINISHED\n"
+             "assert DELIVERIES_FINISHED is sys.modules['mabos.metrics.definitions'].DELIVERIES_FINISHED\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

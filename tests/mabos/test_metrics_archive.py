@@ -11,9 +11,9 @@ from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from config.celery import app
-from mabos.metrics_archive import GROUP_ID_FILE, archive_groups, archived_group_ids
-from mabos.metrics_dir import group_files, sweep_dead_groups
-from mabos.metrics_exposition import GroupFilesCollector
+from mabos.metrics.archive import GROUP_ID_FILE, archive_groups, archived_group_ids
+from mabos.metrics.directory import group_files, sweep_dead_groups
+from mabos.metrics.exposition import GroupFilesCollector
 from mabos.tasks import ping
 from tests.support.polling import wait_until
 from tests.support.processes import BIN, Process, process_env
@@ -156,13 +156,13 @@ def test_an_empty_file_of_a_process_killed_at_birth_neither_blocks_nor_breaks_th
 
 
 def test_a_failing_archive_leaves_the_dead_group_counted_and_lets_the_process_start(tmp_path, monkeypatch):
-    from mabos import metrics_dir
+    from mabos.metrics import directory
 
     folder = dead_group(tmp_path, 6.0)
 
     def broken(root, folders):
         raise OSError("disk full")
 
-    monkeypatch.setattr(metrics_dir, "archive_groups", broken)
+    monkeypatch.setattr(directory, "archive_groups", broken)
     assert sweep_dead_groups(tmp_path) == []
     assert folder.exists() and total(tmp_path) == 6.0

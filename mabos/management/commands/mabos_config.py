@@ -7,15 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from config.env import BASE_DIR, ConfigError, load_config, redact
-from config.env_docs import markdown_reference
+from config.env.docs import markdown_reference
+from mabos.models import RuntimeOverride
 
 DOC_PATH = BASE_DIR / "docs" / "configuration.md"
 
 
 def _overrides() -> tuple[dict[str, object], str]:
     """The stored runtime overrides, or none and why (the command must work with the database down)."""
-    from mabos.models import RuntimeOverride
-
     try:
         return dict(RuntimeOverride.objects.values_list("name", "value")), ""
     except DatabaseError as exc:

@@ -76,12 +76,12 @@ def test_method_not_allowed(make_user):
 
 
 def test_a_crash_is_a_500_without_traceback(make_user, monkeypatch):
-    from accounts.api import views_auth
+    from accounts.api import me
 
     def boom(self, request):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(views_auth.MeApi, "get", boom)
+    monkeypatch.setattr(me.MeApi, "get", boom)
     client = client_for(make_user())
     client.raise_request_exception = False
     body = assert_error(client.get("/api/v1/auth/me/"), 500, "server_error")

@@ -24,6 +24,7 @@ import secrets
 import socket
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from auditlog.actors import Actor
@@ -33,7 +34,7 @@ from auditlog.services import audit_record
 from config.env import SCHEMA, SCHEMA_BY_NAME, Config
 from mabos.models import ConfigFingerprint
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("mabos.config_drift")  # its name before the package: log filters keep working
 
 FINGERPRINT_KEY = "deploy"
 #: Settings that legitimately differ between the processes of one deployment (or only switch this check): not drift.
@@ -129,8 +130,6 @@ def config_drift_record(*, config: Config, role: str) -> bool:
 
 def record_at_start(role: str) -> None:
     """Entry points call this once; a database not reachable or not migrated yet must not stop a start."""
-    from django.conf import settings
-
     if not settings.MABOS_CONFIG.CONFIG_DRIFT_AUDIT:
         return
     try:

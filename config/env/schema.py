@@ -1,29 +1,22 @@
-"""The one configuration schema of MABOS.
+"""The one configuration schema of MABOS: every setting, declared once.
 
 Every setting an operator may set is declared here once, with its type, its
 default per environment and a one-line description. Settings, the
 ``mabos_config`` command and ``docs/configuration.md`` are all derived from
-this list, so they cannot drift apart.
-
-Loading collects *every* problem before failing, because an operator fixing a
-deployment one error per restart is a bad afternoon.
+this list, so they cannot drift apart. ``Config`` is what reading them gives:
+the typed values, where each came from, and the problems found
+(``config.env.loading`` fills it, ``config.env.validation`` judges it).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from environ import FileAwareMapping
-
-from config.env_parsing import PARSERS, TYPE_WORDS, read_raw
-
-BASE_DIR = Path(__file__).resolve().parent.parent
+#: The repository root (this file is config/env/schema.py).
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 ENVIRONMENTS = ("development", "test", "production")
 PROCESS_ROLES = ("web", "worker", "cli")
@@ -38,18 +31,6 @@ _DEV_AUDIT_KEYS = "dev=dev-insecure-audit-key-" + "a" * 32
 _DEV_JWT_KEYS = "dev=dev-insecure-jwt-key-" + "j" * 40
 
 
-class ConfigError(Exception):
-    """Configuration is unusable; the message lists every problem at once."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(
-            f"MABOS cannot start: {len(problems)} configuration problem(s):\n{lines}\n"
-            "See docs/configuration.md for every variable, its type and an example."
-        )
-
-
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -62,7 +43,7 @@ class Setting:
     secret: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
-    #: An operator may override it while the system runs (admin, API ``settings/``); see mabos/runtime_settings.py.
+    #: An operator may override it while the system runs (admin, API ``settings/``); see mabos/runtime_settings/.
     runtime: bool = False
 
     def default_for(self, env_name: str) -> Any:
@@ -301,66 +282,3 @@ def redact(setting: Setting, value: Any) -> str:
     if setting.cast == "list":
         return f"*** ({len(value)} value(s))"
     return "***"
-
-
-def load_config(environ_map: Mapping[str, str] | None = None) -> Config:
-    """Read, type and validate every setting; raise ConfigError listing all problems."""
-    source_env = dict(os.environ if environ_map is None else environ_map)
-    env = FileAwareMapping(env=source_env, cache=False)
-    config = Config()
-
-    env_name = source_env.get("MABOS_ENV", "development").strip() or "development"
-    if env_name not in ENVIRONMENTS:
-        config.problems.append(
-            f"MABOS_ENV={env_name!r} is not one of {', '.join(ENVIRONMENTS)} (example: MABOS_ENV=production)."
-        )
-        env_name = "production"  # judge everything else by the strictest rules
-
-    for s in SCHEMA:
-        try:
-            raw, source = read_raw(env, s.name)
-        except (OSError, UnicodeDecodeError) as exc:
-            config.problems.append(f"{s.name}_FILE cannot be read: {exc.__class__.__name__}: {exc} "
-                                   f"(example: {s.name}_FILE=/run/secrets/{s.name.lower()}).")
-            raw, source = None, "default"
-        if raw is not None and not raw.strip():
-            raw, source = None, "default"  # VAR= (empty) means unset, so required stays required
-        if raw is None:
-            default = s.default_for(env_name)
-            if default is REQUIRED:
-                config.problems.append(
-                    f"{s.name} is required in {env_name}: {s.doc} (example: {s.name}={s.example})."
-                )
-                default = None
-            if isinstance(default, str) and s.cast in ("list", "dict"):
-                default = PARSERS[s.cast](default)
-            config.values[s.name] = default
-            config.sources[s.name] = "default"
-            continue
-        try:
-            value = PARSERS[s.cast](raw)
-        except ValueError:
-            shown = "<hidden>" if s.secret else repr(raw)
-            config.problems.append(
-                f"{s.name}={shown} is not {TYPE_WORDS.get(s.cast, s.cast)} (example: {s.name}={s.example})."
-            )
-            value = None
-        config.values[s.name] = value
-        config.sources[s.name] = source
-    config.values["MABOS_ENV"] = env_name
-
-    from config.env_validation import validate  # here, not at the top: it imports this module
-
-    validate(config)
-    if config.problems:
-        raise ConfigError(config.problems)
-    return config
-
-
-def load_config_or_exit(environ_map: Mapping[str, str] | None = None) -> Config:
-    """Entry points call this so a misconfiguration prints one message, never a traceback."""
-    try:
-        return load_config(environ_map)
-    except ConfigError as exc:
-        sys.stderr.write(f"{exc}\n")
-        raise SystemExit(2) from None

@@ -1,7 +1,7 @@
 """GET/PUT/DELETE /api/v1/settings/: administrators read and override the runtime settings.
 
-Only settings marked ``runtime=True`` in config/env.py appear here; the rules
-an override must satisfy are the schema's (mabos/runtime_settings.py), so a
+Only settings marked ``runtime=True`` in config/env/schema.py appear here; the rules
+an override must satisfy are the schema's (mabos/runtime_settings/store.py), so a
 refused value is a 400 naming the setting and the rule, and nothing is written.
 """
 
@@ -20,7 +20,7 @@ from config.env import SCHEMA_BY_NAME, Setting
 from mabos.api.permissions import IsAdministrator
 from mabos.api.serializers import InputSerializer
 from mabos.errors import NotFound
-from mabos.runtime_settings import (
+from mabos.runtime_settings.store import (
     RUNTIME_SETTINGS,
     environment_value,
     forget,

@@ -1,7 +1,7 @@
 """``/metrics``: every process's counters merged, plus figures computed at scrape time.
 
-Counters and histograms are moved where events happen (``mabos.metrics``) and
-live in per-process files (multiprocess mode, ``mabos.metrics_dir``); a
+Counters and histograms are moved where events happen (``mabos.metrics.definitions``) and
+live in per-process files (multiprocess mode, ``mabos.metrics.directory``); a
 scrape merges the files of every process group on this machine.
 
 What lives elsewhere is read when Prometheus asks, never cached and never a
@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -34,9 +35,12 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from mabos.metrics import BREAKER_STATE
-from mabos.metrics_dir import ENV_VAR, group_files
+from mabos.health.registry import run_health_checks
+from mabos.heartbeats import heartbeats_alive
+from mabos.metrics.definitions import BREAKER_STATE
+from mabos.metrics.directory import ENV_VAR, group_files
 from mabos.request_context import client_ip
+from mabos.resilience.breakers import all_breakers
 
 logger = logging.getLogger("mabos.metrics")
 
@@ -72,8 +76,6 @@ class ScrapeTimeCollector(Collector):
         yield from self._deliveries()
 
     def _components(self) -> Iterator:
-        from mabos.health.registry import run_health_checks
-
         up = GaugeMetricFamily("mabos_component_up", "Component health check passes (1) or fails (0).",
                                labels=["component", "critical"])
         seconds = GaugeMetricFamily("mabos_component_check_seconds", "Latency of the component's health check.",
@@ -85,8 +87,6 @@ class ScrapeTimeCollector(Collector):
         yield seconds
 
     def _heartbeats(self) -> Iterator:
-        from mabos.heartbeats import heartbeats_alive
-
         for role, name in (("worker", "mabos_workers_alive"), ("beat", "mabos_beat_alive")):
             try:
                 count = len(heartbeats_alive(role))
@@ -108,8 +108,8 @@ class ScrapeTimeCollector(Collector):
 
 def delivery_backlog() -> dict[str, int] | None:
     """Pending and dead deliveries in one aggregate query; None when the database cannot say."""
-    from django.db.models import Count, Q
-
+    # Imported here, not at the top: mabos.dashboard, an app config Django imports before any model can
+    # load, imports this module.
     try:
         from agents.messaging.models import NOT_HANDED_OVER, Delivery, DeliveryStatus
     except ImportError:  # messaging is not installed in this build
@@ -126,10 +126,6 @@ def delivery_backlog() -> dict[str, int] | None:
 
 def refresh_breaker_states() -> None:
     """Set each breaker's gauge from its shared state: another process may have opened it."""
-    try:
-        from mabos.resilience.breakers import all_breakers
-    except ImportError:
-        return
     for name, item in all_breakers().items():
         try:
             BREAKER_STATE.labels(breaker=name).set(BREAKER_STATE_VALUES.get(item.current_state, 0))

@@ -1,6 +1,6 @@
 """The archive of dead process groups' metrics: what they counted stays counted.
 
-``mabos.metrics_dir`` calls this (under its lock) when a process group's leader is gone. The archive
+``mabos.metrics.directory`` calls this (under its lock) when a process group's leader is gone. The archive
 is a directory of ordinary multiprocess files (``counter_archive.db`` ...) that ``/metrics`` merges with
 the live groups' files, reached through the ``archive`` symlink. A new archive is written beside the old
 one and the symlink is switched in one rename, so a crash leaves either the old archive or the new one,
@@ -85,8 +85,8 @@ def _prefix(path: Path) -> str | None:
 
 
 def _merge_into(totals: dict[str, dict[str, tuple[float, float]]], files: Iterable[Path]) -> None:
-    # Imported here, not at the top: mabos.metrics_dir imports this module before prometheus_client may
-    # be loaded (it picks multiprocess mode at import, from a variable metrics_dir has yet to set).
+    # Imported here, not at the top: mabos.metrics.directory imports this module before prometheus_client
+    # may be loaded (it picks multiprocess mode at import, from a variable the directory has yet to set).
     from prometheus_client.mmap_dict import MmapedDict
 
     for path in files:
@@ -123,7 +123,7 @@ def archive_groups(root: Path, folders: list[Path]) -> Path | None:
     for folder in todo:
         _merge_into(totals, sorted(folder.glob("*.db")))
 
-    from prometheus_client.mmap_dict import MmapedDict
+    from prometheus_client.mmap_dict import MmapedDict  # here, not at the top: see _merge_into
 
     new_dir = root / f".archive-{uuid.uuid4().hex}"
     new_dir.mkdir()

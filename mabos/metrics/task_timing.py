@@ -12,7 +12,7 @@ from typing import Any
 
 from celery.signals import task_postrun, task_prerun
 
-from mabos.metrics import TASK_DURATION
+from mabos.metrics.definitions import TASK_DURATION
 
 _started: dict[str, float] = {}
 

@@ -4,13 +4,13 @@ prometheus_client chooses multiprocess mode when it is *imported*, from the
 ``PROMETHEUS_MULTIPROC_DIR`` environment variable, so this runs at the very
 start of every process (``config/celery.py``, which ``config/__init__.py``
 imports first). Nothing here imports prometheus_client before that variable
-is set (``mabos.metrics_archive`` loads it only when it archives, afterwards).
+is set (``mabos.metrics.archive`` loads it only when it archives, afterwards).
 
 Each *process group* gets its own subdirectory ``<METRICS_DIR>/<kind>-<pid>``:
 a gunicorn master and its workers (``web``), a Celery worker and its children
 (``worker``), beat (``beat``), or a one-off command (``cli``). Children inherit
 the variable, so their per-pid files land in their group's directory.
-``/metrics`` merges every group's files (``mabos.metrics_exposition``).
+``/metrics`` merges every group's files (``mabos.metrics.exposition``).
 
 Counters never go backwards. When a group starts, the groups whose leading
 process is gone are **archived**, not deleted: their counters, histograms and
@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from mabos.metrics_archive import ARCHIVE_LINK, GROUP_ID_FILE, archive_groups
+from mabos.metrics.archive import ARCHIVE_LINK, GROUP_ID_FILE, archive_groups
 
 ENV_VAR = "PROMETHEUS_MULTIPROC_DIR"
 KINDS = ("web", "worker", "beat", "cli")

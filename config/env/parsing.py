@@ -1,6 +1,6 @@
 """How the text of an environment variable (or of the file ``NAME_FILE`` names) becomes a typed value.
 
-config/env.py declares each setting's type by name (``cast``); these are the parsers of those names.
+config/env/schema.py declares each setting's type by name (``cast``); these are the parsers of those names.
 """
 
 from __future__ import annotations

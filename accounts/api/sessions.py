@@ -1,4 +1,4 @@
-"""My sessions: list, revoke one, revoke all but this one."""
+"""/api/v1/auth/sessions/: my sessions: list, revoke one, revoke all but this one."""
 
 from __future__ import annotations
 

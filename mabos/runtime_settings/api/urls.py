@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mabos.api.runtime_settings import RuntimeSettingDetailApi, RuntimeSettingListApi
+from mabos.runtime_settings.api.views import RuntimeSettingDetailApi, RuntimeSettingListApi
 
 urlpatterns = [
     path("", RuntimeSettingListApi.as_view(), name="runtime-setting-list"),

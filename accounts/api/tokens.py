@@ -1,4 +1,7 @@
-"""JWT endpoints: obtain, refresh (rotation), logout, me. Thin: services do the work."""
+"""/api/v1/auth/token/, token/refresh/ and logout/: a token pair obtained, rotated and ended.
+
+Thin: services do the work.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import MeOutput, RefreshInput, TokenObtainInput, TokenPairOutput
+from accounts.api.serializers import RefreshInput, TokenObtainInput, TokenPairOutput
 from accounts.services.auth import credentials_check, token_logout, token_refresh
 from accounts.services.sessions import session_start_api
 from mabos.api.throttling import AuthRateThrottle
@@ -81,11 +84,3 @@ class LogoutApi(APIView):
         token_logout(user=request.user, access=request.auth if hasattr(request.auth, "get") else None,
                      raw_refresh=data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MeApi(APIView):
-    """Who am I: the authenticated user and their roles."""
-
-    @extend_schema(responses={200: MeOutput}, tags=["auth"])
-    def get(self, request: Request) -> Response:
-        return Response(MeOutput(request.user).data)

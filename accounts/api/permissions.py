@@ -1,4 +1,7 @@
-"""/api/v1/permissions/: administrators grant and revoke object permissions (audited)."""
+"""/api/v1/permissions/: administrators grant and revoke object permissions (audited).
+
+The views of that resource; the DRF permission classes the API checks are in mabos/api/permissions.py.
+"""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from config.env import SCHEMA, SCHEMA_BY_NAME, Config
+from config.env.schema import SCHEMA, SCHEMA_BY_NAME, Config
 
 
 def validate(config: Config) -> None:

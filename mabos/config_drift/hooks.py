@@ -1,4 +1,4 @@
-"""Where each kind of process records configuration drift at start (mabos/config_drift.py).
+"""Where each kind of process records configuration drift at start (mabos/config_drift/recording.py).
 
 The web records it when its WSGI/ASGI application is built, a worker when it
 is ready to consume, beat when its service starts, and ``manage.py`` after the
@@ -12,7 +12,9 @@ from celery.signals import beat_init, worker_ready
 
 
 def record_at_start(role: str) -> None:
-    from mabos.config_drift import record_at_start as record  # here: config.celery loads before the apps
+    # Imported here, not at the top: config/celery.py imports this module before Django loads the apps,
+    # and recording needs the models.
+    from mabos.config_drift.recording import record_at_start as record
 
     record(role)
 

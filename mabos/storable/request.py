@@ -5,7 +5,7 @@ would otherwise reach a query and come back as a 500 ("PostgreSQL text fields
 cannot contain NUL bytes"). One middleware covers every list, the API's and the
 admin's, including parameters a view does not know: a 400 naming the parameter
 (JSON under ``/api/``, Django's page elsewhere). A NUL in the path cannot name
-any resource, so it is a 404. The rule is ``mabos.storable.text_problem``, the
+any resource, so it is a 404. The rule is ``mabos.storable.checks.text_problem``, the
 same one JSON bodies and form fields are held to.
 """
 
@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from mabos.api import http_errors
 from mabos.api.exceptions import error_body
-from mabos.storable import text_problem
+from mabos.storable.checks import text_problem
 
 
 def query_problems(request: HttpRequest) -> dict[str, list[str]]:

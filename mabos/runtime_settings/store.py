@@ -1,6 +1,6 @@
-"""Runtime settings: the few values an administrator may change while MABOS runs.
+"""The runtime overrides: each process's copy of them, and their validated, audited writes.
 
-A setting is runtime-tunable when the one schema (config/env.py) says
+A setting is runtime-tunable when the one schema (config/env/schema.py) says
 ``runtime=True``; its value is the override an administrator stored, else the
 environment's. Overrides are validated by the same rules as the environment
 (type, choices, minimum), audited as ``config_changed`` and removable.
@@ -28,11 +28,11 @@ from django.db import DatabaseError, transaction
 from auditlog.models import Action
 from auditlog.services import audit_record
 from config.env import SCHEMA, SCHEMA_BY_NAME, Setting
-from config.env_parsing import PARSERS, TYPE_WORDS
+from config.env.parsing import PARSERS, TYPE_WORDS
 from mabos.errors import InvalidInput, NotFound
 from mabos.models import RuntimeOverride
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("mabos.runtime_settings")  # its name before the package: log filters keep working
 
 RUNTIME_SETTINGS: tuple[Setting, ...] = tuple(s for s in SCHEMA if s.runtime)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from mabos.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from mabos.metrics.definitions import HTTP_LATENCY, HTTP_REQUESTS
 
 logger = logging.getLogger("mabos.http")
 
