@@ -46,7 +46,7 @@ from agents.reasoning.models import Belief, Goal
 from agents.reasoning.services.beliefs import belief_delete, belief_set
 from agents.reasoning.services.goals import goal_create, goal_delete, goal_parent_check, goal_update
 from mabos.errors import DomainError
-from mabos.storable_forms import STORABLE_FORMFIELDS
+from mabos.storable.forms import STORABLE_FORMFIELDS
 
 
 def latest_deliveries_html(agent: Agent) -> str:

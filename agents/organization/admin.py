@@ -30,7 +30,7 @@ from agents.organization.services.roles import (
     role_update,
 )
 from mabos.errors import DomainError, PermissionDenied
-from mabos.storable_forms import STORABLE_FORMFIELDS
+from mabos.storable.forms import STORABLE_FORMFIELDS
 
 EDITABLE = ("name", "slug", "industry", "description", "profile")
 

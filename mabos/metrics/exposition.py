@@ -110,10 +110,7 @@ def delivery_backlog() -> dict[str, int] | None:
     """Pending and dead deliveries in one aggregate query; None when the database cannot say."""
     # Imported here, not at the top: mabos.dashboard, an app config Django imports before any model can
     # load, imports this module.
-    try:
-        from agents.messaging.models import NOT_HANDED_OVER, Delivery, DeliveryStatus
-    except ImportError:  # messaging is not installed in this build
-        return None
+    from agents.messaging.models import NOT_HANDED_OVER, Delivery, DeliveryStatus
     try:
         return Delivery.objects.filter(status__in=[*NOT_HANDED_OVER, DeliveryStatus.DEAD]).aggregate(
             pending=Count("pk", filter=Q(status__in=NOT_HANDED_OVER)),

@@ -24,7 +24,7 @@ RUNTIME_NAMES = frozenset(s.name for s in RUNTIME_SETTINGS)
 def knob(name: str) -> Any:
     """Read per call, so tests (and settings overrides) take effect without a restart.
 
-    A runtime setting (``runtime=True`` in config/env.py, e.g. MESSAGING_MAX_ATTEMPTS) takes an
+    A runtime setting (``runtime=True`` in config/env/schema.py, e.g. MESSAGING_MAX_ATTEMPTS) takes an
     administrator's override first: mabos.runtime_settings bounds how soon every process sees it.
     """
     if f"MESSAGING_{name}" in RUNTIME_NAMES:
