@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from agents.agent.services.agents import agent_update
 from agents.models import AgentApiKey, AgentKind, Belief, Organization
 from auditlog.models import AuditEvent
-from tests.agents.conftest import SYSTEM, grant
-from tests.agents.factories import AgentFactory, OrganizationFactory
+from tests.support.actors import SYSTEM, grant
+from tests.support.admin import agent_form, empty_inlines, staff_client
 from tests.support.api import create_user
+from tests.support.factories import AgentFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def staff_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def agent_form(agent) -> dict:
-    """The agent change form as the page posts it, every inline empty."""
-    return {"organization": str(agent.organization_id), "role": str(agent.role_id), "name": agent.name,
-            "slug": agent.slug, "kind": agent.kind, "supervisor": "", "config": "{}",
-            "expected_version": str(agent.version), **empty_inlines()}
-
-
-def empty_inlines() -> dict:
-    return {f"{prefix}-{part}": "0" for prefix in ("beliefs", "goals", "memberships", "subscriptions")
-            for part in ("TOTAL_FORMS", "INITIAL_FORMS")}
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import pytest
 from agents.agent.services.groups import group_create, membership_add
 from agents.models import AgentGroup, AgentRole, Membership, MembershipRole
 from auditlog.models import AuditEvent
-from tests.agents.conftest import SYSTEM, grant
-from tests.agents.factories import AgentFactory, AgentRoleFactory, OrganizationFactory
-from tests.agents.test_admin import agent_form, staff_client
+from tests.support.actors import SYSTEM, grant
+from tests.support.admin import agent_form, staff_client
 from tests.support.api import create_user
+from tests.support.factories import AgentFactory, AgentRoleFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

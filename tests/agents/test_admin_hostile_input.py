@@ -11,8 +11,8 @@ import re
 import pytest
 
 from agents.models import Agent, AgentRole, Belief, Organization
-from tests.agents.factories import AgentFactory
-from tests.agents.test_admin import agent_form, empty_inlines, staff_client
+from tests.support.admin import agent_form, empty_inlines, staff_client
+from tests.support.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 

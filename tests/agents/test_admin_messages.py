@@ -12,9 +12,9 @@ from django.test import Client
 
 from agents.messaging.admin import MessageAdmin
 from agents.messaging.services.send import message_send
-from tests.agents.conftest import SYSTEM, grant
-from tests.agents.factories import AgentFactory, OrganizationFactory
+from tests.support.actors import SYSTEM, grant
 from tests.support.api import create_user
+from tests.support.factories import AgentFactory, OrganizationFactory
 
 _TIMELINE = re.compile(r'<div id="conversation-timeline">(.*?)</div>', re.S)
 

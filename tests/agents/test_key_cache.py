@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from agents.keys.services import agent_key_authenticate, agent_key_create
 from agents.models import AgentApiKey, AgentKind
-from tests.agents.conftest import SYSTEM
-from tests.agents.factories import AgentFactory
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory
 
 
 def _fields(obj):

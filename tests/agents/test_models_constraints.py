@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from agents.models import JSON_MAX_CHARS, Agent, Belief, Goal, Membership, MembershipRole
 from mabos.integrity import run_integrity_checks
-from tests.agents.factories import (
+from tests.support.factories import (
     AgentFactory,
     AgentGroupFactory,
     AgentRoleFactory,

@@ -83,7 +83,7 @@ def test_a_failure_half_way_leaves_nothing_behind(operator, monkeypatch):
 
 
 def test_a_second_user_sees_nothing_until_granted(operator, outsider):
-    from tests.agents.conftest import grant
+    from tests.support.actors import grant
 
     org = organization_onboard(by=operator, **SHOP)
     assert not agent_list(user=outsider).exists()

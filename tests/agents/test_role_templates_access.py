@@ -6,10 +6,10 @@ import pytest
 
 from agents.models import AgentRole
 from auditlog.models import AuditEvent
-from tests.agents.conftest import grant
-from tests.agents.factories import AgentRoleFactory, OrganizationFactory
-from tests.agents.test_admin import staff_client
+from tests.support.actors import grant
+from tests.support.admin import staff_client
 from tests.support.api import client_for, create_user
+from tests.support.factories import AgentRoleFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from agents.organization.services.organizations import organization_create, orga
 from agents.organization.services.roles import role_create, role_delete
 from auditlog.models import AuditEvent
 from mabos.errors import Conflict, InvalidInput
-from tests.agents.conftest import SYSTEM
-from tests.agents.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from agents.reasoning.services.beliefs import belief_delete, belief_set
 from agents.reasoning.services.goals import goal_create, goal_delete, goal_update
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
-from tests.agents.conftest import SYSTEM
-from tests.agents.factories import AgentFactory
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from agents.agent.services.lifecycle import agent_pause, agent_restart, agent_re
 from agents.common.errors import InvalidTransition, StaleVersion
 from agents.models import TRANSITIONS, Agent, AgentStatus
 from auditlog.models import AuditEvent
-from tests.agents.conftest import SYSTEM
-from tests.agents.factories import AgentFactory
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 

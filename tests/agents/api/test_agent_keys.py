@@ -13,9 +13,9 @@ from agents.keys.services import agent_key_authenticate, agent_key_create
 from agents.models import AgentApiKey, AgentKind
 from auditlog.models import AuditEvent
 from mabos.errors import AuthenticationError
-from tests.agents.conftest import SYSTEM, grant
-from tests.agents.factories import AgentFactory, BeliefFactory
+from tests.support.actors import SYSTEM, grant
 from tests.support.api import client_for
+from tests.support.factories import AgentFactory, BeliefFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import pytest
 
 from agents.keys.services import agent_key_create, agent_key_revoke
 from agents.models import AgentKind
-from tests.agents.conftest import SYSTEM
-from tests.agents.factories import AgentFactory
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory
 from tests.support.polling import wait_until
 from tests.support.processes import start_gunicorn
 

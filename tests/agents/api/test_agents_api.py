@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from agents.models import Agent
 from auditlog.models import AuditEvent
-from tests.agents.conftest import grant
-from tests.agents.factories import AgentFactory, AgentGroupFactory, BeliefFactory, GoalFactory, OrganizationFactory
+from tests.support.actors import grant
 from tests.support.api import client_for, create_user
+from tests.support.factories import AgentFactory, AgentGroupFactory, BeliefFactory, GoalFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

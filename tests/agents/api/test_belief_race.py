@@ -10,8 +10,8 @@ from django.db import connection
 from agents.models import Belief
 from agents.reasoning.services import beliefs
 from auditlog.models import AuditEvent
-from tests.agents.factories import AgentFactory
 from tests.support.api import client_for, create_user
+from tests.support.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

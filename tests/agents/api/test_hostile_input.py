@@ -14,9 +14,9 @@ from django.db.models.functions import Cast, Length
 
 from agents.common.validation import json_size
 from agents.models import JSON_MAX_CHARS, Agent, AgentRole, Belief, Message, Organization
-from tests.agents.conftest import grant
-from tests.agents.factories import AgentFactory
-from tests.support.api import PASSWORD, client_for, create_user
+from tests.support.actors import grant
+from tests.support.api import PASSWORD, client_for, create_user, fields_of
+from tests.support.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,6 @@ DEEP = "[" * 1000 + "]" * 1000
 def post_raw(client, url: str, body: object, method: str = "post"):
     """JSON text with every non-ASCII character escaped: \\u0000 and \\ud800 arrive as escapes."""
     return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
-
-
-def fields_of(response) -> dict:
-    assert response.status_code == 400, (response.status_code, response.content[:300])
-    body = response.json()
-    assert body["code"] == "invalid", body
-    return body["fields"]
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.agents.api.test_hostile_input import fields_of
-from tests.agents.conftest import grant
-from tests.support.api import client_for, create_user
+from tests.support.actors import grant
+from tests.support.api import client_for, create_user, fields_of
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.messaging.services.send import message_send
 from agents.messaging.services.subscriptions import subscription_create
 from agents.models import AgentKind, Delivery
-from tests.agents.conftest import SYSTEM, grant
-from tests.agents.factories import AgentFactory, AgentGroupFactory
+from tests.support.actors import SYSTEM, grant
 from tests.support.api import client_for, create_user
+from tests.support.factories import AgentFactory, AgentGroupFactory
 
 pytestmark = pytest.mark.django_db
 

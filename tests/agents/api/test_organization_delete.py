@@ -6,9 +6,9 @@ import pytest
 
 from agents.models import Agent, AgentRole, Organization
 from auditlog.models import AuditEvent
-from tests.agents.conftest import grant
-from tests.agents.factories import AgentFactory, AgentRoleFactory, OrganizationFactory
+from tests.support.actors import grant
 from tests.support.api import client_for
+from tests.support.factories import AgentFactory, AgentRoleFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,14 @@ from guardian.shortcuts import assign_perm
 
 from agents.models import AgentKind
 from auditlog.models import AuditEvent
-from tests.agents.factories import (
+from tests.support.api import client_for
+from tests.support.factories import (
     AgentFactory,
     AgentGroupFactory,
     AgentRoleFactory,
     BeliefFactory,
     OrganizationFactory,
 )
-from tests.support.api import client_for
 from tests.support.permission_matrix import PermissionMatrix
 
 

@@ -7,18 +7,10 @@ from guardian.shortcuts import assign_perm
 from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import AgentKind, AgentStatus, Delivery, Message
 from auditlog.models import AuditEvent
-from tests.agents.factories import AgentFactory
-from tests.agents.messaging.conftest import key_client
-from tests.agents.messaging.test_send import send
-from tests.support.api import client_for, create_user
+from tests.support.api import client_for, create_user, key_client
+from tests.support.factories import AgentFactory
+from tests.support.messaging import SendAsMatrix, operator_of, send
 from tests.support.permission_matrix import PermissionMatrix
-
-
-def operator_of(org):
-    user = create_user(roles=("operator",))
-    for verb in ("view", "operate"):
-        assign_perm(f"{verb}_organization", user, org)
-    return user
 
 
 def test_post_messages_sends_as_an_operated_agent_and_is_audited(org, alice, bob):
@@ -168,35 +160,8 @@ class TestDeadLetterPermissions(_DeliveryMatrix):
         return Delivery.objects.get(message=msg)
 
 
-class TestSendAsPermissions(PermissionMatrix):
-    """Sending as an agent needs operate on it; the object under test is the sending agent."""
-
-    detail_url = "/api/v1/agents/{pk}/inbox/"
-    write_method = "post"
-    write_action = "operate"
-    audit_action = "create"
-
-    def make_object(self):
-        agent = AgentFactory()
-        self_recipient = AgentFactory(organization=agent.organization)
-        agent.test_recipient = self_recipient
-        return agent
-
-    def write(self, client, obj):
-        return client.post("/api/v1/messages/", {"sender": str(obj.pk), "performative": "inform",
-                                                 "to": [str(obj.test_recipient.pk)]}, format="json")
-
-    def audit_count(self, obj):
-        return AuditEvent.objects.filter(action="create", target_type="agents.message").count()
-
-    def test_a_permitted_write_succeeds_and_is_audited(self):
-        self.grant(self.user, "view", self.obj)
-        self.grant(self.user, "operate", self.obj)
-        self.grant(self.user, "view", self.obj.test_recipient)  # a person addresses only agents they may see
-        response = self.write(client_for(self.user), self.obj)
-        assert response.status_code == 201, response.content
-        event = AuditEvent.objects.get(target_id=response.json()["id"], action="create")
-        assert event.actor_id == str(self.user.pk) and event.changes["sender_agent"][1] == str(self.obj.pk)
+class TestSendAsPermissions(SendAsMatrix):
+    """Sending one message (POST messages/) as an agent needs operate on it."""
 
 
 def test_a_person_nacking_without_requeue_writes_one_audit_event(org, alice, external):

@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import AgentStatus, Delivery
-from tests.agents.messaging.test_send import send
-from tests.mabos.test_metrics import scrape, value
+from tests.support.messaging import send
+from tests.support.metrics import scrape, value
 from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the counters move on commit

@@ -6,8 +6,7 @@ from guardian.shortcuts import assign_perm
 
 from agents.models import Delivery, Subscription
 from auditlog.models import AuditEvent
-from tests.agents.messaging.conftest import key_client
-from tests.support.api import client_for, create_user
+from tests.support.api import client_for, create_user, key_client
 
 
 def manager_of(org):

@@ -21,8 +21,8 @@ from agents.models import AgentKind, Belief, Delivery, DeliveryStatus
 from agents.organization.services.organizations import organization_grant
 from agents.reasoning.services.goals import goal_create
 from auditlog.actors import Actor
-from tests.agents.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
 from tests.support.api import create_user, tokens_for
+from tests.support.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
 
 SYSTEM = Actor.system("fuzz")
 

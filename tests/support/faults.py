@@ -1,4 +1,6 @@
-"""Helpers of the messaging fault tests: real gunicorn, workers (with embedded beat), HTTP sends."""
+"""Helpers of the fault tests: workers with embedded beat, HTTP sends and probes, restarting the test PostgreSQL.
+
+What a running server's /metrics says is read with tests/support/metrics.py."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def start_worker_with_beat(tmp: Path, name: str, **env: str) -> Process:
 
 def operator_token(org) -> str:
     """A superuser's token: after other transactional tests flushed the database, role rows and grants
-    cannot be relied on, and the permission paths are proven by test_api.py."""
+    cannot be relied on, and the permission paths are proven by the messaging API tests."""
     return tokens_for(create_user(is_superuser=True, is_staff=True))["access"]
 
 
@@ -58,26 +60,6 @@ def ready(base: str) -> tuple[int, dict]:
             return resp.status, json.load(resp)
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
-
-
-def scrape(base: str) -> str:
-    """/metrics of the web process: every process group's counters, merged."""
-    from django.conf import settings
-
-    request = urllib.request.Request(f"{base}/metrics", headers={"Authorization": f"Bearer {settings.METRICS_TOKEN}"})
-    with urllib.request.urlopen(request, timeout=15) as resp:
-        return resp.read().decode()
-
-
-def metric(base: str, series: str) -> float | None:
-    """One sample as scraped, e.g. ``mabos_deliveries_finished_total{status="acked"}``; None if absent."""
-    prefix = f"{series} "
-    return next((float(line[len(prefix):]) for line in scrape(base).splitlines() if line.startswith(prefix)), None)
-
-
-def breaker_state(base: str, name: str) -> float | None:
-    """The breaker's state as scraped from /metrics (0 closed, 1 half-open, 2 open), None if absent."""
-    return metric(base, f'mabos_circuit_breaker_state{{breaker="{name}"}}')
 
 
 def postmaster_options() -> str:
