@@ -1,4 +1,4 @@
-"""Fixtures of the agents tests: users with and without grants, an organization and an agent, API clients."""
+"""Fixtures of the agents tests: users with and without grants, staff, an organization and an agent, API clients."""
 
 from __future__ import annotations
 
@@ -26,6 +26,16 @@ def outsider(db):
 @pytest.fixture
 def administrator(db):
     return create_user(roles=("administrator",))
+
+
+@pytest.fixture
+def staff_operator(db):
+    return create_user(roles=("operator",), is_staff=True)
+
+
+@pytest.fixture
+def staff_admin(db):
+    return create_user(roles=("administrator",), is_staff=True)
 
 
 @pytest.fixture

@@ -2,6 +2,10 @@
 
 The bodies are sent as raw JSON text so that escapes such as ``\\u0000`` and
 ``\\ud800`` reach the server exactly as a hostile client would write them.
+
+Cross-cutting, so it sits in tests/agents/ itself: the same hostile values go through the doors of every
+package at once (the token endpoint, messages and batches, beliefs, organizations, agents, roles), because
+the guarantee is that no door forgets the check, and one table of cases shows a door that does.
 """
 
 from __future__ import annotations

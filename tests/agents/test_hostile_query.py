@@ -1,4 +1,8 @@
-"""Hostile query strings and path segments are a 400 naming the parameter (or a 404), never a 500."""
+"""Hostile query strings and path segments are a 400 naming the parameter (or a 404), never a 500.
+
+Cross-cutting, so it sits in tests/agents/ itself: the filters and path segments of every package's lists
+(agents, organizations, messages, dead letters, beliefs, the audit trail) are checked side by side.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,9 @@
 
 Each case grows its list from 2 to 20 items, with what is most likely to cost a query per row (messages a
 person sent: their ``sender`` label names the user), and asserts the same count, under a fixed maximum.
+
+Cross-cutting, so it sits in tests/agents/ itself: the lists belong to messaging (inbox, dead letters,
+messages, subscriptions), keys and agent (group members), and one measure (``assert_constant``) serves them all.
 """
 
 from __future__ import annotations

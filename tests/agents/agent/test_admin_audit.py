@@ -1,23 +1,18 @@
-"""Writes made in the agents admin are audited once, through the services, with the real before/after."""
+"""Memberships and groups written in the admin are audited once, through the services, with the real before/after."""
 
 from __future__ import annotations
 
 import pytest
 
 from agents.agent.services.groups import group_create, membership_add
-from agents.models import AgentGroup, AgentRole, Membership, MembershipRole
+from agents.models import AgentGroup, Membership, MembershipRole
 from auditlog.models import AuditEvent
 from tests.support.actors import SYSTEM, grant
 from tests.support.admin import agent_form, staff_client
 from tests.support.api import create_user
-from tests.support.factories import AgentFactory, AgentRoleFactory, OrganizationFactory
+from tests.support.factories import AgentFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_admin(db):
-    return create_user(roles=("administrator",), is_staff=True)
 
 
 def test_membership_role_changed_in_the_agent_inline_is_audited_with_its_real_before(staff_admin):
@@ -47,27 +42,6 @@ def test_memberships_are_kept_consistent_after_inline_edit(staff_admin):
     assert staff_client(staff_admin).post(f"/admin/agents/agent/{agent.pk}/change/", form).status_code == 302
     assert not AuditEvent.objects.filter(target_type="agents.membership", action="update").exists()
     assert Membership.objects.get(pk=membership.pk).role == MembershipRole.MEMBER
-
-
-def test_delete_selected_roles_goes_through_the_service(staff_admin):
-    org = OrganizationFactory()
-    first, second = AgentRoleFactory(organization=org), AgentRoleFactory(organization=org)
-    response = staff_client(staff_admin).post("/admin/agents/agentrole/", {
-        "action": "delete_selected", "_selected_action": [str(first.pk), str(second.pk)], "post": "yes"})
-    assert response.status_code == 302
-    assert not AgentRole.objects.filter(pk__in=[first.pk, second.pk]).exists()
-    for role in (first, second):
-        event = AuditEvent.objects.get(target_type="agents.agentrole", target_id=str(role.pk))
-        assert event.action == "delete" and event.actor_id == str(staff_admin.pk)
-        assert event.changes["slug"] == [None, role.slug]
-
-
-def test_delete_selected_keeps_a_role_in_use(staff_admin):
-    agent = AgentFactory()
-    staff_client(staff_admin).post("/admin/agents/agentrole/", {
-        "action": "delete_selected", "_selected_action": [str(agent.role_id)], "post": "yes"})
-    assert AgentRole.objects.filter(pk=agent.role_id).exists()
-    assert not AuditEvent.objects.filter(target_type="agents.agentrole", action="delete").exists()
 
 
 def test_delete_selected_groups_goes_through_the_service(staff_operator_with_change):

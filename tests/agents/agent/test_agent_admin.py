@@ -1,4 +1,7 @@
-"""The admin: filtered by object permission, writes through the services (audited), constant queries."""
+"""The agent admin: filtered by object permission, writes through the services (audited), constant queries.
+
+Lifecycle actions, and the beliefs and subscriptions edited inline on the agent's page; the memberships edited
+there, and groups, are audited in test_admin_audit.py."""
 
 from __future__ import annotations
 
@@ -7,19 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agents.agent.services.agents import agent_update
-from agents.models import AgentApiKey, AgentKind, Belief, Organization
+from agents.models import Belief
 from auditlog.models import AuditEvent
 from tests.support.actors import SYSTEM, grant
 from tests.support.admin import agent_form, empty_inlines, staff_client
-from tests.support.api import create_user
 from tests.support.factories import AgentFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_operator(db):
-    return create_user(roles=("operator",), is_staff=True)
 
 
 def test_changelists_and_pages_show_only_granted_objects(staff_operator):
@@ -55,20 +52,6 @@ def test_view_only_staff_cannot_operate_from_the_admin(staff_operator):
     assert agent.status == "active"
 
 
-def test_onboarding_form_in_the_admin(staff_operator):
-    client = staff_client(staff_operator)
-    assert "Onboard a business" in client.get("/admin/agents/organization/").content.decode()
-    bad = client.post("/admin/agents/organization/onboard/", {"name": "Shop", "description": "Sells.",
-                                                               "size": "small"})
-    assert bad.status_code == 200 and not Organization.objects.exists()
-    response = client.post("/admin/agents/organization/onboard/", {
-        "name": "Shop", "industry": "retail", "description": "Sells.", "size": "small", "roles": ["ceo", "hr"]})
-    assert response.status_code == 302
-    org = Organization.objects.get()
-    assert org.agents.count() == 2
-    assert client.get(f"/admin/agents/organization/{org.pk}/change/").status_code == 200
-
-
 def test_inline_belief_edits_are_audited_through_the_service(administrator):
     administrator.is_staff = True
     administrator.save()
@@ -96,18 +79,6 @@ def test_inline_belief_edits_are_audited_through_the_service(administrator):
     assert agent.name != "Stale edit"
 
 
-def test_api_key_created_in_the_admin_is_shown_once(staff_operator):
-    agent = AgentFactory(kind=AgentKind.EXTERNAL)
-    grant(staff_operator, agent.organization, "view", "change")
-    response = staff_client(staff_operator).post("/admin/agents/agentapikey/add/", {"agent": str(agent.pk),
-                                                                                     "name": "runtime"})
-    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
-    key = AgentApiKey.objects.get()
-    assert f"mabos_ak_{key.prefix}_" in response.content.decode()
-    listing = staff_client(staff_operator).get("/admin/agents/agentapikey/").content.decode()
-    assert key.prefix in listing and "mabos_ak_" not in listing
-
-
 def test_agent_changelist_runs_a_constant_number_of_queries(administrator):
     administrator.is_staff = True
     administrator.save()
@@ -124,15 +95,6 @@ def test_agent_changelist_runs_a_constant_number_of_queries(administrator):
     few = count()
     AgentFactory.create_batch(20, organization=org)
     assert count() == few
-
-
-def test_organization_form_shows_odd_slugs_as_form_errors(administrator):
-    administrator.is_staff = True
-    administrator.save()
-    response = staff_client(administrator).post("/admin/agents/organization/add/", {
-        "name": "Shop", "slug": "Odd_Slug", "industry": "", "description": "Sells.", "profile": "{}"})
-    assert response.status_code == 200 and "lower-case letters" in response.content.decode()
-    assert not Organization.objects.exists()
 
 
 def test_inline_subscriptions_are_written_through_the_service(administrator):

@@ -1,17 +1,18 @@
-"""The database holds every invariant even when the services are bypassed."""
+"""The database holds the invariants of organizations, agents and groups even when the services are bypassed.
+
+Beliefs and goals have theirs in tests/agents/reasoning/test_constraints.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from agents.models import JSON_MAX_CHARS, Agent, Belief, Goal, Membership, MembershipRole
+from agents.models import JSON_MAX_CHARS, Agent, Belief, Membership, MembershipRole
 from mabos.integrity import run_integrity_checks
 from tests.support.factories import (
     AgentFactory,
     AgentGroupFactory,
     AgentRoleFactory,
-    BeliefFactory,
     GoalFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -27,21 +28,6 @@ def refused(make) -> None:
 
 def violations() -> set[str]:
     return {v.check.name for v in run_integrity_checks()}
-
-
-def test_belief_confidence_outside_unit_interval_is_refused():
-    agent = AgentFactory()
-    refused(lambda: Belief.objects.create(agent=agent, key="x", value=1, confidence=1.5))
-    refused(lambda: Belief.objects.create(agent=agent, key="y", value=1, confidence=-0.1))
-    refused(lambda: Belief.objects.create(agent=agent, key="z", value=1, confidence=float("nan")))
-    Belief.objects.create(agent=agent, key="ok", value=1, confidence=1.0)
-
-
-def test_belief_key_unique_per_agent_and_well_formed():
-    belief = BeliefFactory(key="cash")
-    refused(lambda: Belief.objects.create(agent=belief.agent, key="cash", value=2))
-    refused(lambda: Belief.objects.create(agent=belief.agent, key="has space", value=2))
-    Belief.objects.create(agent=AgentFactory(), key="cash", value=2)
 
 
 def test_json_values_over_the_size_limit_are_refused():
@@ -103,16 +89,6 @@ def test_one_leader_per_group_and_one_membership_per_agent():
     other = AgentFactory(organization=first.organization)
     refused(lambda: MembershipFactory(group=first.group, agent=other, role=MembershipRole.LEADER))
     refused(lambda: MembershipFactory(group=first.group, agent=first.agent))
-
-
-def test_goal_parent_must_be_of_the_same_agent_and_acyclic():
-    root = GoalFactory()
-    child = GoalFactory(agent=root.agent, parent=root)
-    grandchild = GoalFactory(agent=root.agent, parent=child)
-    refused(lambda: GoalFactory(parent=root))  # another agent
-    refused(lambda: Goal.objects.filter(pk=root.pk).update(parent=grandchild))
-    refused(lambda: Goal.objects.filter(pk=root.pk).update(parent=root))
-    refused(lambda: Goal.objects.filter(pk=root.pk).update(priority=101))
 
 
 def test_integrity_checks_are_clean_on_good_data_and_report_bad_rows():

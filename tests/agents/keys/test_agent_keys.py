@@ -1,4 +1,4 @@
-"""Agent API keys: shown once, stored hashed with a rotatable pepper, scoped to the agent's own state."""
+"""Agent API keys: shown once (API and admin), stored hashed with a rotatable pepper, scoped to the agent's own state."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from agents.models import AgentApiKey, AgentKind
 from auditlog.models import AuditEvent
 from mabos.errors import AuthenticationError
 from tests.support.actors import SYSTEM, grant
+from tests.support.admin import staff_client
 from tests.support.api import client_for
 from tests.support.factories import AgentFactory, BeliefFactory
 
@@ -201,3 +202,15 @@ def test_a_request_verifying_the_key_while_the_revocation_commits_does_not_bring
     assert verified_meanwhile == [key.pk]
     response = agent_client(raw).get(url)
     assert response.status_code == 401 and response.json()["code"] == "agent_key_invalid"
+
+
+def test_api_key_created_in_the_admin_is_shown_once(staff_operator):
+    agent = AgentFactory(kind=AgentKind.EXTERNAL)
+    grant(staff_operator, agent.organization, "view", "change")
+    response = staff_client(staff_operator).post("/admin/agents/agentapikey/add/", {"agent": str(agent.pk),
+                                                                                     "name": "runtime"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    key = AgentApiKey.objects.get()
+    assert f"mabos_ak_{key.prefix}_" in response.content.decode()
+    listing = staff_client(staff_operator).get("/admin/agents/agentapikey/").content.decode()
+    assert key.prefix in listing and "mabos_ak_" not in listing

@@ -20,13 +20,12 @@ def role_form(organization="", slug="growth", **overrides) -> dict:
 
 
 @pytest.fixture
-def staff_operator(db):
-    """Staff with a change grant on one organization, but not an administrator."""
-    user = create_user(roles=("operator",), is_staff=True)
+def staff_operator(staff_operator):
+    """The conftest's staff operator with a change grant on one organization: still not an administrator."""
     org = OrganizationFactory()
-    grant(user, org, "view", "change")
-    user.granted_org = org
-    return user
+    grant(staff_operator, org, "view", "change")
+    staff_operator.granted_org = org
+    return staff_operator
 
 
 def test_staff_who_is_not_an_administrator_cannot_add_a_global_template_in_the_admin(staff_operator):
