@@ -78,8 +78,8 @@ def main() -> int:
     from auditlog.models import AuditEvent
     from mabos.dashboard import messages_per_minute
     from scripts.bench import durability
-    from tests.agents.factories import AgentFactory, OrganizationFactory
     from tests.support.api import create_user
+    from tests.support.factories import AgentFactory, OrganizationFactory
 
     settings = durability.pg_settings(connection)
     refusal = durability.check_requested(settings)

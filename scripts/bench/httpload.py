@@ -42,8 +42,8 @@ def web_tier(agents: list[Any], system: Any) -> Iterator[Web]:
     """gunicorn on a free port, an external agent with a key, and a superuser's JWT; stopped afterwards."""
     from agents.keys.services import agent_key_create
     from agents.models import AgentKind
-    from tests.agents.factories import AgentFactory
     from tests.support.api import create_user, tokens_for
+    from tests.support.factories import AgentFactory
 
     runtime = AgentFactory(organization=agents[0].organization, kind=AgentKind.EXTERNAL)
     _key, raw_key = agent_key_create(agent=runtime, by=system, name="bench")

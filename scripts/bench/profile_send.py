@@ -50,7 +50,7 @@ def main() -> int:
     from agents.models import AgentKind
     from auditlog.actors import Actor
     from scripts.bench.wsgi import application
-    from tests.agents.factories import AgentFactory, OrganizationFactory
+    from tests.support.factories import AgentFactory, OrganizationFactory
 
     name = f"profile-{uuid.uuid4().hex[:8]}"
     org = OrganizationFactory(slug=name, name=name)

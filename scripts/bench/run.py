@@ -59,7 +59,7 @@ def scaled(n: float, least: int = 1) -> int:
 def setup_agents() -> list[Agent]:
     """The bench's 10 internal agents: their inbox is an InboxEvent row, so a hand-over is also the ack."""
     from agents.models import AgentKind
-    from tests.agents.factories import AgentFactory, OrganizationFactory
+    from tests.support.factories import AgentFactory, OrganizationFactory
 
     org = Organization.objects.filter(slug="bench").first() or OrganizationFactory(slug="bench", name="Bench")
     return (list(Agent.objects.filter(organization=org, kind=AgentKind.INTERNAL))

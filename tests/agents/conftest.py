@@ -1,15 +1,11 @@
-"""Fixtures of the agents tests: users with and without grants, an onboarded organization, API clients."""
+"""Fixtures of the agents tests: users with and without grants, staff, an organization and an agent, API clients."""
 
 from __future__ import annotations
 
 import pytest
 
-from agents.organization.services.organizations import organization_grant
-from auditlog.actors import Actor
-from tests.agents.factories import AgentFactory, OrganizationFactory
 from tests.support.api import api, client_for, create_user, make_user, reset_shared_state  # noqa: F401
-
-SYSTEM = Actor.system("tests")
+from tests.support.factories import AgentFactory, OrganizationFactory
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +29,16 @@ def administrator(db):
 
 
 @pytest.fixture
+def staff_operator(db):
+    return create_user(roles=("operator",), is_staff=True)
+
+
+@pytest.fixture
+def staff_admin(db):
+    return create_user(roles=("administrator",), is_staff=True)
+
+
+@pytest.fixture
 def org(db):
     return OrganizationFactory()
 
@@ -40,16 +46,6 @@ def org(db):
 @pytest.fixture
 def agent(org):
     return AgentFactory(organization=org)
-
-
-def grant(user, obj, *verbs: str) -> None:
-    from agents.agent.services.agents import agent_grant
-    from agents.models import Agent
-
-    if isinstance(obj, Agent):
-        agent_grant(agent=obj, user=user, verbs=verbs or ("view",), by=SYSTEM)
-    else:
-        organization_grant(organization=obj, user=user, verbs=verbs or ("view",), by=SYSTEM)
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 The JSON text areas take what the user types, escapes included: ``"\\u0000"`` is
 a NUL to ``json.loads``, ``"\\ud800"`` a lone surrogate, ``1e400`` infinity.
+
+Cross-cutting, so it sits in tests/agents/ itself: the forms of every package's admin (agent config and
+inline beliefs, organization profile, role defaults, changelist searches) are checked with the same values.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import re
 import pytest
 
 from agents.models import Agent, AgentRole, Belief, Organization
-from tests.agents.factories import AgentFactory
-from tests.agents.test_admin import agent_form, empty_inlines, staff_client
+from tests.support.admin import agent_form, staff_client
+from tests.support.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,4 +93,3 @@ def test_hostile_text_in_admin_text_fields_is_a_form_error(admin_client):
         "name": "Sh\x00op", "slug": "shop", "industry": "", "description": "Sells.", "profile": "{}", **NO_AGENTS})
     assert errors_on(response, "name")
     assert not Organization.objects.exists()
-    assert empty_inlines()  # the shared form helpers stay importable from here

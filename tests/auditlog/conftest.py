@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import connection
 
 from accounts.models import User
 from auditlog.verification import RESULT_CACHE_KEY
-
-PASSWORD = "correct horse battery staple 42"
+from tests.support.audit import make_user
 
 
 @pytest.fixture(autouse=True)
@@ -19,15 +16,6 @@ def _forget_verification_verdict():
     cache.delete(RESULT_CACHE_KEY)
     yield
     cache.delete(RESULT_CACHE_KEY)
-
-
-def make_user(username: str, *, groups: tuple[str, ...] = (), superuser: bool = False) -> User:
-    if superuser:
-        return User.objects.create_superuser(username=username, password=PASSWORD)
-    user = User.objects.create_user(username=username, password=PASSWORD)
-    for name in groups:
-        user.groups.add(Group.objects.get_or_create(name=name)[0])
-    return user
 
 
 @pytest.fixture
@@ -53,13 +41,3 @@ def operator_user(db) -> User:
 @pytest.fixture
 def superuser(db) -> User:
     return make_user("root", superuser=True)
-
-
-def tamper(sql: str, params: list) -> None:
-    """Change audit rows behind the application's back, as a database superuser would."""
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE auditlog_auditevent DISABLE TRIGGER auditlog_auditevent_append_only")
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.execute("ALTER TABLE auditlog_auditevent ENABLE TRIGGER auditlog_auditevent_append_only")

@@ -13,7 +13,7 @@ from auditlog.chain import compute_hash, signing_key
 from auditlog.models import Action, AuditEvent
 from auditlog.services import audit_record
 from auditlog.verification import HASH_MISMATCH, MISSING_LINK, UNKNOWN_KEY, verify_chain
-from tests.auditlog.conftest import tamper
+from tests.support.audit import tamper
 
 
 def record_many(count: int) -> list[AuditEvent]:

@@ -17,7 +17,7 @@ from auditlog.actors import Actor
 from auditlog.models import Action, AuditEvent
 from auditlog.services import audit_record
 from auditlog.verification import last_result
-from tests.auditlog.conftest import tamper
+from tests.support.audit import tamper
 from tests.support.processes import REPO, process_env
 
 pytestmark = pytest.mark.django_db

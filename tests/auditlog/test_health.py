@@ -10,7 +10,7 @@ from auditlog.models import Action
 from auditlog.services import audit_record
 from auditlog.tasks import verify_chain_task
 from auditlog.verification import last_result, verify_and_record
-from tests.auditlog.conftest import tamper
+from tests.support.audit import tamper
 from tests.support.health import token_headers
 
 pytestmark = pytest.mark.django_db

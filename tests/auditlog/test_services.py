@@ -17,7 +17,7 @@ from auditlog.models import Action, ActorType, AuditEvent
 from auditlog.services import audit_record
 from auditlog.verification import verify_chain
 from mabos.request_context import bind
-from tests.auditlog.conftest import make_user
+from tests.support.audit import make_user
 
 pytestmark = pytest.mark.django_db
 

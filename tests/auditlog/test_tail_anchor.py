@@ -21,7 +21,7 @@ from auditlog.anchor import ANCHOR_KEY, _client, anchor_advance, anchor_read
 from auditlog.models import Action, AuditEvent
 from auditlog.services import audit_record
 from auditlog.verification import ANCHOR_INVALID, TAIL_MISSING, verify_chain
-from tests.auditlog.conftest import tamper
+from tests.support.audit import tamper
 
 
 def record(count: int) -> list[AuditEvent]:

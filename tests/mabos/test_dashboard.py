@@ -15,8 +15,8 @@ from auditlog.actors import Actor
 from auditlog.models import Action
 from auditlog.services import audit_record
 from mabos.dashboard import CHART_MINUTES, messages_per_minute
-from tests.agents.factories import AgentFactory, OrganizationFactory
 from tests.support.api import create_user
+from tests.support.factories import AgentFactory, OrganizationFactory
 from tests.support.health import pretend_workers_and_beat_alive
 
 pytestmark = pytest.mark.django_db

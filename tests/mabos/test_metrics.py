@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from prometheus_client.parser import text_string_to_metric_families
 
 from auditlog.actors import Actor
 from auditlog.models import Action
@@ -18,8 +17,9 @@ from auditlog.services import audit_record
 from auditlog.verification import verify_and_record
 from mabos.components import registered_components
 from mabos.tasks import ping
-from tests.auditlog.conftest import tamper
 from tests.support.api import PASSWORD, create_user, reset_shared_state
+from tests.support.audit import tamper
+from tests.support.metrics import auth, parse, scrape, value
 from tests.support.polling import wait_until
 from tests.support.processes import REPO, start_gunicorn
 
@@ -27,28 +27,6 @@ pytestmark = pytest.mark.django_db
 
 SCRAPE_TIME = {"mabos_component_up", "mabos_component_check_seconds", "mabos_workers_alive", "mabos_beat_alive",
                "mabos_deliveries_pending", "mabos_deliveries_dead"}
-
-
-def auth() -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {settings.METRICS_TOKEN}"}
-
-
-def parse(text: str) -> dict[tuple[str, tuple], float]:
-    samples = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return samples
-
-
-def scrape(client) -> dict[tuple[str, tuple], float]:
-    response = client.get("/metrics", REMOTE_ADDR="10.9.9.9", **auth())
-    assert response.status_code == 200, response.content
-    return parse(response.content.decode())
-
-
-def value(samples: dict, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -183,7 +161,7 @@ def test_delivery_backlog_and_sends_match_the_database(client):
     from agents.messaging.services.dead_letters import dead_letter
     from agents.messaging.services.send import message_send
     from agents.models import AgentKind, Delivery
-    from tests.agents.factories import AgentFactory, OrganizationFactory
+    from tests.support.factories import AgentFactory, OrganizationFactory
 
     organization = OrganizationFactory()
     sender = AgentFactory(organization=organization)

@@ -1,4 +1,5 @@
-"""API test helpers: users with a known password (hashed once), clients with tokens, clean shared state."""
+"""API test helpers: users with a known password (hashed once), clients with tokens or agent keys, the fields
+a refusal names, throttle rates, clean shared state."""
 
 from __future__ import annotations
 
@@ -46,6 +47,31 @@ def client_for(user=None) -> APIClient:
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user)['access']}")
     return client
+
+
+def key_client(raw: str) -> APIClient:
+    """A client speaking as an agent, with its raw API key."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Agent {raw}")
+    return client
+
+
+def fields_of(response) -> dict:
+    """The fields a 400 ``invalid`` names (asserting that it is one)."""
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    body = response.json()
+    assert body["code"] == "invalid", body
+    return body["fields"]
+
+
+def throttle_rates(**rates: str):
+    """Override some of DRF's throttle rates (``user="3/minute"``), keeping the others."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    config = dict(settings.REST_FRAMEWORK)
+    config["DEFAULT_THROTTLE_RATES"] = {**config["DEFAULT_THROTTLE_RATES"], **rates}
+    return override_settings(REST_FRAMEWORK=config)
 
 
 def reset_shared_state() -> None:

@@ -116,3 +116,31 @@ class PermissionMatrix:
         assert response.status_code in self.write_ok_status, response.content
         event = AuditEvent.objects.filter(target_id=str(self.obj.pk), action=self.audit_action).get()
         assert event.actor_id == str(self.user.pk)
+
+
+class AgentChildMatrix(PermissionMatrix):
+    """A resource under an agent (its beliefs, goals, keys, subscriptions), guarded by the agent's grants.
+
+    ``make_object`` returns the agent. The child is audited as itself, not as the agent: the write's
+    event is looked for by ``target_type`` (``agents.belief``) and action.
+    """
+
+    target_type = ""
+
+    def audit_count(self, obj):
+        return AuditEvent.objects.filter(target_type=self.target_type, action=self.audit_action).count()
+
+    def test_a_permitted_write_succeeds_and_is_audited(self):
+        self.grant(self.user, "view", self.obj)
+        self.grant(self.user, self.write_action, self.obj)
+        response = self.write(client_for(self.user), self.obj)
+        assert response.status_code in self.write_ok_status, response.content
+        event = AuditEvent.objects.filter(target_type=self.target_type, action=self.audit_action).get()
+        assert event.actor_id == str(self.user.pk)
+
+
+class GrantedOnOrganizationMatrix(PermissionMatrix):
+    """A resource whose grants are made on its organization (``obj.organization``), not on the object."""
+
+    def grant(self, user, action, obj):
+        assign_perm(f"{action}_organization", user, obj.organization)

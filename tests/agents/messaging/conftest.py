@@ -7,10 +7,8 @@ from django.test import override_settings
 
 from agents.keys.services import agent_key_create
 from agents.models import AgentKind
-from auditlog.actors import Actor
-from tests.agents.factories import AgentFactory, OrganizationFactory
-
-SYSTEM = Actor.system("tests")
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory, OrganizationFactory
 
 
 @pytest.fixture
@@ -42,14 +40,6 @@ def external(org):
 def external_key(external):
     _key, raw = agent_key_create(agent=external, by=SYSTEM, name="runtime")
     return raw
-
-
-def key_client(raw: str):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Agent {raw}")
-    return client
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import Agent, AgentKind, AgentStatus, Delivery, InboxEvent, Message
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
-from tests.agents.factories import AgentFactory, AgentGroupFactory, MembershipFactory, OrganizationFactory
-from tests.agents.messaging import test_api
-from tests.agents.messaging.conftest import SYSTEM, key_client
-from tests.agents.messaging.test_api import operator_of
-from tests.agents.messaging.test_send import send
-from tests.support.api import client_for, create_user
+from tests.support.actors import SYSTEM
+from tests.support.api import client_for, create_user, key_client
+from tests.support.factories import AgentFactory, AgentGroupFactory, MembershipFactory, OrganizationFactory
+from tests.support.messaging import SendAsMatrix, operator_of, send
 
 BATCH = "/api/v1/messages/batch/"
 
@@ -196,7 +194,7 @@ def test_an_agent_key_sends_a_batch_only_as_itself(org, alice, bob, external, ex
     assert response.status_code == 400 and "messages[0].to" in response.json()["fields"]
 
 
-class TestBatchSendAsPermissions(test_api.TestSendAsPermissions):
+class TestBatchSendAsPermissions(SendAsMatrix):
     """The permission matrix of the single send, through the batch endpoint."""
 
     def write(self, client, obj):

@@ -8,7 +8,7 @@ import pytest
 
 from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import Delivery, InboxEvent
-from tests.agents.messaging.faults import FAST, operator_token, post_message
+from tests.support.faults import FAST, operator_token, post_message
 from tests.support.processes import start_gunicorn
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]

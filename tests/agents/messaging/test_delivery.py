@@ -17,8 +17,8 @@ from agents.messaging.services.states import InvalidDeliveryTransition
 from agents.messaging.services.sweeper import delivery_sweep, leases_expire, messages_expire
 from agents.models import AgentStatus, Delivery, InboxEvent, Message
 from auditlog.models import AuditEvent
-from tests.agents.messaging.conftest import SYSTEM
-from tests.agents.messaging.test_send import send
+from tests.support.actors import SYSTEM
+from tests.support.messaging import send
 
 
 def test_internal_deliveries_become_inbox_events_and_are_acked(alice, bob, carol):

@@ -16,10 +16,9 @@ from django.db import connection
 
 from agents.messaging.services.wakeup import BREAKER_NAME
 from agents.models import Delivery, InboxEvent, Message
-from tests.agents.messaging.faults import (
+from tests.support import processes
+from tests.support.faults import (
     FAST,
-    breaker_state,
-    metric,
     operator_token,
     pg_ctl,
     post_message,
@@ -27,7 +26,7 @@ from tests.agents.messaging.faults import (
     ready,
     start_worker_with_beat,
 )
-from tests.support import processes
+from tests.support.metrics import breaker_state, metric
 from tests.support.polling import wait_until
 from tests.support.processes import start_gunicorn
 

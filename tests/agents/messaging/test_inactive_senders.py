@@ -8,11 +8,10 @@ from agents.agent.services.lifecycle import agent_fail, agent_pause, agent_resta
 from agents.keys.services import agent_key_create
 from agents.messaging.services.delivery import delivery_dispatch_due
 from agents.models import AgentKind, Message
-from tests.agents.factories import AgentFactory
-from tests.agents.messaging.conftest import SYSTEM, key_client
-from tests.agents.messaging.test_api import operator_of
-from tests.agents.messaging.test_send import send
-from tests.support.api import client_for
+from tests.support.actors import SYSTEM
+from tests.support.api import client_for, key_client
+from tests.support.factories import AgentFactory
+from tests.support.messaging import operator_of, send
 
 SEND, BATCH = "/api/v1/messages/", "/api/v1/messages/batch/"
 

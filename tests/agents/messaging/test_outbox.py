@@ -14,7 +14,7 @@ from agents.messaging.services import outbox
 from agents.messaging.services.batch import message_send_batch
 from agents.messaging.services.send import message_send
 from agents.models import Delivery, Message
-from tests.agents.messaging.conftest import SYSTEM
+from tests.support.actors import SYSTEM
 from tests.support.api import create_user
 
 EVERY_FIELD = {

@@ -13,7 +13,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from agents.messaging.api.serializers import MessageDetailOutput, MessageOutput
 from agents.messaging.services.send import message_send
 from agents.models import Message
-from tests.agents.messaging.conftest import SYSTEM
+from tests.support.actors import SYSTEM
 from tests.support.api import create_user
 
 

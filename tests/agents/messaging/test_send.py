@@ -5,17 +5,10 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from agents.messaging.services.send import message_send
 from agents.models import AgentStatus, Delivery, Message, Subscription
 from mabos.errors import InvalidInput
-from tests.agents.factories import AgentFactory, AgentGroupFactory, MembershipFactory, OrganizationFactory
-from tests.agents.messaging.conftest import SYSTEM
-
-
-def send(sender, **kw):
-    kw.setdefault("performative", "inform")
-    kw.setdefault("content", {"text": "hello"})
-    return message_send(organization=sender.organization, sender_agent=sender, by=SYSTEM, **kw)
+from tests.support.factories import AgentFactory, AgentGroupFactory, MembershipFactory, OrganizationFactory
+from tests.support.messaging import send
 
 
 def fields_of(excinfo) -> set[str]:

@@ -17,8 +17,8 @@ from agents.messaging.services import delivery as worker
 from agents.messaging.services.delivery import _hand_over, delivery_claim, delivery_dispatch_batch
 from agents.messaging.services.sweeper import leases_expire
 from agents.models import AgentKind, Delivery, InboxEvent, Message
-from tests.agents.factories import AgentFactory
-from tests.agents.messaging.test_send import send
+from tests.support.factories import AgentFactory
+from tests.support.messaging import send
 
 #: Retries due at once, so a requeued row is claimable again straight away.
 NO_BACKOFF = {"BACKOFF_BASE_SECONDS": 0.0, "BACKOFF_CAP_SECONDS": 0.0, "LEASE_SECONDS": 30.0, "BATCH_SIZE": 500}

@@ -1,4 +1,6 @@
-"""agents/{id}/subscriptions/: subscribe an agent to topics through the API; a topic send then reaches it."""
+"""agents/{id}/subscriptions/: subscribe an agent to topics through the API; a topic send then reaches it.
+
+The resource goes through the shared permission matrix too (an agent's grants)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,9 @@ from guardian.shortcuts import assign_perm
 
 from agents.models import Delivery, Subscription
 from auditlog.models import AuditEvent
-from tests.agents.messaging.conftest import key_client
-from tests.support.api import client_for, create_user
+from tests.support.api import client_for, create_user, key_client
+from tests.support.factories import AgentFactory
+from tests.support.permission_matrix import AgentChildMatrix
 
 
 def manager_of(org):
@@ -61,3 +64,14 @@ def test_an_agent_key_cannot_touch_subscriptions(org, external, external_key):
     assert client.get(url).status_code == 401
     assert client.post(url, {"topic_pattern": "sales.*"}, format="json").status_code == 401
     assert not Subscription.objects.exists()
+
+
+class TestSubscriptionPermissions(AgentChildMatrix):
+    detail_url = "/api/v1/agents/{pk}/subscriptions/"
+    write_method = "post"
+    write_payload = {"topic_pattern": "sales.*"}
+    audit_action = "create"
+    target_type = "agents.subscription"
+
+    def make_object(self):
+        return AgentFactory()

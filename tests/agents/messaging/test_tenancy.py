@@ -8,11 +8,9 @@ import uuid
 from guardian.shortcuts import assign_perm
 
 from agents.models import AgentKind, Delivery, Message, Subscription
-from tests.agents.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, MembershipFactory
-from tests.agents.messaging.conftest import key_client
-from tests.agents.messaging.test_api import operator_of
-from tests.agents.messaging.test_send import send
-from tests.support.api import client_for, create_user
+from tests.support.api import client_for, create_user, key_client
+from tests.support.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, MembershipFactory
+from tests.support.messaging import operator_of, send
 
 SEND, BATCH = "/api/v1/messages/", "/api/v1/messages/batch/"
 

@@ -18,8 +18,8 @@ from agents.messaging.services.policy import knob
 from agents.messaging.services.send import message_send
 from agents.models import Delivery
 from mabos.resilience.breakers import breaker
-from tests.agents.factories import AgentFactory, OrganizationFactory
-from tests.agents.messaging.conftest import SYSTEM
+from tests.support.actors import SYSTEM
+from tests.support.factories import AgentFactory, OrganizationFactory
 from tests.support.polling import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]

@@ -50,7 +50,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from agents.keys import cache as key_cache
-from tests.mabos.api.fuzz_world import World, path_parameters_for, world_build
+from tests.support.fuzz_world import World, path_parameters_for, world_build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(600)]
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from tests.support.api import client_for
+from tests.support.api import client_for, throttle_rates
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -113,17 +113,9 @@ def test_pagination_caps_the_page_size(make_user, settings):
     assert_error(client.get("/api/v1/auth/sessions/?page=99"), 404, "not_found")
 
 
-def _rates(**rates):
-    from django.conf import settings
-
-    config = dict(settings.REST_FRAMEWORK)
-    config["DEFAULT_THROTTLE_RATES"] = {**config["DEFAULT_THROTTLE_RATES"], **rates}
-    return override_settings(REST_FRAMEWORK=config)
-
-
 def test_user_throttle_answers_429_with_retry_after(make_user):
     client = client_for(make_user())
-    with _rates(user="3/minute"):
+    with throttle_rates(user="3/minute"):
         statuses = [client.get("/api/v1/auth/me/").status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         response = client.get("/api/v1/auth/me/")
@@ -136,13 +128,13 @@ def test_user_throttle_answers_429_with_retry_after(make_user):
 
 def test_throttles_are_per_user(make_user):
     first, second = client_for(make_user()), client_for(make_user())
-    with _rates(user="2/minute"):
+    with throttle_rates(user="2/minute"):
         assert [first.get("/api/v1/auth/me/").status_code for _ in range(3)] == [200, 200, 429]
         assert second.get("/api/v1/auth/me/").status_code == 200
 
 
 def test_auth_endpoints_have_a_strict_per_ip_scope(api):
-    with _rates(auth="2/minute"):
+    with throttle_rates(auth="2/minute"):
         payload = {"username": "nobody", "password": "wrong password 123"}
         statuses = [api.post("/api/v1/auth/token/", payload, format="json").status_code for _ in range(3)]
         assert statuses == [401, 401, 429]

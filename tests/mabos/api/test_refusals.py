@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from auditlog.models import AuditEvent
 from mabos.api import refusals
 from mabos.tasks import record_refusal_summaries
-from tests.mabos.api.test_plumbing import _rates
+from tests.support.api import throttle_rates
 
 ME_URL = "/api/v1/auth/me/"
 WINDOW_START = 6000.0 * 60  # the start of a one-minute window
@@ -47,7 +47,7 @@ def clock(monkeypatch):
 @pytest.mark.django_db
 def test_a_flood_of_bad_jwts_is_audited_n_times_then_throttled_then_summarised(clock):
     client = bad_jwt_client()
-    with _rates(auth_failure="5/minute", anon="1000/minute"):
+    with throttle_rates(auth_failure="5/minute", anon="1000/minute"):
         statuses = [client.get(ME_URL).status_code for _ in range(30)]
         assert statuses == [401] * 5 + [429] * 25
         assert auth_failures().count() == 5  # operators still see the attack begin
@@ -79,7 +79,7 @@ def test_a_flood_of_bad_jwts_is_audited_n_times_then_throttled_then_summarised(c
 @pytest.mark.django_db
 def test_bad_agent_keys_and_bad_jwts_share_one_budget(clock):
     agent_url = f"/api/v1/agents/{uuid.uuid4()}/beliefs/"
-    with _rates(auth_failure="5/minute", anon="1000/minute"):
+    with throttle_rates(auth_failure="5/minute", anon="1000/minute"):
         assert [bad_jwt_client().get(ME_URL).status_code for _ in range(3)] == [401] * 3
         statuses = [bad_agent_key_client().get(agent_url).status_code for _ in range(10)]
         assert statuses == [401] * 2 + [429] * 8
@@ -104,7 +104,7 @@ def test_eight_threads_flooding_at_once_leave_exactly_n_events_and_the_rest_coun
         finally:
             connections.close_all()
 
-    with _rates(auth_failure="5/minute", anon="1000/minute"):
+    with throttle_rates(auth_failure="5/minute", anon="1000/minute"):
         threads = [threading.Thread(target=flood) for _ in range(threads_count)]
         for thread in threads:
             thread.start()
@@ -121,7 +121,7 @@ def test_eight_threads_flooding_at_once_leave_exactly_n_events_and_the_rest_coun
 
 @pytest.mark.django_db
 def test_an_ipv6_client_counts_by_its_64_not_by_each_of_its_addresses(clock):
-    with _rates(auth_failure="3/minute", anon="1000/minute"):
+    with throttle_rates(auth_failure="3/minute", anon="1000/minute"):
         statuses = [bad_jwt_client(ip=f"2001:db8:1:2::{n:x}").get(ME_URL).status_code for n in range(1, 7)]
         assert statuses == [401] * 3 + [429] * 3
         assert bad_jwt_client(ip="2001:db8:1:3::1").get(ME_URL).status_code == 401  # another /64

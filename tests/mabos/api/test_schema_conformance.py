@@ -8,9 +8,9 @@ import pytest
 
 from agents.messaging.services.send import message_send
 from agents.models import AgentKind
-from tests.agents.conftest import SYSTEM, grant
-from tests.agents.factories import AgentFactory, OrganizationFactory
+from tests.support.actors import SYSTEM, grant
 from tests.support.api import client_for, create_user, tokens_for
+from tests.support.factories import AgentFactory, OrganizationFactory
 from tests.support.openapi import assert_conforms, served_schema
 
 pytestmark = pytest.mark.django_db

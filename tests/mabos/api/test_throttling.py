@@ -8,8 +8,7 @@ from django.test import override_settings
 
 from mabos.api import throttling
 from mabos.api.throttling import UserRateThrottle, window_wait
-from tests.mabos.api.test_plumbing import _rates
-from tests.support.api import client_for
+from tests.support.api import client_for, throttle_rates
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), [
@@ -30,7 +29,7 @@ def test_refused_requests_do_not_use_up_the_next_windows_budget(make_user, monke
     clock = [6000.0 * 60]  # the start of a window of one minute
     monkeypatch.setattr(UserRateThrottle, "timer", lambda self: clock[0])
     client = client_for(make_user())
-    with _rates(user="2/minute"):
+    with throttle_rates(user="2/minute"):
         assert [client.get("/api/v1/auth/me/").status_code for _ in range(5)] == [200, 200, 429, 429, 429]
         clock[0] += 60 + 31  # next window, 31 s in: 2 * (1 - 31/60) + 1 = 1.97 <= 2 (5 counted would be 3.4)
         assert client.get("/api/v1/auth/me/").status_code == 200
@@ -39,7 +38,7 @@ def test_refused_requests_do_not_use_up_the_next_windows_budget(make_user, monke
 
 def test_the_budget_is_per_window_pair_and_expires(make_user):
     client = client_for(make_user())
-    with _rates(user="5/hour"):
+    with throttle_rates(user="5/hour"):
         assert client.get("/api/v1/auth/me/").status_code == 200
     client_redis = throttling._redis()
     keys = client_redis.keys("mabos:throttle:*")
@@ -50,7 +49,7 @@ def test_a_dead_redis_lets_requests_through(make_user):
     client = client_for(make_user())
     dead = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
-    with _rates(user="1/minute"):
+    with throttle_rates(user="1/minute"):
         assert [client.get("/api/v1/auth/me/").status_code for _ in range(2)] == [200, 429]
         with override_settings(CACHES={"default": dead}):
             assert [client.get("/api/v1/auth/me/").status_code for _ in range(3)] == [200, 200, 200]
