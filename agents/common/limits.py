@@ -39,3 +39,25 @@ EXPRESSION_MAX_NODES = 400
 #: not be larger than a JSON column can hold.
 EXPRESSION_MAX_INT_DIGITS = 100
 EXPRESSION_MAX_SIZE = JSON_MAX_CHARS
+
+#: Plans (agents/reasoning/plans/): a label names a plan in its scope and in the text form.
+PLAN_LABEL_MAX = 100
+PLAN_LABEL_REGEX = r"^[A-Za-z_][A-Za-z0-9_]{0,99}$"
+#: A bound name (a variable, Capitalized as in Jason): trigger arguments and the names steps bind.
+PLAN_VARIABLE_REGEX = r"^[A-Z_][A-Za-z0-9_]{0,63}$"
+#: Names a trigger binds from its event; arguments of a goal a step adopts.
+PLAN_ARGS_MAX = 16
+#: Steps of one plan, counting the steps inside ``if`` branches.
+PLAN_STEPS_MAX = 200
+#: ``if`` inside ``if``: deeper than this is a plan nobody can read.
+PLAN_NESTING_MAX = 8
+#: A plan's source order (Jason's order of plans in a file): 0 .. this.
+PLAN_ORDER_MAX = 1_000_000
+#: A text of plans (the API takes one plan per text, the admin several), and how many plans it may hold.
+#: Parsing is linear, about 30 µs a character on the 2-core test machine: a full text parses in about a second.
+PLAN_TEXT_MAX_CHARS = JSON_MAX_CHARS
+PLANS_PER_TEXT_MAX = 50
+#: Brackets of the text form nested deeper than this are refused before the text is parsed.
+PLAN_TEXT_BRACKETS_MAX = 48
+#: A ``wait`` step's timeout, in seconds (30 days).
+PLAN_WAIT_MAX_SECONDS = 30 * 24 * 3600
