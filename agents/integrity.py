@@ -3,3 +3,4 @@
 from agents.agent import integrity as agent_integrity  # noqa: F401
 from agents.keys import integrity as keys_integrity  # noqa: F401
 from agents.reasoning import integrity as reasoning_integrity  # noqa: F401
+from agents.reasoning.plans import integrity as plans_integrity  # noqa: F401

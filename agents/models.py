@@ -32,7 +32,7 @@ from agents.organization.models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
-from agents.reasoning.models import Belief, Goal, GoalStatus
+from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
 
 __all__ = [
     "BELIEF_KEY_REGEX",
@@ -65,5 +65,8 @@ __all__ = [
     "OrganizationGroupObjectPermission",
     "OrganizationUserObjectPermission",
     "Performative",
+    "Plan",
+    "PlanVersion",
     "Subscription",
+    "TriggerKind",
 ]

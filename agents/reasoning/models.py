@@ -1,4 +1,4 @@
-"""BDI state: what an agent believes and what it wants. Plans and intentions come later."""
+"""BDI state: what an agent believes and what it wants, and the plans it acts on (plans/models.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from agents.agent.models import Agent
 from agents.common.goal_kinds import GoalKind
 from agents.common.limits import BELIEF_KEY_MAX, BELIEF_KEY_REGEX, NAME_MAX, TEXT_MAX
 from agents.common.models import Timestamped, json_size_check, not_blank_check
+from agents.reasoning.plans.models import Plan, PlanVersion
+from agents.reasoning.plans.triggers import TriggerKind
+
+__all__ = ["Belief", "Goal", "GoalStatus", "Plan", "PlanVersion", "TriggerKind"]
 
 
 class Belief(models.Model):

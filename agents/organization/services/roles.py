@@ -157,5 +157,8 @@ def role_update(*, role: AgentRole, by: Any, **changes: Any) -> AgentRole:
 def role_delete(*, role: AgentRole, by: Any) -> None:
     if role.agents.exists():
         raise Conflict("Agents still hold this role; give them another role first.", code="role_in_use")
+    if role.plans.exists():  # the template's plans (agents.reasoning.plans), read through the reverse relation
+        raise Conflict("Plans of this role template exist; disable them, they are kept with their history.",
+                       code="role_has_plans")
     record(action=Action.DELETE, by=by, target=role, changes=created(role, FIELDS))
     role.delete()
