@@ -177,3 +177,12 @@ def test_text_to_json_to_text_to_json_is_stable(document, spaces):
     printed = plans_to_text(first)
     assert text_to_plans(printed) == first == [document]
     assert plans_to_text(text_to_plans(printed)) == printed
+
+
+def test_words_end_where_names_go_on():
+    """``inform`` is no ``in`` followed by ``form``, ``nothing`` no ``not``, ``iffy`` no ``if``."""
+    plan = text_to_plans("+!g : not nothing and inform > iffy or truest <- index in isles; .wait(9, continue).")[0]
+    assert plan["context"] == "not nothing and inform > iffy or truest"
+    assert plan["body"][0] == {"kind": "constraint", "condition": "index in isles"}
+    assert error_of("+!g <- .send(cfo inform, 1).").startswith("line 1, column 18: expected ','")
+    assert error_of("+!g <- .wait(9, continued).").startswith("line 1, column 17: ")

@@ -32,6 +32,11 @@ GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 NOT_YET = {".start_protocol": "interaction protocols come with issue 14",
            ".ask_approval": "human approval gates come with issue 14"}
 INTERNAL_ACTIONS = (".send", ".action", ".wait", ".fail", ".succeed", ".drop")
+#: The grammar's words (its _WORD terminals, and the words of EVENT, QUALIFIER and ON_TIMEOUT): a name
+#: spelled like one is printed quoted.
+WORDS = frozenset({"atomic", "order", "if", "elif", "else", "lambda", "or", "and", "not", "in", "is", "true",
+                   "false", "null", "for", "message", "approval", "action_result", "timer", "ontology", "protocol",
+                   "continue", "fail"})
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|(\s+)""",
@@ -86,6 +91,8 @@ def _display(names: Any) -> list[str]:
         terminal = terminals.get(name)
         if name in _FRIENDLY:
             shown.add(_FRIENDLY[name])
+        elif name.startswith("_") and name[1:].lower() in WORDS:
+            shown.add(f"'{name[1:].lower()}'")
         elif terminal is not None and terminal.pattern.type == "str":
             shown.add(f"'{terminal.pattern.value}'")
         else:

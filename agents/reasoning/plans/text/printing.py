@@ -12,13 +12,11 @@ import json
 import re
 from typing import Any
 
-from agents.reasoning.plans.text.parsing import parser
+from agents.reasoning.plans.text.parsing import WORDS, parser
 
 _KEY = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_])?\Z")
 _ATOM = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 _SIGILS = {"goal_added": "+!", "goal_failed": "-!", "test_goal": "+?", "belief_added": "+", "belief_removed": "-"}
-#: Words of the grammar's regular terminals (EVENT, QUALIFIER, ON_TIMEOUT): reserved like the others.
-_MORE_WORDS = ("message", "approval", "action_result", "timer", "ontology", "protocol", "continue", "fail")
 _BODY_INDENT = " " * 7  # under the first step, after "    <- "
 
 
@@ -27,7 +25,7 @@ def keywords() -> frozenset[str]:
     """Every word the grammar gives a meaning of its own: printed quoted where a name stands."""
     words = {terminal.pattern.value for terminal in parser().terminals
              if terminal.pattern.type == "str" and terminal.pattern.value.isidentifier()}
-    return frozenset(words | set(_MORE_WORDS))
+    return frozenset(words | WORDS)
 
 
 def name_text(name: str) -> str:
