@@ -187,6 +187,7 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "SessionKindEnum": "accounts.models.UserSession.Kind",
                 "DeliveryStatusEnum": "agents.messaging.models.DeliveryStatus",
                 "PerformativeEnum": "agents.messaging.models.Performative",
+                "TriggerKindEnum": "agents.reasoning.plans.triggers.TriggerKind",
             },
         },
     }

@@ -1,0 +1,1 @@
+"""plans/: list, create, detail (JSON or text), versions, disable and enable."""
