@@ -24,6 +24,7 @@ from agents.organization.models import AgentRole, Organization
 from agents.reasoning.plans.document import DOCUMENT_FIELDS, document_clean
 from agents.reasoning.plans.models import Plan, PlanVersion
 from agents.reasoning.plans.references import PlanScope
+from agents.reasoning.plans.steps import body_in_order
 from agents.reasoning.plans.triggers import trigger_columns, trigger_of
 from auditlog.models import Action
 
@@ -51,7 +52,7 @@ def plan_document(version: PlanVersion, *, label: str | None = None) -> dict[str
     return {"label": label if label is not None else version.plan.label,
             "trigger": trigger_of(version.trigger_kind, version.trigger_name, version.trigger_ontology,
                                   version.trigger_protocol),
-            "args": list(version.args), "context": version.context, "body": version.body,
+            "args": list(version.args), "context": version.context, "body": body_in_order(version.body),
             "atomic": version.atomic, "source_order": version.source_order}
 
 

@@ -292,6 +292,20 @@ def _items(path: str, rule: dict[str, Any], values: list, bound: frozenset[str],
     return out
 
 
+def body_in_order(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A stored body with each step's keys in its schema's order (jsonb keeps keys in an order of its own)."""
+    out = []
+    for step in body:
+        properties = STEP_SCHEMAS.get(step.get("kind"), {}).get("properties", step)
+        ordered = {name: step[name] for name in properties if name in step}
+        ordered.update({name: value for name, value in step.items() if name not in ordered})
+        for branch in ("then", "else"):
+            if isinstance(ordered.get(branch), list):
+                ordered[branch] = body_in_order(ordered[branch])
+        out.append(ordered)
+    return out
+
+
 def _a(kind: str) -> str:
     return f"{'An' if kind[0] in 'aeiou' else 'A'} {kind}"
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from agents.common.errors import invalid
 from agents.common.limits import PLAN_TEXT_BRACKETS_MAX, PLAN_TEXT_MAX_CHARS, PLANS_PER_TEXT_MAX
+from agents.reasoning.plans.text.syntax_errors import syntax_message, where
 from mabos import storable
 from mabos.errors import InvalidInput
 
@@ -32,11 +33,6 @@ GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 NOT_YET = {".start_protocol": "interaction protocols come with issue 14",
            ".ask_approval": "human approval gates come with issue 14"}
 INTERNAL_ACTIONS = (".send", ".action", ".wait", ".fail", ".succeed", ".drop")
-#: The grammar's words (its _WORD terminals, and the words of EVENT, QUALIFIER and ON_TIMEOUT): a name
-#: spelled like one is printed quoted.
-WORDS = frozenset({"atomic", "order", "if", "elif", "else", "lambda", "or", "and", "not", "in", "is", "true",
-                   "false", "null", "for", "message", "approval", "action_result", "timer", "ontology", "protocol",
-                   "continue", "fail"})
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|(\s+)""",
@@ -44,17 +40,6 @@ _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\
 _WHITESPACE_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(\s+)""")
 _BRACKETS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/\*.*?\*/|\#[^\n]*)|([(\[{])|([)\]}])""",
                        re.DOTALL)
-
-_FRIENDLY = {
-    "KEY": "a name", "NAME": "a name", "LABEL": "a label", "VAR": "a variable (Capitalized)",
-    "STRING": "a string", "NUMBER": "a number", "INT": "a whole number", "PERFORMATIVE": "a performative",
-    "ACTION": "an action name", "ERROR": "an error code", "EVENT": "message, approval, action_result or timer",
-    "QUALIFIER": "ontology or protocol", "ON_TIMEOUT": "continue or fail", "COMP_OP": "a comparison",
-    "INTERNAL": "an internal action", "ATTR": "an attribute", "$END": "the end of the text",
-}
-#: Shown first, and alone when the parser would accept too many things to list.
-_STRUCTURAL = ("';'", "'.'", "','", "')'", "']'", "'}'", "'<-'", "':'", "'('")
-
 
 def canonical_expression(source: str) -> str:
     """An expression's text as stored: trimmed, every run of whitespace outside strings one space.
@@ -78,56 +63,6 @@ class _SyntaxProblem(Exception):
         self.pos, self.message = pos, message
 
 
-def _where(text: str, pos: int) -> str:
-    line = text.count("\n", 0, pos) + 1
-    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return f"line {line}, column {column}"
-
-
-def _display(names: Any) -> list[str]:
-    terminals = {terminal.name: terminal for terminal in parser().terminals}
-    shown = set()
-    for name in names:
-        terminal = terminals.get(name)
-        if name in _FRIENDLY:
-            shown.add(_FRIENDLY[name])
-        elif name.startswith("_") and name[1:].lower() in WORDS:
-            shown.add(f"'{name[1:].lower()}'")
-        elif terminal is not None and terminal.pattern.type == "str":
-            shown.add(f"'{terminal.pattern.value}'")
-        else:
-            shown.add(name.lower())
-    first = [item for item in _STRUCTURAL if item in shown]
-    rest = sorted(shown - set(first))
-    if len(first) + len(rest) > 8:
-        return [*first, "an operator"] if first else ["an expression"]
-    return first + rest
-
-
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
-
-
-def _syntax_message(text: str, exc: UnexpectedInput) -> tuple[int, str]:
-    # LALR merges the lookaheads of states it shares (a name in a trigger and in a step); asking the
-    # parser which tokens it would really take here gives the true list.
-    interactive = getattr(exc, "interactive_parser", None)
-    if isinstance(exc, UnexpectedToken):
-        token = exc.token
-        expected = exc.expected
-        found = "the end of the text" if token.type == "$END" else repr(str(token))
-        pos = len(text) if token.type == "$END" else token.start_pos
-    elif isinstance(exc, UnexpectedCharacters):  # no token of the language starts with this character
-        return exc.pos_in_stream, f"unexpected character {text[exc.pos_in_stream]!r}"
-    else:
-        expected = getattr(exc, "expected", set())
-        pos, found = len(text), "the end of the text"
-    if interactive is not None:
-        expected = interactive.accepts() or expected
-    shown = _display(set(expected) - {"$END"} or expected)
-    return pos, f"expected {_or(shown)}, found {found}" if shown else f"unexpected {found}"
-
-
 def _check_brackets(text: str) -> None:
     depth = 0
     for match in _BRACKETS.finditer(text):
@@ -140,7 +75,7 @@ def _check_brackets(text: str) -> None:
 
 
 def _raise(field: str, text: str, problem: _SyntaxProblem) -> InvalidInput:
-    return invalid(field, f"{_where(text, problem.pos)}: {problem.message}")
+    return invalid(field, f"{where(text, problem.pos)}: {problem.message}")
 
 
 def _parse(text: str, field: str, start: str) -> Tree:
@@ -155,7 +90,7 @@ def _parse(text: str, field: str, start: str) -> Tree:
         _check_brackets(text)
         return parser().parse(text, start=start)
     except UnexpectedInput as exc:
-        raise _raise(field, text, _SyntaxProblem(*_syntax_message(text, exc))) from None
+        raise _raise(field, text, _SyntaxProblem(*syntax_message(text, exc, parser().terminals))) from None
     except _SyntaxProblem as problem:
         raise _raise(field, text, problem) from None
 

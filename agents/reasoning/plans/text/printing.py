@@ -12,7 +12,8 @@ import json
 import re
 from typing import Any
 
-from agents.reasoning.plans.text.parsing import WORDS, parser
+from agents.reasoning.plans.text.parsing import parser
+from agents.reasoning.plans.text.syntax_errors import WORDS
 
 _KEY = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.:-]*[A-Za-z0-9_])?\Z")
 _ATOM = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
