@@ -10,6 +10,7 @@ from agents.common.limits import PLAN_TEXT_BRACKETS_MAX, PLAN_TEXT_MAX_CHARS
 from agents.reasoning.plans.text import plan_to_text, plans_to_text, text_to_plans, text_to_term
 from mabos.errors import InvalidInput
 from tests.support.plan_strategies import messy, plan_documents
+from tests.support.processes import REPO
 
 EXAMPLE = ('+!keep_runway(Months) : cash < 3 * monthly_costs <- !cut_costs; '
            '.send(cfo, inform, {"runway": Months}); +cost_cut(true).')
@@ -186,3 +187,13 @@ def test_words_end_where_names_go_on():
     assert plan["body"][0] == {"kind": "constraint", "condition": "index in isles"}
     assert error_of("+!g <- .send(cfo inform, 1).").startswith("line 1, column 18: expected ','")
     assert error_of("+!g <- .wait(9, continued).").startswith("line 1, column 17: ")
+
+
+def test_the_example_of_docs_reasoning_reads_and_prints_back():
+    docs = (REPO / "docs" / "reasoning.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Text form"):]
+    example = section[section.index("```\n") + 4:]
+    example = example[:example.index("```")]
+    plans = text_to_plans(example)
+    assert [plan["trigger"]["kind"] for plan in plans] == ["goal_added", "goal_failed", "message"]
+    assert text_to_plans(plans_to_text(plans)) == plans
