@@ -96,7 +96,8 @@ class PlanListApi(ListApi):
 class PlanDetailApi(APIView):
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, PlanTextRenderer]
 
-    @extend_schema(parameters=[FORMAT], responses={200: PlanOutput})
+    @extend_schema(parameters=[FORMAT], responses={(200, "application/json"): PlanOutput,
+                                                   (200, "text/plain"): OpenApiTypes.STR})
     def get(self, request: Request, pk: Any) -> Response:
         """The plan and its current version; ``?format=text`` gives the version in the text form."""
         plan = plan_get(user=request.user, pk=pk)
