@@ -64,7 +64,7 @@ def _scope_plans(scope: PlanScope) -> Any:
 
 def _free_label(scope: PlanScope, trigger: dict[str, Any]) -> str:
     """A label from the trigger (``keep_runway``, ``keep_runway_2`` ...) that no plan of the scope has."""
-    stem = "".join(char if char.isalnum() or char == "_" else "_" for char in
+    stem = "".join(char if (char.isascii() and char.isalnum()) or char == "_" else "_" for char in
                    (trigger.get("name") or trigger.get("performative") or trigger["kind"]))
     stem = (stem if stem[:1].isalpha() or stem[:1] == "_" else f"p_{stem}")[: PLAN_LABEL_MAX - 8] or "plan"
     taken = set(_scope_plans(scope).filter(label__startswith=stem).values_list("label", flat=True))

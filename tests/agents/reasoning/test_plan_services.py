@@ -67,6 +67,11 @@ def test_labels_are_free_names_and_orders_come_after_the_others(org, cfo):
     with pytest.raises(InvalidInput) as caught:
         plan_create(document=doc(label="mine"), organization=org, by=SYSTEM)
     assert "label" in caught.value.fields
+    odd = plan_create(document={"trigger": {"kind": "goal_added", "name": "3 Réduire les coûts"}}, organization=org,
+                      by=SYSTEM)
+    message = plan_create(document={"trigger": {"kind": "message", "performative": "accept-proposal"}},
+                          organization=org, by=SYSTEM)
+    assert (odd.label, message.label) == ("p_3_R_duire_les_co_ts", "accept_proposal")
 
 
 def test_revise_makes_a_new_current_version_and_leaves_the_old_one_as_it_was(org, cfo, administrator):
