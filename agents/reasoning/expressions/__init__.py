@@ -22,7 +22,8 @@ from typing import Any
 from agents.common.errors import invalid
 from agents.common.limits import EXPRESSION_MAX_CHARS
 from agents.reasoning.expressions.allow_list import FUNCTIONS, RESERVED, Analysis, Refused, analyse
-from agents.reasoning.expressions.evaluation import ExpressionFailed, run
+from agents.reasoning.expressions.evaluation import run
+from agents.reasoning.expressions.values import ExpressionFailed
 
 __all__ = ["FUNCTIONS", "CompiledExpression", "ExpressionFailed", "compile_expression"]
 
