@@ -5,6 +5,7 @@ bindings. Two walls keep it safe. The first is ours (allow_list.py): `compile_ex
 once and checks every node of its syntax tree against an allow-list when the plan is saved, refusing
 anything else with a 400 naming the construct. The second is simpleeval (evaluation.py), configured with
 only our node handlers, operators and functions, so that a gap in the first wall meets a second one.
+values.py holds what an evaluation computes with: JSON values, instants, their size bounds.
 Nothing an expression reaches has attributes worth reading: names resolve to JSON values, the functions
 are ours, and attribute access is not in the language. Size bombs (`9**9**9`, `'a' * 10**10`) are refused
 before they are computed: when the plan is saved where the text shows them, while running (as
