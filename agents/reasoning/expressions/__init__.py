@@ -76,6 +76,8 @@ def compile_expression(source: str, *, field: str = "context", bound_names: Iter
     outcome = _compiled(source)
     if isinstance(outcome, str):
         raise invalid(field, outcome)
+    if isinstance(bound_names, str):  # one name, not its letters
+        bound_names = (bound_names,)
     unbound = outcome._analysis.needs_binding - frozenset(bound_names)
     if unbound:
         name = min(unbound)

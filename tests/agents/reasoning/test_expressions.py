@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from agents.common.limits import EXPRESSION_MAX_CHARS, EXPRESSION_MAX_SIZE
 from agents.reasoning.expressions import FUNCTIONS, CompiledExpression, ExpressionFailed, compile_expression
+from agents.reasoning.expressions.evaluation import _FUNCTIONS, Evaluation
 from mabos.errors import InvalidInput
 
 CORPUS = json.loads((Path(__file__).parent / "escape_corpus.json").read_text())
@@ -325,6 +326,15 @@ def test_a_builtins_name_needs_the_plan_to_bind_it():
     assert "python builtin" in refusal("type == 'x'").lower()
     assert evaluate("type == 'x'", bindings={"type": "x"}, bound=("type",)) is True
     assert evaluate("belief('type')", beliefs={"type": "y"}) == "y"
+
+
+def test_every_allowed_function_has_an_implementation():
+    assert set(_FUNCTIONS) == set(FUNCTIONS)
+    assert all(callable(getattr(Evaluation, method)) for method in _FUNCTIONS.values())
+
+
+def test_one_bound_name_may_be_given_as_a_text():
+    assert evaluate("profile[key]", bindings={"key": "segment"}, bound="key") == "retail"
 
 
 def test_compiling_is_cached_per_source_text():
