@@ -27,3 +27,15 @@ CONTENT_MAX_CHARS = JSON_MAX_CHARS
 #: Belief keys are dotted identifiers ("market.share", "cash:runway") so they fit in a URL.
 BELIEF_KEY_MAX = 200
 BELIEF_KEY_REGEX = rf"^[A-Za-z0-9_][A-Za-z0-9_.:-]{{0,{BELIEF_KEY_MAX - 1}}}$"
+
+#: Expressions (plan contexts, constraints, conditions; agents/reasoning/expressions.py). Checked when a
+#: plan is saved: the text's length, the depth and size of its syntax tree, the digits of a number in it.
+EXPRESSION_MAX_CHARS = 2000
+EXPRESSION_MAX_DEPTH = 50
+EXPRESSION_MAX_NODES = 400
+#: Checked while an expression runs: no integer (written or computed) past this many digits, so `9**9**9`
+#: fails before it is computed; no text, list or object built past EXPRESSION_MAX_SIZE characters or
+#: elements (counted through nesting), so `'a' * 10**10` fails before it allocates: a built value may
+#: not be larger than a JSON column can hold.
+EXPRESSION_MAX_INT_DIGITS = 100
+EXPRESSION_MAX_SIZE = JSON_MAX_CHARS
