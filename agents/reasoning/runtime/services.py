@@ -11,7 +11,11 @@ runtimes. It is one statement for any number of agents:
   while holding the row locked; a poster that skipped an already-due row would not wait for that lock, and
   its event, committed after the cycle read the queue, would be left pending with nobody due. Writing the
   row makes the poster wait for the cycle's commit and then set ``wake_at`` again;
-- rows are locked in agent id order, so two posters waking overlapping sets cannot deadlock.
+- rows are locked in agent id order, so two posters waking overlapping sets cannot deadlock;
+- the lock order with the rest is: agent rows (a lifecycle change, an event's foreign key), then runtime
+  rows, then the audit chain (its transaction-wide advisory lock). A poster wakes before it writes its
+  audit event: waiting for a cycle that holds the agent while holding the chain would stall every audited
+  write in the system; and the delivery hand-over wakes before its dead letters are audited.
 
 On PostgreSQL ``now`` is the database's clock, as in the claim that compares with it: a web host whose
 clock runs ahead cannot make an agent wait. The ORM path (SQLite, one writer) uses this process's clock.

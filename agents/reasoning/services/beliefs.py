@@ -37,7 +37,11 @@ def _same_json(a: Any, b: Any) -> bool:
 
 
 def _belief_event(agent: Agent, kind: str, args: dict[str, Any], by: Any) -> None:
-    """Tell a running internal agent its beliefs changed (an event, and a wake)."""
+    """Tell a running internal agent its beliefs changed (an event, and a wake).
+
+    Called before the write's audit event: the wake may wait for a cycle holding the agent, and must not
+    hold the audit chain's lock meanwhile (lock order: agent, runtime, audit; docs/reasoning.md).
+    """
     if agent.kind == AgentKind.INTERNAL and agent.status not in NOT_RUNNING:
         agent_event_post(agent=agent, kind=kind, args=args, by=by)
 
@@ -68,25 +72,25 @@ def belief_upsert(*, agent: Agent, key: str, value: Any, by: Any, confidence: fl
         except IntegrityError:  # created concurrently: replace it instead
             belief = Belief.objects.select_for_update().get(agent=agent, key=key)
         else:
+            _belief_event(agent, EventKind.BELIEF_ADDED, {"key": key, "value": value}, by)
             record(action=Action.CREATE, by=by, target=belief, changes=created(belief, BELIEF_FIELDS),
                    target_repr=_belief_repr(agent, key))
-            _belief_event(agent, EventKind.BELIEF_ADDED, {"key": key, "value": value}, by)
             return belief, True
     before = snapshot(belief, BELIEF_FIELDS)
     belief.value, belief.confidence, belief.source = value, confidence, source
     belief.save(update_fields=["value", "confidence", "source", "updated_at"])
+    if not _same_json(before["value"], value):
+        _belief_event(agent, EventKind.BELIEF_CHANGED, {"key": key, "value": value, "previous": before["value"]}, by)
     changes = diff(before, snapshot(belief, BELIEF_FIELDS))
     if changes:
         record(action=Action.UPDATE, by=by, target=belief, changes=changes, target_repr=_belief_repr(agent, key))
-    if not _same_json(before["value"], value):
-        _belief_event(agent, EventKind.BELIEF_CHANGED, {"key": key, "value": value, "previous": before["value"]}, by)
     return belief, False
 
 
 @transaction.atomic
 def belief_delete(*, belief: Belief, by: Any) -> None:
     agent = belief.agent
+    _belief_event(agent, EventKind.BELIEF_REMOVED, {"key": belief.key, "previous": belief.value}, by)
     record(action=Action.DELETE, by=by, target=belief, changes=created(belief, BELIEF_FIELDS),
            target_repr=_belief_repr(agent, belief.key))
-    _belief_event(agent, EventKind.BELIEF_REMOVED, {"key": belief.key, "previous": belief.value}, by)
     belief.delete()

@@ -85,10 +85,12 @@ def goal_create(*, agent: Agent, name: str, by: Any, description: str = "", kind
     if agent_status in NOT_RUNNING:
         raise AgentInactive(agent.pk, agent_status, doing="adopt goals")
     goal = Goal.objects.create(agent=agent, parent=parent, created_by=user_of(by), **data)
-    record(action=Action.CREATE, by=by, target=goal, changes=created(goal, GOAL_FIELDS))
     if agent_kind == AgentKind.INTERNAL and goal.status in ADOPTED:
+        # Before the audit event: the wake may wait for a cycle holding the agent, and must not hold the audit
+        # chain's lock meanwhile (lock order: agent, runtime, audit; docs/reasoning.md).
         agent_event_post(agent=agent, kind=EventKind.GOAL_ADDED, by=by,
                          args={"goal": str(goal.pk), "name": goal.name, "kind": goal.kind, "priority": goal.priority})
+    record(action=Action.CREATE, by=by, target=goal, changes=created(goal, GOAL_FIELDS))
     return goal
 
 

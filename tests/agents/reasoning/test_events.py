@@ -56,6 +56,36 @@ def test_a_goal_posted_through_the_api_is_a_goal_added_event_and_wakes_the_agent
     assert wake_of(agent) is not None
 
 
+def test_posters_wake_the_agent_before_they_take_the_audit_chains_lock(agent):
+    """Lock order agent, runtime, audit: a wake that waits for a cycle holding the agent must not hold the audit
+    chain's lock (global: every audited write would wait too)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def order(write) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            write()
+        marks = []
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            if "INSERT INTO agents_agentruntime" in sql:
+                marks.append("wake")
+            elif "pg_advisory_xact_lock" in sql:
+                marks.append("audit")
+        return marks
+
+    belief = None
+
+    def add_belief():
+        nonlocal belief
+        belief = belief_set(agent=agent, key="cash", value=1, by=SYSTEM)
+
+    assert order(lambda: goal_create(agent=agent, name="Runway", by=SYSTEM)) == ["wake", "audit"]
+    assert order(add_belief) == ["wake", "audit"]
+    assert order(lambda: belief_set(agent=agent, key="cash", value=2, by=SYSTEM)) == ["wake", "audit"]
+    assert order(lambda: belief_delete(belief=belief, by=SYSTEM)) == ["wake", "audit"]
+
+
 def test_a_goal_adopted_by_the_agent_itself_or_by_the_system_says_so(agent):
     goal_create(agent=agent, name="Mine", by=Actor.for_agent(agent))
     goal_create(agent=agent, name="Seeded", by=SYSTEM)
