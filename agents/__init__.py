@@ -5,10 +5,11 @@
 - agent/         Agent (+ lifecycle), AgentGroup, Membership, the agent-key principal, which agents a caller may
                  see or act as (agent/access.py); imports organization.
 - keys/          AgentApiKey, hashing, the cache, DRF authentication (keys/api/); imports agent.
-- messaging/     Message, Delivery, InboxEvent, Subscription, DeadLetter; send to ack, who speaks as whom; imports keys.
+- messaging/     Message, Delivery, Subscription, DeadLetter; send to ack, who speaks as whom; hands internal
+                 deliveries to reasoning through the handler it registers (messaging/inbox.py); imports keys.
 - protocols/     interaction protocols over messaging (empty until its issue); may import messaging.
-- reasoning/     Belief, Goal, Plan (plans/: versions, steps, the text form) (soon Intention, the cycle); may import
-                 protocols.
+- reasoning/     Belief, Goal, AgentEvent, AgentRuntime, Plan (plans/: versions, steps, the text form) (soon
+                 Intention, the cycle); may import protocols.
 - supervision/   policies, heartbeats, restarts, escalation (empty until its issue); may import reasoning.
 - learning/      plan outcomes and selection policies (empty until its issue); may import supervision.
 - onboarding/    describe a business, get a staffed organization; may import every package above.

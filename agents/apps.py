@@ -8,8 +8,16 @@ class AgentsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: models may only be imported once the app registry is ready.
         from agents.agent.access import register_policy as register_agent_policy
+        from agents.agent.hooks import agent_kind_hook_register
         from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
+        from agents.messaging.inbox import inbox_handler_register
         from agents.organization.access import register_policy as register_organization_policy
+        from agents.reasoning.events.services import message_events_store
+        from agents.reasoning.runtime.services import runtime_kinds_changed
 
         register_organization_policy()
         register_agent_policy()
+        # Earlier packages hand work to reasoning through hooks, never an import (LAYOUT.md): a delivery to an
+        # internal agent becomes its message event, and an internal agent gets its runtime row.
+        inbox_handler_register(message_events_store)
+        agent_kind_hook_register(runtime_kinds_changed)

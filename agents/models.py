@@ -21,7 +21,6 @@ from agents.messaging.models import (
     DeadLetter,
     Delivery,
     DeliveryStatus,
-    InboxEvent,
     Message,
     Performative,
     Subscription,
@@ -32,7 +31,9 @@ from agents.organization.models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
+from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
 from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
+from agents.reasoning.runtime.models import AgentRuntime
 
 __all__ = [
     "BELIEF_KEY_REGEX",
@@ -44,20 +45,23 @@ __all__ = [
     "TRANSITIONS",
     "Agent",
     "AgentApiKey",
+    "AgentEvent",
     "AgentGroup",
     "AgentGroupObjectPermission",
     "AgentKind",
     "AgentRole",
+    "AgentRuntime",
     "AgentStatus",
     "AgentUserObjectPermission",
     "Belief",
     "DeadLetter",
     "Delivery",
     "DeliveryStatus",
+    "EventKind",
+    "EventSource",
     "Goal",
     "GoalKind",
     "GoalStatus",
-    "InboxEvent",
     "Membership",
     "MembershipRole",
     "Message",

@@ -26,14 +26,11 @@ from textwrap import dedent
 
 import pytest
 
-from tests.support.import_graph import (
+from tests.support.import_graph import ImportGraph, build_graph, describe_cycle, find_cycles
+from tests.support.layout_rules import (
     Exemption,
-    ImportGraph,
     Layout,
-    build_graph,
-    describe_cycle,
     door_root,
-    find_cycles,
     is_door,
     is_url_conf,
     layout_violations,

@@ -78,6 +78,6 @@ def test_zero_setup_delivers_messages_through_sqlite_and_the_filesystem_broker(t
 
         wait_until(lambda: statuses() == {"acked": 10}, timeout=60, interval=0.25,
                    message=f"all 10 deliveries acked on SQLite (worker log: {tmp_path / 'worker.log'})")
-        assert db.execute("SELECT count(DISTINCT delivery_id) FROM agents_inboxevent").fetchone()[0] == 10
+        assert db.execute("SELECT count(DISTINCT delivery_id) FROM agents_agentevent").fetchone()[0] == 10
     finally:
         worker.stop()

@@ -6,6 +6,7 @@ audits exactly what the API audits.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -16,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin_permissions import ObjectPermissionAdminMixin, is_active_staff
 from accounts.object_permissions import CHANGE, OPERATE, VIEW, has_object_permission
-from agents.agent.models import Agent, AgentGroup, Membership
+from agents.agent.models import NOT_RUNNING, Agent, AgentGroup, Membership
 from agents.agent.selectors import group_list
 from agents.agent.services.agents import (
     UPDATABLE,
@@ -36,12 +37,14 @@ from agents.agent.services.groups import (
 )
 from agents.agent.services.lifecycle import agent_transition
 from agents.common.admin import OrganizationScopedAdmin, apply_domain_error
+from agents.common.errors import AgentInactive
 from agents.common.validation import check_json, check_slug
 from agents.messaging.models import Subscription
 from agents.messaging.selectors import inbox_latest
 from agents.messaging.services.subscriptions import subscription_create, subscription_delete
 from agents.organization.access import organizations_for
 from agents.organization.selectors import role_list
+from agents.reasoning.events.selectors import event_pending_latest, runtime_get
 from agents.reasoning.models import Belief, Goal
 from agents.reasoning.services.beliefs import belief_delete, belief_set
 from agents.reasoning.services.goals import goal_create, goal_delete, goal_parent_check, goal_update
@@ -59,6 +62,37 @@ def latest_deliveries_html(agent: Agent) -> str:
                             lines)
     return format_html("<table><tr><th>sent</th><th>from</th><th>act</th><th>status</th><th>attempts</th>"
                        "<th>last error</th></tr>{}</table>", body)
+
+
+#: Characters of an event's args shown on the agent page (the API has them whole).
+ARGS_SHOWN = 120
+
+
+def pending_events_html(agent: Agent) -> str:
+    """The agent page's queue: its runtime row (due or idle) and the oldest pending events, read-only."""
+    runtime = runtime_get(agent=agent)
+    if runtime is None:
+        return "— (an external agent: it never runs the cycle)"
+    events, pending = event_pending_latest(agent=agent)
+    due = (f"due since {runtime.wake_at:%Y-%m-%d %H:%M:%S}" if runtime.wake_at else "idle (nothing to do)")
+    state = format_html("<p>{}; {} cycle(s); {} pending event(s){}</p>", due, runtime.cycle_count, pending,
+                        format_html("; last error: {}", runtime.last_error) if runtime.last_error else "")
+    if not events:
+        return state
+    lines = [(e.id, e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.kind,
+              f"{e.source} {e.source_name}".strip() if e.source != "message" else f"message {e.message_id}",
+              _short_json(e.args)) for e in events]
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
+                            lines)
+    more = format_html("<p>… and {} more (agents/{}/events/ lists them all)</p>", pending - len(events), agent.pk) \
+        if pending > len(events) else ""
+    return format_html("{}<table><tr><th>#</th><th>created</th><th>kind</th><th>source</th><th>args</th></tr>"
+                       "{}</table>{}", state, body, more)
+
+
+def _short_json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= ARGS_SHOWN else text[:ARGS_SHOWN - 1] + "…"
 
 
 class AgentForm(forms.ModelForm):
@@ -121,6 +155,10 @@ class GoalInlineForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         agent_id = getattr(self.instance, "agent_id", None)
+        if agent_id and self.instance._state.adding and self.has_changed():
+            status = Agent.objects.filter(pk=agent_id).values_list("status", flat=True).first()
+            if status in NOT_RUNNING:  # goal_create would refuse it (409 agent_inactive): say so on the form
+                self.add_error(None, AgentInactive(agent_id, status, doing="adopt goals").detail)
         if agent_id and data.get("parent") is not None:
             try:
                 goal_parent_check(agent_id, self.instance if self.instance.pk else None, data["parent"])
@@ -197,13 +235,17 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization", "role", "supervisor"]
     search_fields = ["name", "slug"]
     readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at",
-                       "latest_deliveries"]
+                       "latest_deliveries", "pending_events"]
     inlines = [BeliefInline, GoalInline, MembershipInline, SubscriptionInline]
     actions = ["pause", "resume", "restart"]
 
     @admin.display(description="latest messages to this agent")
     def latest_deliveries(self, obj: Agent) -> str:
         return latest_deliveries_html(obj) if obj.pk else "—"
+
+    @admin.display(description="pending events (what its next cycles reason about)")
+    def pending_events(self, obj: Agent) -> str:
+        return pending_events_html(obj) if obj.pk else "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_active_staff(request.user)  # the organization dropdown holds what they may change

@@ -23,6 +23,9 @@ SHORT_TEXT = 200
 JSON_MAX_CHARS = 32_768
 #: Largest ``content`` of a message, as JSON text: the same bound as every other JSON column.
 CONTENT_MAX_CHARS = JSON_MAX_CHARS
+#: Largest ``args`` of an agent event, as JSON text: a belief event carries the new and the previous value
+#: (each up to JSON_MAX_CHARS) and the key, so the bound is two values plus room for the key and the names.
+EVENT_ARGS_MAX_CHARS = 2 * JSON_MAX_CHARS + 1024
 
 #: Belief keys are dotted identifiers ("market.share", "cash:runway") so they fit in a URL.
 BELIEF_KEY_MAX = 200

@@ -18,10 +18,10 @@ def slug_check(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=models.Q(**{f"{field}__regex": SLUG_REGEX}), name=name)
 
 
-def json_size_check(field: str, name: str) -> models.CheckConstraint:
-    """A JSON column never grows past JSON_MAX_CHARS, whoever writes it."""
+def json_size_check(field: str, name: str, max_chars: int = JSON_MAX_CHARS) -> models.CheckConstraint:
+    """A JSON column never grows past ``max_chars`` (JSON_MAX_CHARS unless said), whoever writes it."""
     return models.CheckConstraint(
-        condition=LessThanOrEqual(Length(Cast(field, output_field=models.TextField())), JSON_MAX_CHARS),
+        condition=LessThanOrEqual(Length(Cast(field, output_field=models.TextField())), max_chars),
         name=name,
     )
 

@@ -1,10 +1,12 @@
-"""Agent messaging: FIPA-ACL shaped messages, one delivery per recipient, inbox events, subscriptions.
+"""Agent messaging: FIPA-ACL shaped messages, one delivery per recipient, subscriptions.
 
 PostgreSQL is the source of truth (ARCHITECTURE.md §7): a message and its
 deliveries are committed together (the outbox); the broker only wakes the
 delivery worker. The legal moves of a delivery's status are
 ``DELIVERY_TRANSITIONS``, applied by ``agents.messaging.services.states``
-and nowhere else.
+and nowhere else. A delivery handed to an internal agent becomes an event of
+reasoning (``agents.reasoning.events.models.AgentEvent``, kind ``message``),
+stored through the handler of ``agents.messaging.inbox``.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class DeliveryStatus(models.TextChoices):
 #: status -> the statuses it may move to. The one table; ``states.transition`` applies it.
 DELIVERY_TRANSITIONS: dict[str, frozenset[str]] = {
     DeliveryStatus.PENDING: frozenset({DeliveryStatus.DISPATCHED, DeliveryStatus.EXPIRED, DeliveryStatus.DEAD}),
-    # dispatched -> acked: an internal inbox event is the handler, so storing it is the ack.
+    # dispatched -> acked: an internal agent's message event is the handler, so storing it is the ack.
     DeliveryStatus.DISPATCHED: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.ACKED, DeliveryStatus.FAILED,
                                           DeliveryStatus.PENDING, DeliveryStatus.DEAD, DeliveryStatus.EXPIRED}),
     DeliveryStatus.DELIVERED: frozenset({DeliveryStatus.ACKED, DeliveryStatus.FAILED, DeliveryStatus.PENDING,
@@ -199,30 +201,6 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} → {self.recipient_id} ({self.status})"
-
-
-class InboxEvent(models.Model):
-    """A message handed to an internal agent: the row the reasoning loop consumes.
-
-    One per delivery (unique): a delivery handed over twice (a crashed worker's
-    retry) stores one event, which is what makes the effect happen once.
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="inbox_events")
-    delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="inbox_event")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField()
-    consumed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        app_label = "agents"
-        ordering = ["id"]
-        indexes = [models.Index(fields=["agent", "id"], name="inboxevent_unconsumed_idx",
-                                condition=Q(consumed_at__isnull=True))]
-
-    def __str__(self) -> str:
-        return f"inbox {self.agent_id}: {self.message_id}"
 
 
 class Subscription(models.Model):

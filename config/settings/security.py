@@ -187,6 +187,8 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "SessionKindEnum": "accounts.models.UserSession.Kind",
                 "DeliveryStatusEnum": "agents.messaging.models.DeliveryStatus",
                 "PerformativeEnum": "agents.messaging.models.Performative",
+                "EventKindEnum": "agents.reasoning.events.models.EventKind",
+                "EventSourceEnum": "agents.reasoning.events.models.EventSource",
                 "TriggerKindEnum": "agents.reasoning.plans.triggers.TriggerKind",
             },
         },

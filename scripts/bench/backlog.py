@@ -63,7 +63,7 @@ def analyze_empty_and_hold() -> None:
     """The idle state: statistics of an empty queue, and no autoanalyze to refresh them during the burst."""
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = 0")  # a data set for the bench, not a request
-        cursor.execute("TRUNCATE agents_inboxevent, agents_delivery CASCADE")
+        cursor.execute("TRUNCATE agents_agentevent, agents_delivery CASCADE")
         cursor.execute("ALTER TABLE agents_delivery SET (autovacuum_enabled = false)")
         cursor.execute("VACUUM ANALYZE agents_delivery")
 

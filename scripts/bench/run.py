@@ -57,7 +57,8 @@ def scaled(n: float, least: int = 1) -> int:
 
 
 def setup_agents() -> list[Agent]:
-    """The bench's 10 internal agents: their inbox is an InboxEvent row, so a hand-over is also the ack."""
+    """The bench's 10 internal agents: their inbox is their event queue (AgentEvent rows), so a hand-over is
+    also the ack."""
     from agents.models import AgentKind
     from tests.support.factories import AgentFactory, OrganizationFactory
 
@@ -161,7 +162,8 @@ def phase_throughput(agents: list[Agent], total: int = 60_000, senders: int | No
 
 # Phase (b)'s clock: the commit time PostgreSQL recorded (track_commit_timestamp) for the transaction that
 # wrote the message (never updated afterwards) and for the one that last wrote its delivery, which for an
-# internal agent is the hand-over (InboxEvent stored and delivery acked in one transaction; acked is final).
+# internal agent is the hand-over (message event stored, runtime woken and delivery acked in one transaction;
+# acked is final).
 _HANDOVER_MS = """
 SELECT EXTRACT(EPOCH FROM pg_xact_commit_timestamp(d.xmin) - pg_xact_commit_timestamp(m.xmin)) * 1000
 FROM agents_delivery d JOIN agents_message m ON m.id = d.message_id

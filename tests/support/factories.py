@@ -10,6 +10,7 @@ from agents.models import (
     AgentGroup,
     AgentKind,
     AgentRole,
+    AgentRuntime,
     Belief,
     Goal,
     Membership,
@@ -42,12 +43,20 @@ class AgentRoleFactory(factory.django.DjangoModelFactory):
 class AgentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agent
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     role = factory.SubFactory(AgentRoleFactory, organization=factory.SelfAttribute("..organization"))
     name = factory.Sequence(lambda n: f"Agent {n}")
     slug = factory.Sequence(lambda n: f"agent-{n}")
     kind = AgentKind.INTERNAL
+
+    @factory.post_generation
+    def runtime(obj: Agent, create: bool, extracted: object, **kwargs: object) -> None:
+        """An internal agent has its runtime row, as ``agent_create`` gives it (``runtime=False``: none, to
+        build what the integrity checks must find)."""
+        if create and extracted is not False and obj.kind == AgentKind.INTERNAL:
+            AgentRuntime.objects.get_or_create(agent=obj)
 
 
 class AgentGroupFactory(factory.django.DjangoModelFactory):

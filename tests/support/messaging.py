@@ -52,11 +52,15 @@ class SendAsMatrix(PermissionMatrix):
     def audit_count(self, obj):
         return AuditEvent.objects.filter(action="create", target_type="agents.message").count()
 
+    def created_id(self, response):
+        """The id of the message a permitted write created (a batch answers a list)."""
+        return response.json()["id"]
+
     def test_a_permitted_write_succeeds_and_is_audited(self):
         self.grant(self.user, "view", self.obj)
         self.grant(self.user, "operate", self.obj)
         self.grant(self.user, "view", self.obj.test_recipient)  # a person addresses only agents they may see
         response = self.write(client_for(self.user), self.obj)
         assert response.status_code == 201, response.content
-        event = AuditEvent.objects.get(target_id=response.json()["id"], action="create")
+        event = AuditEvent.objects.get(target_id=self.created_id(response), action="create")
         assert event.actor_id == str(self.user.pk) and event.changes["sender_agent"][1] == str(self.obj.pk)

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services.permissions import permission_grant
+from agents.agent.hooks import agent_kinds_changed
 from agents.agent.models import Agent, AgentKind
 from agents.common.audit import created, diff, record, snapshot, user_of
 from agents.common.errors import StaleVersion, invalid
@@ -78,6 +79,8 @@ def agent_create(*, organization: Organization, role: AgentRole, name: str, by: 
     except IntegrityError:
         raise invalid(slug_field, f"An agent with the slug {data['slug']!r} already exists "
                                   "in this organization.") from None
+    if agent.kind == AgentKind.INTERNAL:
+        agent_kinds_changed(internal=[agent.pk])  # its runtime row, in this transaction
     record(action=Action.CREATE, by=by, target=agent, changes=created(agent, FIELDS))
     return agent
 
@@ -114,6 +117,9 @@ def agent_update(*, agent: Agent, by: Any, expected_version: int, **changes: Any
     if rows == 0:
         raise StaleVersion("agent", Agent.objects.filter(pk=current.pk).values_list("version", flat=True).first())
     current.refresh_from_db()
+    if current.kind != before["kind"]:
+        internal = current.kind == AgentKind.INTERNAL
+        agent_kinds_changed(internal=[current.pk] if internal else [], external=[] if internal else [current.pk])
     changes_made = diff(before, snapshot(current, FIELDS))
     changes_made["version"] = [expected_version, current.version]
     record(action=Action.UPDATE, by=by, target=current, changes=changes_made)

@@ -5,9 +5,11 @@ rows that no other worker holds and the same statement marks them dispatched wit
 a lease, so any number of workers share the queue without blocking each other.
 On SQLite (the zero-setup development default) the same rows are claimed with
 the ORM inside a ``BEGIN IMMEDIATE`` transaction, which already excludes other writers.
-Hand-over is a second transaction: an internal agent's inbox is an InboxEvent row
-(unique per delivery, so a retried hand-over stores nothing twice), written with
-one INSERT for the batch and acked by one UPDATE; an external agent's inbox is
+Hand-over is a second transaction: an internal agent's inbox is its event queue
+(``AgentEvent`` rows of kind ``message``, unique per delivery, so a retried
+hand-over stores nothing twice), stored by the handler reasoning registered in
+``agents.messaging.inbox`` (one INSERT for the batch, one UPDATE that wakes the
+agents' runtime rows) and acked by one UPDATE; an external agent's inbox is
 the API (the delivery waits, delivered, for the agent's ack). The hand-over
 first locks the rows it still holds (``status = 'dispatched' AND attempts =
 <claimed>``) and touches only those: a worker that stalled past its lease must
@@ -16,7 +18,7 @@ another worker has re-claimed.
 
 A worker killed between the two leaves its batch dispatched; the lease runs out
 and the sweeper puts it back to pending. Nothing is lost and, thanks to the
-unique inbox event, nothing is handed over twice.
+unique message event, nothing is handed over twice.
 
 Ordering: per (conversation, recipient), a message is handed over only after
 every earlier one is (or has given up: dead, expired). "Earlier" is ``seq``, the
@@ -36,7 +38,8 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from agents.agent.models import AgentKind, AgentStatus
-from agents.messaging.models import CLAIMABLE, Delivery, DeliveryStatus, InboxEvent
+from agents.messaging.inbox import InboxItem, inbox_hand_over
+from agents.messaging.models import CLAIMABLE, Delivery, DeliveryStatus
 from agents.messaging.services import states
 from agents.messaging.services.dead_letters import dead_letter
 from agents.messaging.services.policy import ack_timeout, backoff, knob, lease
@@ -220,9 +223,7 @@ def _hand_over_held(rows: list[Claimed], now: datetime.datetime, result: BatchRe
         else:
             internal.append(row)
     if internal:
-        InboxEvent.objects.bulk_create(
-            [InboxEvent(agent_id=r.recipient_id, delivery_id=r.id, message_id=r.message_id, created_at=now)
-             for r in internal], ignore_conflicts=True, batch_size=2000)
+        inbox_hand_over([InboxItem(r.id, r.recipient_id, r.message_id) for r in internal], now)
         result.acked = states.transition([r.id for r in internal], DeliveryStatus.ACKED, lease_until=None,
                                          delivered_at=now, acked_at=now, updated_at=now)
     if external:

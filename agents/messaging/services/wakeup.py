@@ -72,26 +72,37 @@ def _drop_connection() -> None:
             logger.debug("closing a broken broker connection failed", exc_info=True)
 
 
-def _publish() -> bool:
+def _publish(task: str, queue: str, key: str) -> bool:
     client = _redis()
-    if client is not None and not client.set(WAKEUP_KEY, b"1", nx=True, px=WAKEUP_TTL_MS):
+    if client is not None and not client.set(key, b"1", nx=True, px=WAKEUP_TTL_MS):
         return True  # a wake-up is already on its way; the worker's claim will see this send too
     try:
         # By name: a service never imports a task module (agents.messaging.tasks imports this one).
-        celery_app.send_task(DELIVER_TASK, connection=_connection(), retry=False, queue="messages", ignore_result=True)
+        celery_app.send_task(task, connection=_connection(), retry=False, queue=queue, ignore_result=True)
     except Exception:
         _drop_connection()
         if client is not None:
             with contextlib.suppress(RedisError):  # the key expires by itself
-                client.delete(WAKEUP_KEY)
+                client.delete(key)
         raise
     return True
 
 
+def publish_coalesced(*, task: str, queue: str, key: str) -> bool:
+    """Publish ``task`` (by name) unless a wake-up of it is still pending under ``key``; never raises or stalls.
+
+    The one publishing path of every wake-up (the delivery worker's here, the reasoning workers' in
+    ``agents.reasoning.runtime.wakeup``): the broker breaker, the short timeouts, the coalescing key. True
+    if a wake-up is on its way; False if the work's sweeper must carry it.
+    """
+    return breaker(BREAKER_NAME, fail_max=int(knob("BREAKER_FAIL_MAX")),
+                   reset_timeout=float(knob("BREAKER_RESET_SECONDS"))).call(
+        _publish, task, queue, key, fallback=lambda: False)
+
+
 def publish_wakeup() -> bool:
     """Ask a worker to deliver now. True if a wake-up is on its way; False if the sweeper must carry it."""
-    return breaker(BREAKER_NAME, fail_max=int(knob("BREAKER_FAIL_MAX")),
-                   reset_timeout=float(knob("BREAKER_RESET_SECONDS"))).call(_publish, fallback=lambda: False)
+    return publish_coalesced(task=DELIVER_TASK, queue="messages", key=WAKEUP_KEY)
 
 
 def wakeup_after_commit() -> None:

@@ -1,1 +1,1 @@
-"""agents/{id}/beliefs/ and agents/{id}/goals/."""
+"""agents/{id}/beliefs/, agents/{id}/goals/ and agents/{id}/events/."""

@@ -1,10 +1,11 @@
-"""Query filters of the goal list; a bad value is a 400 naming the parameter."""
+"""Query filters of the goal and event lists; a bad value is a 400 naming the parameter."""
 
 from __future__ import annotations
 
 import django_filters
 
 from agents.common.goal_kinds import GoalKind
+from agents.reasoning.events.models import AgentEvent, EventKind
 from agents.reasoning.models import Goal, GoalStatus
 
 
@@ -16,3 +17,11 @@ class GoalFilter(django_filters.FilterSet):
     class Meta:
         model = Goal
         fields = ["status", "kind", "parent"]
+
+
+class EventFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=EventKind.choices)
+
+    class Meta:
+        model = AgentEvent
+        fields = ["kind"]

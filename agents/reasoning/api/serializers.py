@@ -1,4 +1,4 @@
-"""API shapes of beliefs and goals."""
+"""API shapes of beliefs, goals and events."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from agents.common.goal_kinds import GoalKind
 from agents.common.limits import BELIEF_KEY_MAX, NAME_MAX, TEXT_MAX
+from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.models import Belief, Goal, GoalStatus
 from mabos.api.serializers import InputSerializer
 
@@ -54,3 +55,13 @@ class GoalUpdateInput(InputSerializer):
     status = serializers.ChoiceField(choices=GoalStatus.values, required=False)
     parent = serializers.UUIDField(required=False, allow_null=True)
     deadline = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class EventOutput(serializers.ModelSerializer):
+    """A pending event: its kind, its arguments, who caused it (``source``; for a message, the message and its
+    delivery), and the intention it belongs to (internal events)."""
+
+    class Meta:
+        model = AgentEvent
+        fields = ["id", "agent", "kind", "args", "source", "source_id", "source_name", "message", "delivery",
+                  "intention", "created_at"]

@@ -1,9 +1,10 @@
-"""/api/v1/ routes of beliefs and goals."""
+"""/api/v1/ routes of beliefs, goals and events."""
 
 from django.urls import path, register_converter
 
 from agents.common.limits import BELIEF_KEY_REGEX
 from agents.reasoning.api.beliefs import BeliefDetailApi, BeliefListApi
+from agents.reasoning.api.events import EventListApi
 from agents.reasoning.api.goals import GoalDetailApi, GoalListApi
 
 
@@ -27,4 +28,5 @@ urlpatterns = [
     path("agents/<uuid:pk>/beliefs/<belief_key:key>/", BeliefDetailApi.as_view(), name="agent-belief-detail"),
     path("agents/<uuid:pk>/goals/", GoalListApi.as_view(), name="agent-goals"),
     path("agents/<uuid:pk>/goals/<uuid:goal_id>/", GoalDetailApi.as_view(), name="agent-goal-detail"),
+    path("agents/<uuid:pk>/events/", EventListApi.as_view(), name="agent-events"),
 ]

@@ -5,6 +5,7 @@ bindings. Two walls keep it safe. The first is ours (allow_list.py): `compile_ex
 once and checks every node of its syntax tree against an allow-list when the plan is saved, refusing
 anything else with a 400 naming the construct. The second is simpleeval (evaluation.py), configured with
 only our node handlers, operators and functions, so that a gap in the first wall meets a second one.
+values.py holds what an evaluation computes with: JSON values, instants, their size bounds.
 Nothing an expression reaches has attributes worth reading: names resolve to JSON values, the functions
 are ours, and attribute access is not in the language. Size bombs (`9**9**9`, `'a' * 10**10`) are refused
 before they are computed: when the plan is saved where the text shows them, while running (as
@@ -22,7 +23,8 @@ from typing import Any
 from agents.common.errors import invalid
 from agents.common.limits import EXPRESSION_MAX_CHARS
 from agents.reasoning.expressions.allow_list import FUNCTIONS, RESERVED, Analysis, Refused, analyse
-from agents.reasoning.expressions.evaluation import ExpressionFailed, run
+from agents.reasoning.expressions.evaluation import run
+from agents.reasoning.expressions.values import ExpressionFailed
 
 __all__ = ["FUNCTIONS", "CompiledExpression", "ExpressionFailed", "compile_expression"]
 
@@ -74,6 +76,8 @@ def compile_expression(source: str, *, field: str = "context", bound_names: Iter
     outcome = _compiled(source)
     if isinstance(outcome, str):
         raise invalid(field, outcome)
+    if isinstance(bound_names, str):  # one name, not its letters
+        bound_names = (bound_names,)
     unbound = outcome._analysis.needs_binding - frozenset(bound_names)
     if unbound:
         name = min(unbound)

@@ -21,6 +21,8 @@ from agents.common.limits import (
     EXPRESSION_MAX_INT_DIGITS,
     EXPRESSION_MAX_NODES,
 )
+from agents.reasoning.expressions.evaluation import constant_evaluation
+from agents.reasoning.expressions.values import BoundExceeded
 
 #: The functions an expression may call, with their (least, most) positional arguments. The key of
 #: belief() and has() must be a constant text, so every belief an expression reads is known when it is saved.
@@ -117,7 +119,8 @@ class _Checker:
     """Our wall: one iterative walk over the syntax tree (no recursion to exhaust), every node on the list."""
 
     def __init__(self, text: str):
-        self.text = text
+        # The parser's lines (it breaks at \r\n, \r and \n only), as UTF-8: its column offsets count bytes.
+        self.lines = [line.encode() for line in re.split(r"\r\n|\r|\n", text)]
         self.names: set[str] = set()
         self.belief_keys: set[str] = set()
         self.needs_binding: set[str] = set()
@@ -125,6 +128,7 @@ class _Checker:
     def check(self, tree: ast.Expression) -> Analysis:
         stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
         count = 0
+        refusals: list[tuple[int, int, int, str]] = []
         while stack:
             node, depth = stack.pop()
             count += 1
@@ -132,9 +136,26 @@ class _Checker:
                 raise Refused(f"The expression is too large: more than {EXPRESSION_MAX_NODES} parts.")
             if depth > EXPRESSION_MAX_DEPTH:
                 raise Refused(f"The expression is nested too deeply; the limit is {EXPRESSION_MAX_DEPTH} levels.")
-            stack.extend((child, depth + 1) for child in self.visit(node))
+            try:
+                children = self.visit(node)
+            except Refused as refused:
+                # Keep looking inside: the refusal reported is the first in reading order (the innermost of
+                # those that start at the same place: '.__class__' in 'x.__class__.__bases__').
+                refusals.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0), -depth, refused.message))
+                children = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)
+                            and not (isinstance(node, ast.Call) and child is node.func and isinstance(child, ast.Name))]
+            stack.extend((child, depth + 1) for child in children)
+        if refusals:
+            raise Refused(min(refusals)[3])
+        if refuse_bound_exceeded(tree.body):
+            evaluate_constant(tree.body)
         return Analysis(tree=tree, names=frozenset(self.names), belief_keys=frozenset(self.belief_keys),
                         needs_binding=frozenset(self.needs_binding))
+
+    def written(self, node: ast.Name) -> str:
+        """The name as the text spells it (a name never spans lines)."""
+        line = self.lines[node.lineno - 1]
+        return line[node.col_offset:node.end_col_offset].decode(errors="replace")
 
     def visit(self, node: ast.AST) -> list[ast.AST]:
         """Refuse ``node`` or return the children to check next."""
@@ -199,9 +220,9 @@ class _Checker:
     def name(self, node: ast.Name) -> None:
         name = node.id
         # Python folds look-alike letters (NFKC: fullwidth 'eval' is 'eval'); a name must read as what it is.
-        if ast.get_source_segment(self.text, node) != name or not _ASCII_NAME.match(name):
-            raise _refuse(f"the name {ast.get_source_segment(self.text, node)!r} (names are ASCII letters, "
-                          "digits and _)")
+        written = self.written(node)
+        if written != name or not _ASCII_NAME.match(name):
+            raise _refuse(f"the name {written!r} (names are ASCII letters, digits and _)")
         if name.startswith("__"):
             raise _refuse(f"a dunder name ({name})")
         if name in FUNCTIONS:
@@ -232,6 +253,8 @@ class _Checker:
             raise _refuse("lambda")
         if not isinstance(func, ast.Name):
             raise _refuse("calling the result of an expression", f"; only these functions are called: {ALLOWED}")
+        if self.written(func) != func.id:
+            raise _refuse(f"the function name {self.written(func)!r} (names are ASCII letters, digits and _)")
         if func.id not in FUNCTIONS:
             raise _refuse(f"the function '{func.id}'", f"; the functions are: {ALLOWED}")
         for arg in node.args:
@@ -255,3 +278,34 @@ class _Checker:
             self.belief_keys.add(key.value)
             return [*node.args[1:], *(keyword.value for keyword in node.keywords)]
         return list(node.args)
+
+
+def refuse_bound_exceeded(node: ast.AST) -> bool:
+    """Run every largest part of the tree that reads no name and calls no function, now, and refuse the text if
+    one of them exceeds a bound: `9**9**9` and `'a' * 10**10` are refused when the plan is saved, not at the
+    first cycle that runs them. Other failures (1/0) are left to run time, where a branch not taken never fails.
+    Returns whether ``node`` itself is such a part (recursion is bounded by EXPRESSION_MAX_DEPTH, checked first).
+    """
+    if isinstance(node, ast.Call):
+        closed, children = False, [*node.args, *(keyword.value for keyword in node.keywords)]
+    else:
+        closed = not isinstance(node, ast.Name)
+        children = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+    parts = [(child, refuse_bound_exceeded(child)) for child in children]
+    closed = closed and all(part_closed for _, part_closed in parts)
+    if not closed:
+        for child, part_closed in parts:
+            if part_closed:
+                evaluate_constant(child)
+    return closed
+
+
+def evaluate_constant(node: ast.AST) -> None:
+    if isinstance(node, ast.Constant):
+        return
+    try:
+        constant_evaluation().evaluate_part(node)
+    except BoundExceeded as exceeded:
+        raise Refused(f"{exceeded.message[:-1]}: this part of the expression can never be computed.") from None
+    except Exception:  # noqa: S110 (any other failure is the run time's to report, where the branch is taken)
+        pass

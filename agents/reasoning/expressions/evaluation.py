@@ -1,10 +1,10 @@
 """The second wall: simpleeval, configured with only our node handlers, operators and functions.
 
-An allowed tree meets nothing here but JSON values (beliefs, bindings, literals) and datetimes (now(),
-timestamp()), and our own operators, which refuse before computing anything whose size a bound forbids:
-an integer past EXPRESSION_MAX_INT_DIGITS digits, a text, list or object past EXPRESSION_MAX_SIZE. With no
-loops in the language and at most EXPRESSION_MAX_NODES parts, each evaluated once over values of bounded
-size, an evaluation's time is bounded too. Every failure, ours or Python's, leaves as ExpressionFailed.
+An allowed tree meets nothing here but JSON values (beliefs, bindings, literals) and instants (now(),
+timestamp()), and our own operators, which refuse before computing anything a bound forbids (values.py).
+With no loops in the language, at most EXPRESSION_MAX_NODES parts each evaluated once, and every value of
+bounded size and weighed at most once, an evaluation's time is bounded too. Every failure, ours or
+Python's, leaves as ExpressionFailed.
 """
 
 from __future__ import annotations
@@ -12,128 +12,34 @@ from __future__ import annotations
 import ast
 import datetime
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from simpleeval import SimpleEval
 
 from agents.common.limits import EXPRESSION_MAX_INT_DIGITS, EXPRESSION_MAX_SIZE
-
-_INT_LIMIT = 10**EXPRESSION_MAX_INT_DIGITS
-_UTC = datetime.UTC
-
-
-class ExpressionFailed(Exception):
-    """Evaluation failed at run time (a missing name, a type error, division by zero, a bound exceeded).
-
-    The cycle treats it as "context does not hold" (Jason: an unbound variable makes a context false) or as
-    a failing step. ``message`` says what failed, in words a plan author can act on.
-    """
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _kind(value: object) -> str:
-    """A value's JSON type, as a plan author calls it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, datetime.datetime):
-        return "timestamp"
-    return type(value).__name__
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, complex)
-
-
-def _number(value: Any) -> Any:
-    """A computed number, if it is one JSON can hold and our bounds allow."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        if -_INT_LIMIT < value < _INT_LIMIT:
-            return value
-        raise ExpressionFailed(f"A number has more than {EXPRESSION_MAX_INT_DIGITS} digits.")
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        raise ExpressionFailed("A number is too large (or not a number) for JSON.")
-    raise ExpressionFailed(f"The result is a {_kind(value)}, not a real number.")
+from agents.reasoning.expressions.values import (
+    BoundExceeded,
+    ExpressionFailed,
+    Weights,
+    is_number,
+    kind,
+    number,
+    to_datetime,
+    too_big,
+    utc,
+)
 
 
 def _numbers(symbol: str, left: Any, right: Any) -> None:
-    if not (_is_number(left) and _is_number(right)):
-        raise ExpressionFailed(f"Cannot compute {_kind(left)} {symbol} {_kind(right)}.")
-
-
-def _weight(value: Any, limit: int = EXPRESSION_MAX_SIZE) -> int:
-    """How big a value is: characters of its texts and keys plus one per value, counted through nesting
-    (shared parts counted each time they occur, as JSON would print them); stops counting past ``limit``."""
-    total = 0
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            total += len(item) or 1
-        elif isinstance(item, (list, tuple)):
-            total += 1
-            if total + len(item) > limit:
-                return total + len(item)
-            stack.extend(item)
-        elif isinstance(item, dict):
-            total += 1 + sum(len(key) for key in item)
-            stack.extend(item.values())
-        else:
-            total += 1
-        if total > limit:
-            return total
-    return total
-
-
-def _too_big(weight: int) -> ExpressionFailed:
-    return ExpressionFailed(f"The expression would build a value of more than {EXPRESSION_MAX_SIZE} characters "
-                            "or elements.")
-
-
-def _add(left: Any, right: Any) -> Any:
-    if (isinstance(left, str) and isinstance(right, str)) or (isinstance(left, list) and isinstance(right, list)):
-        weight = _weight(left) + _weight(right)
-        if weight > EXPRESSION_MAX_SIZE:
-            raise _too_big(weight)
-        return left + right
-    _numbers("+", left, right)
-    return _number(left + right)
+    if not (is_number(left) and is_number(right)):
+        raise ExpressionFailed(f"Cannot compute {kind(left)} {symbol} {kind(right)}.")
 
 
 def _sub(left: Any, right: Any) -> Any:
     _numbers("-", left, right)
-    return _number(left - right)
-
-
-def _mul(left: Any, right: Any) -> Any:
-    if isinstance(left, int) and isinstance(right, (str, list)):
-        left, right = right, left
-    if isinstance(left, (str, list)) and isinstance(right, int):
-        if right > EXPRESSION_MAX_SIZE:
-            raise _too_big(right)
-        weight = _weight(left) * max(right, 0)
-        if weight > EXPRESSION_MAX_SIZE:
-            raise _too_big(weight)
-        return left * right
-    _numbers("*", left, right)
-    return _number(left * right)
+    return number(left - right)
 
 
 def _divisor(symbol: str, left: Any, right: Any) -> None:
@@ -146,17 +52,17 @@ def _divisor(symbol: str, left: Any, right: Any) -> None:
 
 def _truediv(left: Any, right: Any) -> Any:
     _divisor("/", left, right)
-    return _number(left / right)
+    return number(left / right)
 
 
 def _floordiv(left: Any, right: Any) -> Any:
     _divisor("//", left, right)
-    return _number(left // right)
+    return number(left // right)
 
 
 def _mod(left: Any, right: Any) -> Any:
     _divisor("%", left, right)
-    return _number(left % right)
+    return number(left % right)
 
 
 def _pow(base: Any, exponent: Any) -> Any:
@@ -165,34 +71,34 @@ def _pow(base: Any, exponent: Any) -> Any:
         # Refuse before computing: 9**9**9 would take minutes and gigabytes to find out it is too big.
         digits = exponent * math.log10(abs(base))
         if digits >= EXPRESSION_MAX_INT_DIGITS:
-            raise ExpressionFailed(f"{base} ** {exponent} would have about {int(digits) + 1} digits; the limit is "
-                                   f"{EXPRESSION_MAX_INT_DIGITS}.")
+            raise BoundExceeded(f"{base} ** {exponent} would have about {int(digits) + 1} digits; the limit is "
+                                f"{EXPRESSION_MAX_INT_DIGITS}.")
     if base == 0 and exponent < 0:
         raise ExpressionFailed("Division by zero (0 to a negative power).")
     try:
-        return _number(base**exponent)
+        return number(base**exponent)
     except OverflowError:
-        raise ExpressionFailed("A power is too large for a number.") from None
+        raise BoundExceeded("A power would be too large for a number.") from None
 
 
 def _neg(operand: Any) -> Any:
-    if not _is_number(operand):
-        raise ExpressionFailed(f"Cannot negate a {_kind(operand)}.")
-    return _number(-operand)
+    if not is_number(operand):
+        raise ExpressionFailed(f"Cannot negate a {kind(operand)}.")
+    return number(-operand)
 
 
 def _pos(operand: Any) -> Any:
-    if not _is_number(operand):
-        raise ExpressionFailed(f"Cannot apply unary + to a {_kind(operand)}.")
-    return _number(+operand)
+    if not is_number(operand):
+        raise ExpressionFailed(f"Cannot apply unary + to a {kind(operand)}.")
+    return number(+operand)
 
 
-def _compare(symbol: str, compare: Any):
+def _ordering(symbol: str, compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     def operator(left: Any, right: Any) -> bool:
         try:
             return compare(left, right)
         except TypeError:
-            raise ExpressionFailed(f"Cannot compare {_kind(left)} {symbol} {_kind(right)}.") from None
+            raise ExpressionFailed(f"Cannot compare {kind(left)} {symbol} {kind(right)}.") from None
     return operator
 
 
@@ -201,90 +107,63 @@ def _contains(item: Any, container: Any) -> bool:
         return item in container
     if isinstance(container, dict) and isinstance(item, str):
         return item in container
-    raise ExpressionFailed(f"Cannot test a {_kind(item)} 'in' a {_kind(container)}.")
+    raise ExpressionFailed(f"Cannot test a {kind(item)} 'in' a {kind(container)}.")
 
 
-OPERATORS = {
-    ast.Add: _add, ast.Sub: _sub, ast.Mult: _mul, ast.Div: _truediv, ast.FloorDiv: _floordiv, ast.Mod: _mod,
-    ast.Pow: _pow, ast.USub: _neg, ast.UAdd: _pos, ast.Not: lambda operand: not operand,
+#: The operators that need no weighing; + and * are the evaluation's own (they may build big values), and
+#: an operator missing here fails in simpleeval (OperatorNotDefined) even if the allow-list let it through.
+_OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Sub: _sub, ast.Div: _truediv, ast.FloorDiv: _floordiv, ast.Mod: _mod, ast.Pow: _pow,
+    ast.USub: _neg, ast.UAdd: _pos, ast.Not: lambda operand: not operand,
     ast.Eq: lambda left, right: left == right, ast.NotEq: lambda left, right: left != right,
-    ast.Lt: _compare("<", lambda left, right: left < right),
-    ast.LtE: _compare("<=", lambda left, right: left <= right),
-    ast.Gt: _compare(">", lambda left, right: left > right),
-    ast.GtE: _compare(">=", lambda left, right: left >= right),
+    ast.Lt: _ordering("<", lambda left, right: left < right),
+    ast.LtE: _ordering("<=", lambda left, right: left <= right),
+    ast.Gt: _ordering(">", lambda left, right: left > right),
+    ast.GtE: _ordering(">=", lambda left, right: left >= right),
     ast.In: _contains, ast.NotIn: lambda item, container: not _contains(item, container),
 }
-
-
-def to_datetime(value: Any) -> datetime.datetime:
-    """An instant from ISO-8601 text, epoch seconds or a datetime; a naive one is taken as UTC."""
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, str) and len(value) <= 64:
-        try:
-            moment = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            raise ExpressionFailed(f"{value!r} is not an ISO-8601 timestamp.") from None
-    elif _is_number(value) and not isinstance(value, bool):
-        try:
-            return datetime.datetime.fromtimestamp(value, _UTC)
-        except (OverflowError, OSError, ValueError):
-            raise ExpressionFailed(f"{value!r} is not a timestamp in epoch seconds.") from None
-    else:
-        raise ExpressionFailed(f"A timestamp is ISO-8601 text or epoch seconds, not a {_kind(value)}.")
-    return moment.replace(tzinfo=_UTC) if moment.tzinfo is None else moment.astimezone(_UTC)
-
-
-def _sequence_argument(name: str, arguments: tuple[Any, ...]) -> Any:
-    if len(arguments) == 1:
-        (only,) = arguments
-        if not isinstance(only, list):
-            raise ExpressionFailed(f"{name}() of one argument takes a list, not a {_kind(only)}.")
-        if not only:
-            raise ExpressionFailed(f"{name}() of an empty list.")
-        return only
-    return arguments
+_HELD = (str, int, float, list, dict, datetime.datetime)
 
 
 class Evaluation(SimpleEval):
-    """One evaluation: its beliefs, bindings and clock. Built per call (cheap: no parsing, only handlers)."""
+    """One evaluation: its beliefs, bindings, clock and weights. Built per call: no parsing, only handlers."""
+
+    # simpleeval's settings, fixed: no names or functions of its own (ours are reached through _eval_name and
+    # _FUNCTIONS), no attribute access, our operators only.
+    expr = ""
+    allowed_attrs = None
+    ATTR_INDEX_FALLBACK = False
+    names = MappingProxyType({})
+    functions = MappingProxyType({})
+    operators = MappingProxyType(_OPERATORS)
 
     def __init__(self, *, beliefs: Mapping[str, Any], bindings: Mapping[str, Any], now: datetime.datetime):
-        # SimpleEval.__init__ is not called: it installs default names and functions and nodes we never want,
-        # and toggles the process-wide warnings filters, which is not thread-safe.
+        # SimpleEval.__init__ is not called: it installs default names, functions and node handlers we never
+        # want, and it toggles the process-wide warnings filters, which is not thread-safe.
         self.beliefs = beliefs
         self.bindings = bindings
         self.now = now
-        self.expr = ""
-        self.allowed_attrs = None
-        self.ATTR_INDEX_FALLBACK = False
-        self.operators = OPERATORS
-        self.names = {}
-        self.functions = {
-            "belief": self.belief, "has": self.has, "len": self.length, "min": self.minimum, "max": self.maximum,
-            "abs": self.absolute, "round": self.round, "now": self.current_time, "days_since": self.days_since,
-            "timestamp": to_datetime,
-        }
-        self.nodes = {
-            ast.Constant: self._eval_constant,
-            ast.Name: self._eval_name,
-            ast.UnaryOp: self._eval_unaryop,
-            ast.BinOp: self._eval_binop,
-            ast.BoolOp: self._eval_boolop,
-            ast.Compare: self._eval_compare,
-            ast.IfExp: self._eval_ifexp,
-            ast.Call: self._eval_call,
-            ast.keyword: self._eval_keyword,
-            ast.Subscript: self._eval_subscript,
-            ast.List: self._eval_list,
-            ast.Tuple: self._eval_list,
-            ast.Dict: self._eval_dict,
-        }
+        self.weights = Weights()
+
+    def result(self, tree: ast.Expression) -> Any:
+        return self.weights.to_json(self._eval(tree.body))
+
+    def evaluate_part(self, node: ast.AST) -> Any:
+        return self._eval(node)
+
+    def _eval(self, node: ast.AST) -> Any:
+        """simpleeval's dispatch, over a table built once (the per-call table cost more than most contexts)."""
+        handler = _NODES.get(type(node))
+        if handler is None:
+            raise ExpressionFailed(f"{type(node).__name__} is not available in an expression.")
+        result = handler(self, node)
+        self._check_disallowed_items(result)
+        return result
 
     def _check_disallowed_items(self, item: Any) -> None:
-        # simpleeval re-walks every container after every node (quadratic on big lists). Everything built
-        # here is made of values checked when they were made, so the top-level type is what is left to check.
-        if not isinstance(item, (str, int, float, list, dict, datetime.datetime)) and item is not None:
+        # simpleeval re-walks every container after every node (quadratic on big lists). Everything here is
+        # made of values checked when they were made, so the top-level type is what is left to check.
+        if item is not None and not isinstance(item, _HELD):
             raise ExpressionFailed(f"An expression cannot hold a {type(item).__name__}.")
 
     def _eval_name(self, node: ast.Name) -> Any:
@@ -296,9 +175,19 @@ class Evaluation(SimpleEval):
         raise ExpressionFailed(f"The name '{node.id}' is neither a binding nor a belief of this agent.")
 
     def _eval_call(self, node: ast.Call) -> Any:
-        if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
+        method = _FUNCTIONS.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if method is None:
             raise ExpressionFailed("Only the allowed functions can be called.")
-        return super()._eval_call(node)
+        arguments = [self._eval(argument) for argument in node.args]
+        keywords = {keyword.arg: self._eval(keyword.value) for keyword in node.keywords}
+        return getattr(self, method)(*arguments, **keywords)
+
+    def _eval_binop(self, node: ast.BinOp) -> Any:
+        if isinstance(node.op, ast.Add):
+            return self.add(self._eval(node.left), self._eval(node.right))
+        if isinstance(node.op, ast.Mult):
+            return self.multiply(self._eval(node.left), self._eval(node.right))
+        return super()._eval_binop(node)
 
     def _eval_subscript(self, node: ast.Subscript) -> Any:
         container = self._eval(node.value)
@@ -309,24 +198,44 @@ class Evaluation(SimpleEval):
             return container[key]
         if isinstance(container, (list, str)) and isinstance(key, int) and not isinstance(key, bool):
             if not -len(container) <= key < len(container):
-                raise ExpressionFailed(f"Index {key} is out of range for a {_kind(container)} of {len(container)}.")
+                raise ExpressionFailed(f"Index {key} is out of range for a {kind(container)} of {len(container)}.")
             return container[key]
-        raise ExpressionFailed(f"Cannot subscript a {_kind(container)} with a {_kind(key)}.")
+        raise ExpressionFailed(f"Cannot subscript a {kind(container)} with a {kind(key)}.")
 
     def _eval_list(self, node: ast.List | ast.Tuple) -> list[Any]:
         # A tuple is a list: JSON has no tuples, and (1, 2) == [1, 2] should hold.
         items = [self._eval(item) for item in node.elts]
-        weight = 1 + sum(_weight(item) for item in items)
-        if weight > EXPRESSION_MAX_SIZE:
-            raise _too_big(weight)
-        return items
+        return self.weights.made(items, 1 + sum(self.weights.of(item) for item in items))
 
     def _eval_dict(self, node: ast.Dict) -> dict[str, Any]:
         result = {self._eval(key): self._eval(value) for key, value in zip(node.keys, node.values, strict=True)}
-        weight = _weight(result)
-        if weight > EXPRESSION_MAX_SIZE:
-            raise _too_big(weight)
-        return result
+        weight = 1 + sum(len(key) + self.weights.of(value) for key, value in result.items())
+        return self.weights.made(result, weight)
+
+    # The operators that build: weighed before they allocate.
+
+    def add(self, left: Any, right: Any) -> Any:
+        if (isinstance(left, str) and isinstance(right, str)) or (isinstance(left, list) and isinstance(right, list)):
+            weight = self.weights.of(left) + self.weights.of(right)
+            if weight > EXPRESSION_MAX_SIZE:
+                raise too_big()
+            return self.weights.made(left + right, weight - isinstance(left, list))
+        _numbers("+", left, right)
+        return number(left + right)
+
+    def multiply(self, left: Any, right: Any) -> Any:
+        if isinstance(left, int) and isinstance(right, (str, list)):
+            left, right = right, left
+        if isinstance(left, (str, list)) and isinstance(right, int):
+            if right > EXPRESSION_MAX_SIZE:
+                raise too_big()
+            count = max(right, 0)
+            weight = (self.weights.of(left) - 1) * count + 1 if isinstance(left, list) else len(left) * count
+            if weight > EXPRESSION_MAX_SIZE:
+                raise too_big()
+            return self.weights.made(left * count, weight)
+        _numbers("*", left, right)
+        return number(left * right)
 
     # The functions. Arity and the constant keys of belief()/has() were checked by the allow-list.
 
@@ -338,37 +247,28 @@ class Evaluation(SimpleEval):
 
     def length(self, value: Any) -> int:
         if not isinstance(value, (str, list, dict)):
-            raise ExpressionFailed(f"len() takes a text, list or object, not a {_kind(value)}.")
+            raise ExpressionFailed(f"len() takes a text, list or object, not a {kind(value)}.")
         return len(value)
 
     def minimum(self, *arguments: Any) -> Any:
-        return self._extreme("min", min, arguments)
+        return _extreme("min", min, arguments)
 
     def maximum(self, *arguments: Any) -> Any:
-        return self._extreme("max", max, arguments)
-
-    @staticmethod
-    def _extreme(name: str, pick: Any, arguments: tuple[Any, ...]) -> Any:
-        values = _sequence_argument(name, arguments)
-        try:
-            return pick(values)
-        except TypeError:
-            kinds = sorted({_kind(value) for value in values})
-            raise ExpressionFailed(f"{name}() cannot compare {' and '.join(kinds)}.") from None
+        return _extreme("max", max, arguments)
 
     def absolute(self, value: Any) -> Any:
-        if not _is_number(value):
-            raise ExpressionFailed(f"abs() takes a number, not a {_kind(value)}.")
-        return _number(abs(value))
+        if not is_number(value):
+            raise ExpressionFailed(f"abs() takes a number, not a {kind(value)}.")
+        return number(abs(value))
 
     def round(self, value: Any, digits: Any = None) -> Any:
-        if not _is_number(value):
-            raise ExpressionFailed(f"round() takes a number, not a {_kind(value)}.")
+        if not is_number(value):
+            raise ExpressionFailed(f"round() takes a number, not a {kind(value)}.")
         if digits is None:
-            return _number(round(value))
+            return number(round(value))
         if not isinstance(digits, int) or isinstance(digits, bool) or abs(digits) > EXPRESSION_MAX_INT_DIGITS:
             raise ExpressionFailed(f"round()'s digits are a whole number within ±{EXPRESSION_MAX_INT_DIGITS}.")
-        return _number(round(value, digits))
+        return number(round(value, digits))
 
     def current_time(self) -> datetime.datetime:
         return self.now
@@ -376,15 +276,56 @@ class Evaluation(SimpleEval):
     def days_since(self, moment: Any) -> float:
         return (self.now - to_datetime(moment)).total_seconds() / 86400
 
+    def timestamp(self, moment: Any) -> datetime.datetime:
+        return to_datetime(moment)
+
+
+#: Each node kind the allow-list lets through, and its handler: simpleeval's, or ours where JSON needs it.
+_NODES: dict[type, Callable[[Evaluation, Any], Any]] = {
+    ast.Constant: lambda evaluation, node: SimpleEval._eval_constant(node),
+    ast.Name: Evaluation._eval_name,
+    ast.UnaryOp: SimpleEval._eval_unaryop,
+    ast.BinOp: Evaluation._eval_binop,
+    ast.BoolOp: SimpleEval._eval_boolop,
+    ast.Compare: SimpleEval._eval_compare,
+    ast.IfExp: SimpleEval._eval_ifexp,
+    ast.Call: Evaluation._eval_call,
+    ast.Subscript: Evaluation._eval_subscript,
+    ast.List: Evaluation._eval_list,
+    ast.Tuple: Evaluation._eval_list,
+    ast.Dict: Evaluation._eval_dict,
+}
+#: The functions an expression calls (allow_list.FUNCTIONS), and the method of an evaluation that runs each.
+_FUNCTIONS = {"belief": "belief", "has": "has", "len": "length", "min": "minimum", "max": "maximum",
+              "abs": "absolute", "round": "round", "now": "current_time", "days_since": "days_since",
+              "timestamp": "timestamp"}
+
+
+def _extreme(name: str, pick: Callable[[Any], Any], arguments: tuple[Any, ...]) -> Any:
+    values: Any = arguments
+    if len(arguments) == 1:
+        (values,) = arguments
+        if not isinstance(values, list):
+            raise ExpressionFailed(f"{name}() of one argument takes a list, not a {kind(values)}.")
+    if not values:
+        raise ExpressionFailed(f"{name}() of an empty list.")
+    try:
+        return pick(values)
+    except TypeError:
+        kinds = sorted({kind(value) for value in values})
+        raise ExpressionFailed(f"{name}() cannot compare {' and '.join(kinds)}.") from None
+
+
+def constant_evaluation() -> Evaluation:
+    """An evaluation with no beliefs, no bindings and a fixed clock: for the parts of a text that read neither."""
+    return Evaluation(beliefs={}, bindings={}, now=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
+
 
 def run(tree: ast.Expression, *, beliefs: Mapping[str, Any], bindings: Mapping[str, Any],
         now: datetime.datetime | None) -> Any:
     """Evaluate an allowed tree to a JSON value; every failure is ExpressionFailed."""
-    if now is None:
-        now = datetime.datetime.now(_UTC)
-    now = now.replace(tzinfo=_UTC) if now.tzinfo is None else now.astimezone(_UTC)
     try:
-        return to_json(Evaluation(beliefs=beliefs, bindings=bindings, now=now)._eval(tree.body))
+        return Evaluation(beliefs=beliefs, bindings=bindings, now=utc(now)).result(tree)
     except ExpressionFailed:
         raise
     except ZeroDivisionError:
@@ -393,33 +334,3 @@ def run(tree: ast.Expression, *, beliefs: Mapping[str, Any], bindings: Mapping[s
         raise ExpressionFailed("The expression's values are nested too deeply.") from None
     except Exception as exc:  # the contract: whatever Python raises, the caller sees ExpressionFailed
         raise ExpressionFailed(f"The expression failed: {type(exc).__name__}: {exc}"[:500]) from None
-
-
-def to_json(value: Any) -> Any:
-    """The result as a JSON value: a datetime becomes ISO-8601 text; anything too big or not JSON fails."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float)):
-        return _number(value)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    weight = _weight(value)
-    if weight > EXPRESSION_MAX_SIZE:
-        raise _too_big(weight)
-    return _converted(value)
-
-
-def _converted(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_converted(item) for item in value]
-    if isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise ExpressionFailed("An object's keys must be texts.")
-        return {key: _converted(item) for key, item in value.items()}
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float)):
-        return _number(value)
-    raise ExpressionFailed(f"The result is a {_kind(value)}, not a JSON value.")

@@ -8,7 +8,7 @@ Versions never change once written: a revision always makes version n+1 (``plan_
 intention that started on version n finishes on it, and the trace can always name the exact text that
 ran. ``used_at`` records that an intention ran a version (``plan_version_mark_used``, called by the
 cycle): such a version is never deleted. On PostgreSQL a trigger refuses any change to a version's
-content (migration 0008); ``check_integrity`` checks the scope rules on every database.
+content (migration 0009_plan); ``check_integrity`` checks the scope rules on every database.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Goals: what an agent wants, a tree per agent; every write audited."""
+"""Goals: what an agent wants, a tree per agent; every write audited.
+
+Adopting a goal (creating it pending or active) posts a ``goal_added`` event for an internal agent in the
+same transaction, which makes the agent due for a cycle. A stopped or failed agent adopts no goal: 409
+``agent_inactive``, nothing written. A paused agent does: the event waits, like its mail, until it
+resumes (what a restart does with what waited is supervision's, issue 15).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,22 @@ from typing import Any
 
 from django.db import transaction
 
-from agents.agent.models import Agent
+from agents.agent.models import NOT_RUNNING, Agent, AgentKind
 from agents.common.audit import created, record, save_and_record, user_of
-from agents.common.errors import invalid
+from agents.common.errors import AgentInactive, invalid
 from agents.common.goal_kinds import GoalKind
 from agents.common.graphs import ancestor_reaches
 from agents.common.limits import NAME_MAX, TEXT_MAX
 from agents.common.validation import check_changeable, check_text
+from agents.reasoning.events.models import EventKind
+from agents.reasoning.events.services import agent_event_post, agent_state_locked
 from agents.reasoning.models import Goal, GoalStatus
 from auditlog.models import Action
+from mabos.errors import NotFound
 
 GOAL_FIELDS = ("name", "description", "kind", "priority", "status", "parent", "deadline")
+#: A goal created in one of these statuses is adopted: the agent is told (a ``goal_added`` event).
+ADOPTED = frozenset({GoalStatus.PENDING, GoalStatus.ACTIVE})
 
 
 def goal_parent_check(agent_id: Any, goal: Goal | None, parent: Goal | None) -> None:
@@ -62,10 +73,23 @@ def _lock_agent(agent_id: Any) -> None:
 def goal_create(*, agent: Agent, name: str, by: Any, description: str = "", kind: str = GoalKind.ACHIEVE,
                 priority: int = 50, status: str = GoalStatus.PENDING, parent: Goal | None = None,
                 deadline: datetime.datetime | None = None) -> Goal:
+    """Create a goal of ``agent``; adopted (pending or active) by an internal agent, it posts ``goal_added``
+    (args: goal id, name, kind, priority) and makes the agent due, in this transaction."""
     data = _clean_goal({"name": name, "description": description, "kind": kind, "priority": priority,
                         "status": status, "deadline": deadline})
     goal_parent_check(agent.pk, None, parent)
+    state = agent_state_locked(agent.pk)  # held: a concurrent stop waits for this goal, or is seen by it
+    if state is None:
+        raise NotFound("agent")
+    agent_kind, agent_status = state
+    if agent_status in NOT_RUNNING:
+        raise AgentInactive(agent.pk, agent_status, doing="adopt goals")
     goal = Goal.objects.create(agent=agent, parent=parent, created_by=user_of(by), **data)
+    if agent_kind == AgentKind.INTERNAL and goal.status in ADOPTED:
+        # Before the audit event: the wake may wait for a cycle holding the agent, and must not hold the audit
+        # chain's lock meanwhile (lock order: agent, runtime, audit; docs/reasoning.md).
+        agent_event_post(agent=agent, kind=EventKind.GOAL_ADDED, by=by,
+                         args={"goal": str(goal.pk), "name": goal.name, "kind": goal.kind, "priority": goal.priority})
     record(action=Action.CREATE, by=by, target=goal, changes=created(goal, GOAL_FIELDS))
     return goal
 

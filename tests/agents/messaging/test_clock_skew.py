@@ -7,7 +7,7 @@ import glob
 import pytest
 
 from agents.messaging.services.delivery import delivery_dispatch_due
-from agents.models import Delivery, InboxEvent
+from agents.models import AgentEvent, Delivery
 from tests.support.faults import FAST, operator_token, post_message
 from tests.support.processes import start_gunicorn
 
@@ -50,5 +50,5 @@ def test_one_clients_sends_alternating_between_skewed_hosts_are_delivered_in_sen
     while delivery_dispatch_due():  # what the worker runs
         pass
     handed_over = [event.message.content["n"] for event in
-                   InboxEvent.objects.filter(agent=bob).select_related("message").order_by("id")]
+                   AgentEvent.objects.filter(agent=bob).select_related("message").order_by("id")]
     assert handed_over == list(range(20))

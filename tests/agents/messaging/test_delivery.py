@@ -15,7 +15,7 @@ from agents.messaging.services.delivery import delivery_claim, delivery_dispatch
 from agents.messaging.services.policy import backoff
 from agents.messaging.services.states import InvalidDeliveryTransition
 from agents.messaging.services.sweeper import delivery_sweep, leases_expire, messages_expire
-from agents.models import AgentStatus, Delivery, InboxEvent, Message
+from agents.models import AgentEvent, AgentStatus, Delivery, Message
 from auditlog.models import AuditEvent
 from tests.support.actors import SYSTEM
 from tests.support.messaging import send
@@ -25,7 +25,7 @@ def test_internal_deliveries_become_inbox_events_and_are_acked(alice, bob, carol
     msg = send(alice, to=[bob.pk, carol.pk]).message
     assert delivery_dispatch_due() == 2
     assert set(Delivery.objects.filter(message=msg).values_list("status", flat=True)) == {"acked"}
-    assert InboxEvent.objects.filter(message=msg).count() == 2
+    assert AgentEvent.objects.filter(message=msg).count() == 2
     assert all(d.delivered_at and d.acked_at and d.attempts == 1 for d in Delivery.objects.all())
 
 
@@ -36,7 +36,7 @@ def test_a_second_hand_over_of_the_same_delivery_stores_no_second_event(alice, b
     from agents.messaging.services.delivery import _hand_over
     _hand_over(rows, timezone.now())
     delivery_dispatch_due()
-    assert InboxEvent.objects.count() == 1
+    assert AgentEvent.objects.count() == 1
     assert Delivery.objects.get().status == "acked"
 
 
@@ -139,7 +139,7 @@ def test_the_sweeper_returns_expired_leases_and_expires_messages(fast_retries, a
     figures = delivery_sweep(time_budget=1)
     assert figures["dispatched"] == 1
     assert Delivery.objects.get(message=late).status == "expired"
-    assert not InboxEvent.objects.filter(message=late).exists()
+    assert not AgentEvent.objects.filter(message=late).exists()
 
 
 def test_an_unacked_external_delivery_goes_back_to_pending(fast_retries, alice, external):

@@ -9,13 +9,14 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from uuid import UUID
 
 import psycopg
 import pytest
 from django.db import connection
 
 from agents.messaging.services.wakeup import BREAKER_NAME
-from agents.models import Delivery, InboxEvent, Message
+from agents.models import AgentEvent, AgentRuntime, Delivery, Message
 from tests.support import processes
 from tests.support.faults import (
     FAST,
@@ -50,7 +51,7 @@ def test_a_worker_killed_holding_a_batch_loses_nothing_and_duplicates_nothing(tm
     web, base = start_gunicorn(tmp_path, **env)
     # Hold the inbox table so the first worker claims its batch (dispatched, leased) and then blocks.
     blocker = psycopg.connect(processes.test_database_url(), autocommit=False)
-    blocker.execute("LOCK TABLE agents_inboxevent IN EXCLUSIVE MODE")
+    blocker.execute("LOCK TABLE agents_agentevent IN EXCLUSIVE MODE")
     first = start_worker_with_beat(tmp_path, "doomed", **env)
     second = None
     try:
@@ -67,9 +68,12 @@ def test_a_worker_killed_holding_a_batch_loses_nothing_and_duplicates_nothing(tm
         blocker.rollback()
         second = start_worker_with_beat(tmp_path, "heir", **env)
         wait_until(lambda: all_acked(ids), timeout=40, interval=0.2, message="every message delivered")
-        # "Nothing twice" counted where a second hand-over would show: the inbox events are unique per delivery
-        # (the schema), but the hand-overs the workers report are not. Each of the 30 is handed over once.
-        assert InboxEvent.objects.filter(agent=bob).count() == 30
+        # "Nothing twice" counted where a second hand-over would show: the message events are unique per
+        # delivery (the schema), but the hand-overs the workers report are not. Each of the 30 is handed over
+        # once, is one event of bob's, and bob is due for a cycle (the wake committed with the events).
+        assert AgentEvent.objects.filter(agent=bob, kind="message").count() == 30
+        assert set(AgentEvent.objects.filter(agent=bob).values_list("message_id", flat=True)) == set(map(UUID, ids))
+        assert AgentRuntime.objects.get(agent=bob).wake_at is not None
         assert Delivery.objects.filter(message_id__in=ids, attempts__gt=2).count() == 0  # doomed, then heir
         def counted() -> dict[str, float] | None:
             now = acked_counted(base)
@@ -112,7 +116,7 @@ def test_sends_succeed_while_redis_is_down_and_are_delivered_after(tmp_path, pri
         private_redis.start()
         # One sweeper interval plus the worker's broker reconnect (Celery backs off up to a few seconds).
         wait_until(lambda: all_acked(ids), timeout=25, interval=0.2, message="all delivered after Redis returned")
-        assert InboxEvent.objects.filter(message_id__in=ids).count() == 100
+        assert AgentEvent.objects.filter(message_id__in=ids, kind="message").count() == 100
         wait_until(lambda: not {"cache", "broker"} & set(ready(base)[1]["failing"]), timeout=20,
                    message="readiness no longer naming Redis after it returned")
     finally:

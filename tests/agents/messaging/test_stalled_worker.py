@@ -16,7 +16,7 @@ from django.utils import timezone
 from agents.messaging.services import delivery as worker
 from agents.messaging.services.delivery import _hand_over, delivery_claim, delivery_dispatch_batch
 from agents.messaging.services.sweeper import leases_expire
-from agents.models import AgentKind, Delivery, InboxEvent, Message
+from agents.models import AgentEvent, AgentKind, Delivery, Message
 from tests.support.factories import AgentFactory
 from tests.support.messaging import send
 
@@ -49,7 +49,7 @@ def test_a_stalled_hand_over_does_not_deliver_what_the_sweeper_dead_lettered(mon
 
     delivery = Delivery.objects.get(message=sent)
     assert delivery.status == "dead" and delivery.delivered_at is None
-    assert not InboxEvent.objects.filter(delivery=delivery).exists()
+    assert not AgentEvent.objects.filter(delivery=delivery).exists()
     assert (result.acked, result.delivered) == (0, 0)
     # The sender's failure notice is true: the message was not delivered. Exactly one, from the sweeper.
     assert Message.objects.filter(performative="failure", in_reply_to=sent).count() == 1
@@ -73,12 +73,12 @@ def test_a_stalled_hand_over_does_not_move_a_row_another_worker_reclaimed(monkey
     delivery = Delivery.objects.get(message=sent)
     assert (delivery.status, delivery.attempts) == ("dispatched", 2)  # still the other worker's claim
     assert delivery.lease_until > timezone.now() and delivery.delivered_at is None
-    assert not InboxEvent.objects.filter(delivery=delivery).exists()
+    assert not AgentEvent.objects.filter(delivery=delivery).exists()
     assert (result.acked, result.delivered) == (0, 0)
     # The other worker's hand-over is the one that counts.
     reclaimed = _hand_over(other_worker["rows"], timezone.now())
     delivery.refresh_from_db()
     assert delivery.status == ("acked" if kind == AgentKind.INTERNAL else "delivered")
     assert reclaimed.acked + reclaimed.delivered == 1
-    assert InboxEvent.objects.filter(delivery=delivery).count() == (1 if kind == AgentKind.INTERNAL else 0)
+    assert AgentEvent.objects.filter(delivery=delivery).count() == (1 if kind == AgentKind.INTERNAL else 0)
     assert not Message.objects.filter(performative="failure").exists()

@@ -86,7 +86,7 @@ def _postgresql(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0007_delivery_seq'),
+        ('agents', '0008_agent_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

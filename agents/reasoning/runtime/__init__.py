@@ -1,0 +1,1 @@
+"""The runtime row of each internal agent: when it is due for a cycle, and the cycle's bookkeeping."""
