@@ -49,7 +49,8 @@ def document_clean(document: Any, *, scope: PlanScope) -> dict[str, Any]:
     bound = frozenset(args) - {"_"}
     walk = Walk()
     context = document.get("context", "")
-    if context is None or (isinstance(context, str) and not context.strip()):
+    # Blank means "always": ASCII whitespace only, as canonical_expression; a lone U+2028 goes on to be refused.
+    if context is None or (isinstance(context, str) and not context.strip(" \t\n\r\f\v")):
         context = ""
     else:
         context = clean_expression("context", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -203,4 +204,22 @@ def test_a_text_with_a_syntax_error_names_the_line_and_the_column(org, cfo, auth
     response = client_for(author).post("/api/v1/plans/", {"organization": str(org.pk), "text": text}, format="json")
     message = fields_of(response)["text"][0]
     assert message.startswith(f"{where}: ") if where else "one plan per request" in message, message
+    assert not Plan.objects.exists()
+
+
+def test_the_escape_corpus_is_refused_by_the_plan_api_as_json_and_as_text(org, cfo, author):
+    """Every payload the expression checker refuses (escape_corpus.json, next to this file) is a 400 at the
+    plan API too, whether posted as a context in JSON or inside a text; nothing is written."""
+    corpus = json.loads((Path(__file__).parent / "escape_corpus.json").read_text())
+    refused = [case["payload"] for case in corpus if case["expect"] == "refused"]
+    assert len(refused) >= 50
+    client = client_for(author)
+    for payload in refused:
+        as_json = client.post("/api/v1/plans/", {**json_plan(org), "context": payload}, format="json")
+        assert as_json.status_code == 400 and set(as_json.json()["fields"]) & {"context", "non_field_errors"}, \
+            (payload, as_json.content[:300])
+        as_text = client.post("/api/v1/plans/", {"organization": str(org.pk),
+                                                 "text": f"+!keep_runway : {payload} <- .succeed."}, format="json")
+        assert as_text.status_code == 400 and set(as_text.json()["fields"]) & {"context", "text"}, \
+            (payload, as_text.content[:300])
     assert not Plan.objects.exists()

@@ -35,9 +35,9 @@ NOT_YET = {".start_protocol": "interaction protocols come with issue 14",
 INTERNAL_ACTIONS = (".send", ".action", ".wait", ".fail", ".succeed", ".drop")
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
-_EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|(\s+)""",
+_EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|([ \t\n\r\f\v]+)""",
                                re.DOTALL)
-_WHITESPACE_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(\s+)""")
+_WHITESPACE_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|([ \t\n\r\f\v]+)""")
 _BRACKETS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/\*.*?\*/|\#[^\n]*)|([(\[{])|([)\]}])""",
                        re.DOTALL)
 
@@ -45,9 +45,10 @@ def canonical_expression(source: str) -> str:
     """An expression's text as stored: trimmed, every run of whitespace outside strings one space.
 
     Whitespace means nothing in an expression (outside its strings), so both forms store the same text
-    for the same expression, and a line break inside a long context is not an error.
+    for the same expression, and a line break inside a long context is not an error. ASCII whitespace
+    only: a U+2028 or a no-break space is left for the expression checker to refuse, never laundered.
     """
-    return _WHITESPACE_PARTS.sub(lambda match: match.group(1) or " ", source).strip()
+    return _WHITESPACE_PARTS.sub(lambda match: match.group(1) or " ", source).strip(" \t\n\r\f\v")
 
 
 @functools.cache
