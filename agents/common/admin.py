@@ -93,6 +93,12 @@ class OrganizationScopedAdmin:
 
 
 class ReadOnlyAdmin:
+    """A screen staff may look at and nobody writes through (messages, dead letters, plan versions).
+
+    What the object is visible to is decided before: by the admin's queryset (a selector), or for an
+    inline by its parent's admin; writes, where there are any, are admin actions calling services.
+    """
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -16,8 +16,7 @@ from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from accounts.admin_permissions import is_active_staff
-from agents.common.admin import OrganizationScopedAdmin, apply_domain_error
+from agents.common.admin import OrganizationScopedAdmin, ReadOnlyAdmin, apply_domain_error
 from agents.common.limits import PLAN_LABEL_MAX
 from agents.organization.models import AgentRole
 from agents.reasoning.plans.access import plan_write_require, template_plans_allowed
@@ -113,8 +112,9 @@ class PlanForm(forms.ModelForm):
         return documents
 
 
-class PlanVersionInline(admin.TabularInline):
-    """Every version, newest first, with its text: what each intention ran."""
+class PlanVersionInline(ReadOnlyAdmin, admin.TabularInline):
+    """Every version, newest first, with its text: what each intention ran. Read-only; whoever may see the
+    plan (PlanAdmin checked it) sees its versions."""
 
     model = PlanVersion
     fields = ["version", "is_current", "trigger_kind", "trigger_name", "source_order", "atomic", "used_at",
@@ -131,18 +131,6 @@ class PlanVersionInline(admin.TabularInline):
     def as_text(self, version: PlanVersion) -> str:
         return format_html("<pre style='margin:0'>{}</pre>", plan_to_text(plan_document(version)))
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """Whoever may see the plan (PlanAdmin checked it) sees its versions."""
-        return is_active_staff(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Plan)
