@@ -6,7 +6,8 @@
 
 Both servers run from the system binaries, on free loopback ports, in a temp
 directory that is removed afterwards. Missing binaries (and libfaketime, which
-shifts one test process's clock) are installed with
+shifts one test process's clock, and Chromium, which the browser tests in
+tests/browser drive through Playwright) are installed with
 apt-get when running as root; otherwise the script says what to install.
 PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 
@@ -71,10 +72,16 @@ def find_libfaketime() -> str | None:
     return found[0] if found else None
 
 
+#: Debian's Chromium, which the browser tests (tests/browser) drive through Playwright's executable_path:
+#: no browser is downloaded by Playwright.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
 def ensure_installed() -> tuple[Path, str]:
     pg_bin, redis_bin = find_pg_bin(), shutil.which("redis-server")
     missing = [pkg for pkg, found in (("postgresql", pg_bin), ("redis-server", redis_bin),
-                                      ("libfaketime", find_libfaketime())) if not found]
+                                      ("libfaketime", find_libfaketime()),
+                                      ("chromium", CHROMIUM.exists())) if not found]
     if missing:
         if os.geteuid() != 0 or not shutil.which("apt-get"):
             sys.exit(f"[testenv] missing: {', '.join(missing)}. Install them first, e.g.\n"
@@ -87,6 +94,8 @@ def ensure_installed() -> tuple[Path, str]:
         pg_bin, redis_bin = find_pg_bin(), shutil.which("redis-server")
     if not pg_bin or not redis_bin:
         sys.exit("[testenv] PostgreSQL or Redis binaries are still missing after installing.")
+    if not CHROMIUM.exists():
+        sys.exit(f"[testenv] {CHROMIUM} is still missing after installing chromium.")
     return pg_bin, redis_bin
 
 

@@ -129,7 +129,7 @@ class PlanVersionInline(ReadOnlyAdmin, admin.TabularInline):
 
     @admin.display(description="text form")
     def as_text(self, version: PlanVersion) -> str:
-        return format_html("<pre style='margin:0'>{}</pre>", plan_to_text(plan_document(version)))
+        return format_html("<pre class='plan-text'>{}</pre>", plan_to_text(plan_document(version)))
 
 
 
@@ -141,6 +141,9 @@ class PlanAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     list_select_related = ["organization", "role"]
     search_fields = ["label"]
     inlines = [PlanVersionInline]
+
+    class Media:
+        css = {"all": ["mabos/plans.css"]}  # the versions' text form: a class, no inline style (the CSP)
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return plan_list(user=request.user)

@@ -79,7 +79,7 @@ def test_the_change_form_makes_a_version_from_the_text_or_from_the_json(org, cfo
     assert AuditEvent.objects.filter(target_id=str(plan.pk), action="update",
                                      actor_id=str(staff_author.pk)).count() == 2
     page = client.get(f"/admin/agents/plan/{plan.pk}/change/").content.decode()
-    assert page.count("<pre style='margin:0'>") == 3  # every version, with its text
+    assert page.count("<pre class='plan-text'>") == 3  # every version, with its text
 
 
 def test_errors_show_on_the_form_and_nothing_is_written(org, cfo, staff_author):

@@ -1,0 +1,113 @@
+"""The admin pages in a real browser (Debian's Chromium through Playwright), the way a person sees them.
+
+A staff superuser logs in through the admin's login form (conftest.py), then each test opens pages of one
+part of the admin on pytest-django's live server, checks what the page shows, and asserts that the
+browser saw no console error, no uncaught exception, no failed request or static asset >= 400, and no
+Content-Security-Policy violation (the CSP is django-csp's, config/settings/security.py; static files
+are served by the live server). tests/support/browser.py collects those.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from agents.messaging.models import Delivery
+from agents.messaging.services.dead_letters import dead_letter
+from agents.onboarding.services import organization_onboard
+from agents.reasoning.plans.models import Plan
+from agents.reasoning.services.beliefs import belief_set
+from tests.support.actors import SYSTEM
+from tests.support.messaging import send
+
+#: The plan of docs/reasoning.md's "Text form" section (its plans use only what any organization may).
+PLAN_TEXT = """\
+# comments: from # to the end of the line, or /* … */
+@cut_costs[atomic, order(3)]
++!keep_runway(Months) : cash < 3 * monthly_costs
+    <- !cut_costs;
+       .send(cfo, inform, {"runway": Months});
+       if (Months < 2) { .send(ceo, inform, "runway short") } else { +cost_cut }.
+
+-!keep_runway <- .send(ceo, failure, "no runway plan worked").
+"""
+
+
+@pytest.fixture
+def retailer():
+    """An onboarded organization with a CEO and a CFO, a conversation between them and one dead letter; the
+    CFO believes what the plan of the text form reads (cash, monthly_costs)."""
+    org = organization_onboard(name="Browser Retailer", industry="retail", by=SYSTEM, size="small",
+                               description="A shop the browser tests look at.", roles=["ceo", "cfo"])
+    ceo, cfo = org.agents.get(role__slug="ceo"), org.agents.get(role__slug="cfo")
+    for key, value in (("cash", 120000), ("monthly_costs", 30000)):
+        belief_set(agent=cfo, key=key, value=value, confidence=1.0, source="browser test", by=SYSTEM)
+    question = send(ceo, to=[cfo.pk], performative="request", content={"text": "what is our runway?"}).message
+    send(cfo, to=[ceo.pk], content={"runway_months": 7}, conversation_id=question.conversation_id,
+         in_reply_to=question)
+    lost = send(ceo, to=[cfo.pk], content={"text": "this one is lost"}).message
+    dead_letter(delivery_id=Delivery.objects.get(message=lost, recipient=cfo).pk, reason="recipient unreachable")
+    return {"org": org, "ceo": ceo, "cfo": cfo, "question": question}
+
+
+def test_admin_index_and_the_audit_log(admin_page):
+    admin_page.check("the admin index", reverse("admin:index"))
+    assert "Site administration" in admin_page.text() or "MABOS" in admin_page.text()
+    admin_page.check("the audit log", reverse("admin:auditlog_auditevent_changelist"))
+    assert "browser-admin" in admin_page.text(), "the audit log lists the admin login that just happened"
+
+
+def test_onboarding_through_the_form_shows_the_organization_and_its_agents(admin_page):
+    admin_page.check("the organization list", reverse("admin:agents_organization_changelist"))
+    admin_page.check("the onboarding page", reverse("admin:agents_organization_onboard"))
+    page = admin_page.page
+    page.fill("#id_name", "Clicked Bakery")
+    page.fill("#id_industry", "bakery")
+    page.fill("#id_description", "A bakery onboarded by clicking through the admin.")
+    page.select_option("#id_size", "small")
+    page.fill("#id_markets", "Berlin, Hamburg")
+    page.check("input[name=roles][value=ceo]")
+    page.check("input[name=roles][value=cfo]")
+    page.click("input[type=submit][value=Onboard]")
+    admin_page.assert_clean("the onboarded organization's page", admin_page.settle())
+    assert "/change/" in page.url, f"onboarding did not lead to the organization's page: {page.url}"
+    text = admin_page.text()
+    assert "Onboarded Clicked Bakery with 2 agents." in text
+    agent_names = page.locator(".inline-group").inner_text()
+    assert "ceo" in agent_names.lower() and "cfo" in agent_names.lower(), agent_names
+
+
+def test_agent_pages(admin_page, retailer):
+    admin_page.check("the agent list", reverse("admin:agents_agent_changelist"))
+    assert retailer["cfo"].name in admin_page.text()
+    admin_page.check("an agent's page", reverse("admin:agents_agent_change", args=[retailer["cfo"].pk]))
+    page = admin_page.page
+    for inline in ("beliefs", "goals", "memberships", "subscriptions"):
+        assert page.locator(f"#{inline}-group").count() == 1, f"the {inline} inline is missing"
+    text = admin_page.text().lower()  # the admin's labels are upper-cased by its CSS
+    assert "latest messages to this agent" in text and "request" in text
+    assert "pending events" in text
+    assert "monthly_costs" in text, "the beliefs inline shows the CFO's beliefs"
+
+
+def test_message_pages_and_dead_letters(admin_page, retailer):
+    admin_page.check("the message list", reverse("admin:agents_message_changelist"))
+    admin_page.check("a message's page", reverse("admin:agents_message_change", args=[retailer["question"].pk]))
+    text = admin_page.text()
+    assert "what is our runway?" in text and "runway_months" in text, "the conversation timeline shows both"
+    admin_page.check("the dead letters", reverse("admin:agents_deadletter_changelist"))
+    assert "recipient unreachable" in admin_page.text()
+
+
+def test_a_plan_added_as_text_shows_its_versions(admin_page, retailer):
+    admin_page.check("the plan add page", reverse("admin:agents_plan_add"))
+    page = admin_page.page
+    page.select_option("#id_organization", str(retailer["org"].pk))
+    page.fill("#id_text", PLAN_TEXT)
+    page.click("input[name=_continue]")
+    problems = admin_page.settle()
+    assert Plan.objects.filter(organization=retailer["org"]).count() == 2, admin_page.text()
+    admin_page.assert_clean("a new plan's page", problems)
+    assert "/change/" in page.url, f"saving did not lead to the plan's page: {page.url}"
+    versions = page.locator(".inline-group").inner_text()
+    assert "keep_runway" in versions and "cut_costs" in versions, versions
