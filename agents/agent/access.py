@@ -22,6 +22,9 @@ from agents.organization.access import VERBS
 from auditlog.actors import Actor
 from mabos.errors import NotFound
 
+#: What every read of an agent shows with it (its organization, role and supervisor): one join, no N+1.
+AGENT_RELATED = ("organization", "role", "supervisor")
+
 
 def register_policy() -> None:
     """Called from AgentsConfig.ready(): a grant on an organization covers all its agents."""
@@ -63,7 +66,7 @@ def agent_for(caller: Any, pk: Any, verb: str) -> Agent:
         if verb != VIEW:
             key_agent_must_run(agent)
         return agent
-    agent = get_visible(agents_for(caller).select_related("organization", "role", "supervisor"), "agent", pk=pk)
+    agent = get_visible(agents_for(caller).select_related(*AGENT_RELATED), "agent", pk=pk)
     if verb != VIEW:
         require(caller, verb, agent)
     return agent

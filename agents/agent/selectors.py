@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
-from agents.agent.access import agents_for
+from agents.agent.access import AGENT_RELATED, agents_for
 from agents.agent.models import Agent, AgentGroup, Membership
 from agents.common.selectors import get_visible
 from agents.organization.access import organizations_for
@@ -14,7 +14,7 @@ from agents.organization.models import Organization
 
 
 def agent_list(*, user: Any, organization: Organization | None = None) -> QuerySet[Agent]:
-    qs = agents_for(user).select_related("organization", "role", "supervisor").order_by("organization__name",
+    qs = agents_for(user).select_related(*AGENT_RELATED).order_by("organization__name",
                                                                                          "name", "pk")
     return qs.filter(organization=organization) if organization else qs
 
