@@ -10,6 +10,7 @@ are served by the live server). tests/support/browser.py collects those.
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from agents.messaging.models import Delivery
@@ -45,8 +46,11 @@ def retailer():
     question = send(ceo, to=[cfo.pk], performative="request", content={"text": "what is our runway?"}).message
     send(cfo, to=[ceo.pk], content={"runway_months": 7}, conversation_id=question.conversation_id,
          in_reply_to=question)
-    lost = send(ceo, to=[cfo.pk], content={"text": "this one is lost"}).message
-    dead_letter(delivery_id=Delivery.objects.get(message=lost, recipient=cfo).pk, reason="recipient unreachable")
+    with transaction.atomic():  # dead before it commits: the suite's Celery worker may be running, and
+        # would otherwise deliver it first (the wake-up is published on commit)
+        lost = send(ceo, to=[cfo.pk], content={"text": "this one is lost"}).message
+        assert dead_letter(delivery_id=Delivery.objects.get(message=lost, recipient=cfo).pk,
+                           reason="recipient unreachable")
     return {"org": org, "ceo": ceo, "cfo": cfo, "question": question}
 
 
