@@ -32,8 +32,10 @@ from agents.organization.models import (
     OrganizationUserObjectPermission,
 )
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
+from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
 from agents.reasoning.runtime.models import AgentRuntime
+from agents.reasoning.trace.models import CycleTrace
 
 __all__ = [
     "BELIEF_KEY_REGEX",
@@ -54,6 +56,7 @@ __all__ = [
     "AgentStatus",
     "AgentUserObjectPermission",
     "Belief",
+    "CycleTrace",
     "DeadLetter",
     "Delivery",
     "DeliveryStatus",
@@ -62,6 +65,8 @@ __all__ = [
     "Goal",
     "GoalKind",
     "GoalStatus",
+    "Intention",
+    "IntentionStatus",
     "Membership",
     "MembershipRole",
     "Message",

@@ -64,3 +64,13 @@ PLANS_PER_TEXT_MAX = 50
 PLAN_TEXT_BRACKETS_MAX = 48
 #: A ``wait`` step's timeout, in seconds (30 days).
 PLAN_WAIT_MAX_SECONDS = 30 * 24 * 3600
+
+#: The cycle (agents/reasoning/cycle/): limits that turn a runaway plan into a failed intention, never a
+#: stalled worker. Steps one intention takes in one cycle (Jason: one), frames on its stack, steps in its
+#: whole life, and the size of its stored stack (bindings included), as JSON text.
+CYCLE_STEPS_PER_INTENTION = 1
+INTENTION_MAX_DEPTH = 100
+INTENTION_MAX_STEPS = 10_000
+INTENTION_STACK_MAX_CHARS = 8 * JSON_MAX_CHARS
+#: A cycle's trace row, as JSON text per column: enough for 50 candidate plans with their contexts.
+TRACE_MAX_CHARS = 4 * JSON_MAX_CHARS

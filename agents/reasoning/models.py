@@ -10,7 +10,7 @@ from django.db import models
 
 from agents.agent.models import Agent
 from agents.common.goal_kinds import GoalKind
-from agents.common.limits import BELIEF_KEY_MAX, BELIEF_KEY_REGEX, NAME_MAX, TEXT_MAX
+from agents.common.limits import BELIEF_KEY_MAX, BELIEF_KEY_REGEX, EXPRESSION_MAX_CHARS, NAME_MAX, TEXT_MAX
 from agents.common.models import Timestamped, json_size_check, not_blank_check
 from agents.reasoning.plans.models import Plan, PlanVersion
 from agents.reasoning.plans.triggers import TriggerKind
@@ -67,6 +67,11 @@ class Goal(Timestamped):
     status = models.CharField(max_length=16, choices=GoalStatus.choices, default=GoalStatus.PENDING)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     deadline = models.DateTimeField(null=True, blank=True)
+    args = models.JSONField(default=list, blank=True,
+                            help_text="The goal's arguments (JSON values): what +!goal(Args) plans bind.")
+    condition = models.TextField(max_length=EXPRESSION_MAX_CHARS, blank=True, default="",
+                                 help_text="A maintain goal's condition (an expression over beliefs): when a "
+                                           "belief change makes it false, the goal is pursued again.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 
@@ -80,6 +85,7 @@ class Goal(Timestamped):
             models.CheckConstraint(condition=models.Q(status__in=GoalStatus.values), name="goal_status_valid"),
             models.CheckConstraint(condition=models.Q(priority__lte=100), name="goal_priority_range"),
             not_blank_check("name", "goal_name_not_blank"),
+            json_size_check("args", "goal_args_size"),
         ]
         indexes = [models.Index(fields=["agent", "status", "-priority"], name="goal_agent_status_idx")]
 

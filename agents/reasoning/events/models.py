@@ -64,10 +64,9 @@ class AgentEvent(models.Model):
     delivery = models.OneToOneField(Delivery, null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="event")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    #: The intention an internal event belongs to. A plain UUID until the cycle brings the Intention model;
-    #: the column is already named as that foreign key's will be.
-    intention = models.UUIDField(null=True, blank=True, db_column="intention_id",
-                                 help_text="The intention this event belongs to (internal events).")
+    #: The intention an internal event belongs to (an action's result, a timer, a failure of its goal).
+    intention = models.ForeignKey("agents.Intention", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", help_text="The intention this event belongs to.")
     created_at = models.DateTimeField()
     consumed_at = models.DateTimeField(null=True, blank=True, help_text="Empty: pending.")
 

@@ -84,7 +84,7 @@ def _events_store(events: Sequence[NewEvent], by: Any) -> list[AgentEvent]:
     source, source_id, source_name = event_source(by)
     now = timezone.now()
     rows = [AgentEvent(agent_id=event.agent.pk, kind=event.kind, args=event.args, source=source,
-                       source_id=source_id, source_name=source_name, intention=event.intention, created_at=now)
+                       source_id=source_id, source_name=source_name, intention_id=event.intention, created_at=now)
             for event in events if event.agent.kind == AgentKind.INTERNAL]
     if not rows:
         return []

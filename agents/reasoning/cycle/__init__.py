@@ -1,0 +1,1 @@
+"""The reasoning cycle: claim due agents, run one Jason cycle each, write everything back (RUNTIME.md §1, §3)."""
