@@ -12,6 +12,7 @@ class AgentsConfig(AppConfig):
         from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
         from agents.messaging.inbox import inbox_handler_register
         from agents.organization.access import register_policy as register_organization_policy
+        from agents.reasoning.actions.registry import actions_load
         from agents.reasoning.events.services import message_events_store
         from agents.reasoning.runtime.services import runtime_kinds_changed
 
@@ -21,3 +22,4 @@ class AgentsConfig(AppConfig):
         # internal agent becomes its message event, and an internal agent gets its runtime row.
         inbox_handler_register(message_events_store)
         agent_kind_hook_register(runtime_kinds_changed)
+        actions_load()  # the built-in actions, then the deployment's own (ACTIONS_MODULES)

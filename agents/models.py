@@ -31,6 +31,7 @@ from agents.organization.models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
+from agents.reasoning.actions.models import ActionRequest, ActionStatus
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
@@ -45,6 +46,8 @@ __all__ = [
     "NOT_RUNNING",
     "SLUG_REGEX",
     "TRANSITIONS",
+    "ActionRequest",
+    "ActionStatus",
     "Agent",
     "AgentApiKey",
     "AgentEvent",

@@ -64,7 +64,7 @@ def test_zero_setup_delivers_messages_through_sqlite_and_the_filesystem_broker(t
         result = dev(tmp_path, *step)
         assert result.returncode == 0, result.stderr
     worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1",
-                      "--queues=messages,reasoning,learning,default", "--without-gossip", "--without-mingle",
+                      "--queues=messages,reasoning,actions,learning,default", "--without-gossip", "--without-mingle",
                       "--without-heartbeat"], dev_env(tmp_path, MABOS_PROCESS_ROLE="worker"),
                      tmp_path / "worker.log").start()
     try:

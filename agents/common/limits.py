@@ -74,3 +74,15 @@ INTENTION_MAX_STEPS = 10_000
 INTENTION_STACK_MAX_CHARS = 8 * JSON_MAX_CHARS
 #: A cycle's trace row, as JSON text per column: enough for 50 candidate plans with their contexts.
 TRACE_MAX_CHARS = 4 * JSON_MAX_CHARS
+
+#: Actions (agents/reasoning/actions/): an action's name (lower-case words joined by dots: crm.create_lead),
+#: the idempotency key the cycle derives for a request, and an error's code and text kept on the request.
+ACTION_NAME_MAX = SHORT_TEXT
+ACTION_NAME_REGEX = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+ACTION_KEY_MAX = SHORT_TEXT
+ACTION_ERROR_CODE_MAX = 64
+ACTION_ERROR_MESSAGE_MAX = NOTE_MAX
+#: An action's args and its result, as JSON text: what any JSON column holds. An ``action_result`` event
+#: carries the result and little else, so it fits EVENT_ARGS_MAX_CHARS.
+ACTION_ARGS_MAX_CHARS = JSON_MAX_CHARS
+ACTION_RESULT_MAX_CHARS = JSON_MAX_CHARS

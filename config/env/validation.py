@@ -7,6 +7,7 @@ right value, because the operator reading it is mid-deployment.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +47,8 @@ def validate(config: Config) -> None:
         problems.append("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT "
                         "(example: CELERY_TASK_SOFT_TIME_LIMIT=240 with CELERY_TASK_TIME_LIMIT=300).")
 
+    _validate_actions(v, problems)
+
     for entry in v.get("METRICS_ALLOWED_IPS") or []:
         try:
             ipaddress.ip_network(entry, strict=False)
@@ -61,6 +64,34 @@ def validate(config: Config) -> None:
             if short:
                 problems.append(f"AUDIT_HMAC_KEYS has key(s) shorter than 32 characters: {', '.join(short)} "
                                 "(example: AUDIT_HMAC_KEYS=2026a=<32+ random chars>).")
+
+
+#: An entry of ACTIONS_HTTP_ALLOWED_HOSTS: host, host:port, *.domain, or [IPv6]:port.
+_HOST_ENTRY = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$"
+                         r"|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+
+def _validate_actions(v: dict[str, Any], problems: list[str]) -> None:
+    """The action worker's lease outlasts every call it may make, and ends before the task's soft limit."""
+    lease = v.get("ACTIONS_LEASE_SECONDS")
+    if isinstance(lease, int | float):
+        for name in ("ACTIONS_HTTP_TIMEOUT_SECONDS", "ACTIONS_LLM_TIMEOUT_SECONDS"):
+            timeout = v.get(name)
+            if isinstance(timeout, int | float) and 2 * timeout >= lease:
+                problems.append(f"ACTIONS_LEASE_SECONDS={lease:g} must be above twice {name}={timeout:g} (a call "
+                                "may connect and read for that long; example: ACTIONS_LEASE_SECONDS=150).")
+        soft = v.get("CELERY_TASK_SOFT_TIME_LIMIT")
+        if _is_int(soft) and lease >= soft:
+            problems.append(f"ACTIONS_LEASE_SECONDS={lease:g} must be below CELERY_TASK_SOFT_TIME_LIMIT={soft} "
+                            "(example: ACTIONS_LEASE_SECONDS=150).")
+    for entry in v.get("ACTIONS_HTTP_ALLOWED_HOSTS") or []:
+        if not _HOST_ENTRY.match(entry):
+            problems.append(f"ACTIONS_HTTP_ALLOWED_HOSTS entry {entry!r} is not host, host:port or *.domain "
+                            "(example: ACTIONS_HTTP_ALLOWED_HOSTS=hooks.example.com,*.crm.example.com).")
+    if v.get("ACTIONS_LLM_BASE_URL"):
+        problem = _url_problem(v["ACTIONS_LLM_BASE_URL"], ("http", "https"))
+        if problem:
+            problems.append(f"ACTIONS_LLM_BASE_URL {problem} (example: ACTIONS_LLM_BASE_URL=https://api.openai.com/v1).")
 
 
 def _validate_production(config: Config) -> None:

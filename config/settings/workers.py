@@ -9,7 +9,7 @@ from kombu import Queue
 
 from config.env import Config
 
-QUEUES = ("messages", "reasoning", "learning", "default")
+QUEUES = ("messages", "reasoning", "actions", "learning", "default")
 
 
 def celery_settings(config: Config) -> dict[str, Any]:
@@ -72,6 +72,11 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                         "schedule": config.MESSAGING_SWEEPER_INTERVAL_SECONDS,
                                         "options": {"queue": "messages",
                                                     "expires": config.MESSAGING_SWEEPER_INTERVAL_SECONDS}},
+            # Action requests whose lease ran out or whose wake-up was lost (docs/actions.md).
+            "agents-sweep-actions": {"task": "agents.sweep_actions",
+                                     "schedule": config.ACTIONS_SWEEPER_INTERVAL_SECONDS,
+                                     "options": {"queue": "actions",
+                                                 "expires": config.ACTIONS_SWEEPER_INTERVAL_SECONDS}},
         },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
@@ -96,3 +101,12 @@ def messaging_settings(config: Config) -> dict[str, Any]:
         "BREAKER_FAIL_MAX": config.MESSAGING_BREAKER_FAIL_MAX,
         "BREAKER_RESET_SECONDS": config.MESSAGING_BREAKER_RESET_SECONDS,
     }
+
+
+def actions_settings(config: Config) -> dict[str, Any]:
+    """settings.ACTIONS: the action worker's knobs and the built-in actions' settings (agents/reasoning/actions/)."""
+    names = ("MODULES", "MAX_ATTEMPTS", "BACKOFF_BASE_SECONDS", "BACKOFF_CAP_SECONDS", "LEASE_SECONDS",
+             "SWEEPER_INTERVAL_SECONDS", "HTTP_ALLOWED_HOSTS", "HTTP_TIMEOUT_SECONDS", "HTTP_MAX_REPLY_BYTES",
+             "BREAKER_FAIL_MAX", "BREAKER_RESET_SECONDS", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
+             "LLM_TIMEOUT_SECONDS", "LLM_MAX_TOKENS", "LLM_PROMPT_PRICE_PER_1K", "LLM_COMPLETION_PRICE_PER_1K")
+    return {name: getattr(config, f"ACTIONS_{name}") for name in names}

@@ -77,7 +77,7 @@ def test_celery_reliability_settings():
     assert conf["CELERY_TASK_REJECT_ON_WORKER_LOST"] is True
     assert conf["CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP"] is True
     assert conf["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] >= conf["CELERY_TASK_TIME_LIMIT"]
-    assert {q.name for q in conf["CELERY_TASK_QUEUES"]} == {"messages", "reasoning", "learning", "default"}
+    assert {q.name for q in conf["CELERY_TASK_QUEUES"]} == {"messages", "reasoning", "actions", "learning", "default"}
 
 
 @pytest.mark.django_db

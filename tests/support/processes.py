@@ -91,7 +91,7 @@ def start_gunicorn(tmp: Path, **env: str) -> tuple[Process, str]:
 def start_worker(tmp: Path, name: str = "w1", concurrency: int = 1, **env: str) -> Process:
     return Process(
         [str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO", f"--hostname={name}@%h",
-         "--queues=messages,reasoning,learning,default", f"--concurrency={concurrency}",
+         "--queues=messages,reasoning,actions,learning,default", f"--concurrency={concurrency}",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         process_env(MABOS_PROCESS_ROLE="worker", **env),
         tmp / f"worker-{name}.log",

@@ -20,6 +20,8 @@ from typing import Any
 
 from agents.common.errors import invalid
 from agents.common.limits import (
+    ACTION_NAME_MAX,
+    ACTION_NAME_REGEX,
     BELIEF_KEY_REGEX,
     EXPRESSION_MAX_CHARS,
     NAME_MAX,
@@ -32,6 +34,7 @@ from agents.common.limits import (
 )
 from agents.common.validation import check_json
 from agents.messaging.models import Performative
+from agents.reasoning.actions.registry import action_step_check
 from agents.reasoning.plans.text import canonical_expression, text_to_term
 from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger
 from mabos import storable
@@ -52,7 +55,7 @@ RECIPIENT = {"x-mabos": "recipient",
              "description": "An agent of the plan's organization by slug or id (a role's slug in a role template's "
                             'plan), an {"expr": ...} giving one, or a list of those.'}
 SHORT = {"type": "string", "maxLength": SHORT_TEXT, "default": ""}
-ACTION_NAME = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$", "maxLength": SHORT_TEXT,
+ACTION_NAME = {"type": "string", "pattern": ACTION_NAME_REGEX, "maxLength": ACTION_NAME_MAX,
                "x-message": "An action's name: lower-case words joined by dots (crm.create_lead)."}
 ERROR_CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$", "maxLength": SHORT_TEXT, "default": "failed",
               "x-message": "An error code: a lower-case word (over_budget)."}
@@ -274,6 +277,8 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
         walk.writes.add(out["belief"])
     if kind == "wait":
         _check_wait(path, out)
+    if kind == "action":
+        action_step_check(path, out)  # a registered action; the args the plan writes fit its schema
     return out, _bind(after, binds)
 
 
