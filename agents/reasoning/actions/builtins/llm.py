@@ -5,8 +5,8 @@ Configured by the environment (``ACTIONS_LLM_BASE_URL``, ``ACTIONS_LLM_MODEL``, 
 tokens): ``POST <base>/chat/completions``. Without a base URL and a model every request fails with
 ``not_configured`` (permanent), so a plan can name the action everywhere and a deployment decides whether it
 costs anything. The token counts and the cost computed from the prices are on the result and on the
-request's ``usage`` (the admin shows them). A plan cannot choose the model: what a call may cost is the
-operator's decision.
+request's ``usage`` (the admin shows them); a reply that gives no counts has null ones (and no cost). A plan
+cannot choose the model: what a call may cost is the operator's decision.
 
 Timeouts, 429 and 5xx are retried (the request's id is sent as ``Idempotency-Key``, which a provider may
 honour); other 4xx (a wrong key: 401) fail at once, as does a reply that is not a completion (``bad_reply``).
