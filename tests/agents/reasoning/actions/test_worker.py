@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -155,3 +155,20 @@ def test_the_back_off_doubles_within_its_cap(configure):
     configure(BACKOFF_BASE_SECONDS=2.0, BACKOFF_CAP_SECONDS=10.0)
     assert [backoff(n).total_seconds() <= min(10, 2 * 2 ** (n - 1)) for n in range(1, 6)] == [True] * 5
     assert all(backoff(n).total_seconds() >= min(10, 2 * 2 ** (n - 1)) / 2 for n in range(1, 6))
+
+
+@pytest.mark.parametrize(("sql", "index"), [
+    ("SELECT id FROM agents_actionrequest WHERE status = 'pending' AND next_attempt_at <= now() "
+     "ORDER BY next_attempt_at LIMIT 2 FOR UPDATE SKIP LOCKED", "actionrequest_due_idx"),
+    ("SELECT id FROM agents_actionrequest WHERE status = 'running' AND lease_until < now() "
+     "ORDER BY lease_until LIMIT 1000 FOR UPDATE SKIP LOCKED", "actionrequest_lease_idx"),
+])
+def test_the_claim_and_the_sweep_read_their_partial_indexes_in_order(requested, sql, index):
+    """Finished requests (the history) are in neither index: the claim's cost does not grow with them."""
+    requested("log", {})
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan and "Sort" not in plan, plan
