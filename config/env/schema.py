@@ -181,6 +181,14 @@ SCHEMA: tuple[Setting, ...] = (
        "5", 5, minimum=1),
     _s("MESSAGING_BREAKER_RESET_SECONDS", "float", "Seconds the broker breaker stays open before a trial publish.",
        "10", 10.0, minimum=0.1),
+    # --- reasoning: the cycle (docs/reasoning.md) ----------------------------------
+    _s("REASONING_BATCH_SIZE", "int", "Agents a reasoning worker claims per batch (one SKIP LOCKED query, one "
+       "cycle each, one commit).", "100", 100, minimum=1),
+    _s("REASONING_ROUND_SECONDS", "float", "How long a woken reasoning task keeps running batches before it hands "
+       "the rest to the next free worker.", "10", 10.0, minimum=0.1),
+    _s("REASONING_SWEEPER_INTERVAL_SECONDS", "float",
+       "Beat interval of the reasoning sweeper (lost wake-ups; agents with work but not due).", "5", 5.0,
+       minimum=0.2),
     _s("CONFIG_DRIFT_AUDIT", "bool",
        "Each process start compares the configuration with the last recorded one and audits a change "
        "(docs/audit.md); off in the test suite, whose processes would otherwise add events to every test's chain.",

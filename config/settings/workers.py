@@ -72,11 +72,21 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                         "schedule": config.MESSAGING_SWEEPER_INTERVAL_SECONDS,
                                         "options": {"queue": "messages",
                                                     "expires": config.MESSAGING_SWEEPER_INTERVAL_SECONDS}},
+            # Lost reasoning wake-ups; active agents with work but no wake_at (docs/reasoning.md, the cycle).
+            "agents-sweep-reasoning": {"task": "agents.sweep_reasoning",
+                                       "schedule": config.REASONING_SWEEPER_INTERVAL_SECONDS,
+                                       "options": {"queue": "reasoning",
+                                                   "expires": config.REASONING_SWEEPER_INTERVAL_SECONDS}},
         },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
         "CELERY_DB_REUSE_MAX": 10**9,
     }
+
+
+def reasoning_settings(config: Config) -> dict[str, Any]:
+    """settings.REASONING: the reasoning worker's knobs, read by agents.reasoning.cycle.drain."""
+    return {"BATCH_SIZE": config.REASONING_BATCH_SIZE, "ROUND_SECONDS": config.REASONING_ROUND_SECONDS}
 
 
 def messaging_settings(config: Config) -> dict[str, Any]:

@@ -110,10 +110,10 @@ def wakeup_after_commit() -> None:
     transaction.on_commit(publish_wakeup, robust=True)
 
 
-def wakeup_taken() -> None:
-    """Called by the worker before it claims: later sends must publish a fresh wake-up."""
+def wakeup_taken(key: str = WAKEUP_KEY) -> None:
+    """Called by the worker before it claims: later work must publish a fresh wake-up (``key``: whose)."""
     client = _redis()
     if client is None:
         return
     with contextlib.suppress(RedisError):  # the key expires within WAKEUP_TTL_MS anyway
-        client.delete(WAKEUP_KEY)
+        client.delete(key)

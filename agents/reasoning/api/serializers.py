@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agents.common.goal_kinds import GoalKind
-from agents.common.limits import BELIEF_KEY_MAX, NAME_MAX, TEXT_MAX
+from agents.common.limits import BELIEF_KEY_MAX, EXPRESSION_MAX_CHARS, NAME_MAX, TEXT_MAX
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.models import Belief, Goal, GoalStatus
 from mabos.api.serializers import InputSerializer
@@ -21,7 +21,7 @@ class GoalOutput(serializers.ModelSerializer):
     class Meta:
         model = Goal
         fields = ["id", "agent", "name", "description", "kind", "priority", "status", "parent", "deadline",
-                  "created_at", "updated_at"]
+                  "args", "condition", "created_at", "updated_at"]
 
 
 class BeliefInput(InputSerializer):
@@ -45,6 +45,10 @@ class GoalInput(InputSerializer):
     status = serializers.ChoiceField(choices=GoalStatus.values, required=False, default=GoalStatus.PENDING)
     parent = serializers.UUIDField(required=False, allow_null=True)
     deadline = serializers.DateTimeField(required=False, allow_null=True)
+    args = serializers.JSONField(required=False, default=list,
+                                 help_text="The goal's arguments, a list of JSON values: what +!goal(Args) binds.")
+    condition = serializers.CharField(max_length=EXPRESSION_MAX_CHARS, allow_blank=True, required=False, default="",
+                                      help_text="A maintain goal's condition: an expression over beliefs.")
 
 
 class GoalUpdateInput(InputSerializer):
@@ -55,6 +59,8 @@ class GoalUpdateInput(InputSerializer):
     status = serializers.ChoiceField(choices=GoalStatus.values, required=False)
     parent = serializers.UUIDField(required=False, allow_null=True)
     deadline = serializers.DateTimeField(required=False, allow_null=True)
+    args = serializers.JSONField(required=False)
+    condition = serializers.CharField(max_length=EXPRESSION_MAX_CHARS, allow_blank=True, required=False)
 
 
 class EventOutput(serializers.ModelSerializer):
