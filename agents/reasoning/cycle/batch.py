@@ -29,6 +29,7 @@ from agents.reasoning.cycle.interpreter import Cycle
 from agents.reasoning.cycle.library import Directory, Library
 from agents.reasoning.cycle.selection import Policy, policy_from_settings
 from agents.reasoning.cycle.state import Mind
+from agents.reasoning.cycle.steps import step
 from agents.reasoning.cycle.writes import minds_write
 from agents.reasoning.events.models import AgentEvent, EventKind
 from agents.reasoning.intentions.models import LIVE, Intention
@@ -134,7 +135,7 @@ def think(mind: Mind, library: Library, directory: Directory, *, now: Any, polic
     """One cycle of one agent; a Python error in MABOS fails nothing else: the event is set aside, traced."""
     started = time.perf_counter()
     try:
-        Cycle(mind, library, directory, now=now, policy=policy).run()
+        Cycle(mind, library, directory, now=now, policy=policy).run(step)
     except Exception as error:
         logger.exception("the cycle of agent %s failed inside MABOS", mind.agent.pk)
         taken = mind.consumed[:1]

@@ -66,23 +66,13 @@ class Cycle:
         mind.trace = self.trace
 
     # ----------------------------------------------------------------- the cycle
-    def run(self) -> None:
+    def run(self, step: Any) -> None:
+        """The cycle; ``step`` takes one step of an intention (``cycle.steps.step``)."""
         self.expire_waits()
         if self.atomic() is None:
             event = self.policy.select_event(self.mind.events)
             if event is not None:
                 self.take(event)
-        self.step_intentions()
-
-    def atomic(self) -> Intention | None:
-        for intention in self.mind.intentions:
-            if intention.status == IntentionStatus.RUNNING and any(f.get("atomic") for f in intention.stack):
-                return intention
-        return None
-
-    def step_intentions(self) -> None:
-        from agents.reasoning.cycle.steps import step  # steps.py calls back into this class
-
         atomic = self.atomic()
         runnable = [atomic] if atomic else [i for i in self.mind.intentions if i.status == IntentionStatus.RUNNING]
         for intention in self.policy.select_intentions(runnable):
@@ -90,6 +80,12 @@ class Cycle:
                 step(self, intention)
                 intention.last_cycle = self.number
                 self.changed(intention)
+
+    def atomic(self) -> Intention | None:
+        for intention in self.mind.intentions:
+            if intention.status == IntentionStatus.RUNNING and any(f.get("atomic") for f in intention.stack):
+                return intention
+        return None
 
     # ----------------------------------------------------------------- events
     def take(self, event: AgentEvent) -> None:

@@ -13,20 +13,22 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agents.common.limits import CONTENT_MAX_CHARS
 from agents.common.validation import check_json
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
-from agents.reasoning.cycle.interpreter import Cycle
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.plans.triggers import TriggerKind
 from mabos.errors import InvalidInput
+
+if TYPE_CHECKING:  # the interpreter calls these; they only name its type
+    from agents.reasoning.cycle.interpreter import Cycle
 
 logger = logging.getLogger("agents.reasoning")
 
