@@ -107,10 +107,16 @@ class Cycle:
         applicable = self.options(trigger, record=True)
         choice = self.policy.select_option(applicable)
         if choice is None:
-            if trigger.kind == TriggerKind.GOAL_ADDED:
+            if trigger.kind == TriggerKind.GOAL_ADDED and not self.trace["options"]:
+                # Jason discards an external goal no plan is relevant to. MABOS keeps it pending: adding or
+                # enabling a plan for it posts it again (goals_waiting_retry).
+                self.trace["choice"] = {"why": f"no plan is relevant to +!{trigger.name}: the goal waits for one"}
+            elif trigger.kind == TriggerKind.GOAL_ADDED:
                 self.no_applicable_root(trigger, goal, event)
             return
         candidate, bindings = choice
+        if goal is not None:
+            self.set_goal(goal, GoalStatus.ACTIVE)
         self.trace["choice"] = {**candidate.ref(), "why": self.why(candidate, applicable)}
         self.start(candidate, bindings, trigger, goal=goal, event=event)
 
@@ -128,7 +134,6 @@ class Cycle:
             self.set_goal(goal, GoalStatus.ACHIEVED)
             self.trace["choice"] = {"why": f"maintain goal: {goal.condition} already holds"}
             return False
-        self.set_goal(goal, GoalStatus.ACTIVE)
         return True
 
     def resume_waiters(self, event: AgentEvent, trigger: EventTrigger) -> None:

@@ -12,22 +12,27 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
-from agents.agent.models import NOT_RUNNING, Agent, AgentKind
+from agents.agent.models import NOT_RUNNING, Agent, AgentKind, AgentStatus
 from agents.common.audit import created, record, save_and_record, user_of
 from agents.common.errors import AgentInactive, invalid
 from agents.common.goal_kinds import GoalKind
 from agents.common.graphs import ancestor_reaches
 from agents.common.limits import EXPRESSION_MAX_CHARS, NAME_MAX, PLAN_ARGS_MAX, TEXT_MAX
 from agents.common.validation import check_changeable, check_json, check_text
-from agents.reasoning.events.models import EventKind
-from agents.reasoning.events.services import agent_event_post, agent_state_locked
+from agents.reasoning.events.models import AgentEvent, EventKind
+from agents.reasoning.events.services import NewEvent, agent_event_post, agent_events_post, agent_state_locked
 from agents.reasoning.expressions import compile_expression
 from agents.reasoning.models import Goal, GoalStatus
 from agents.reasoning.plans.text import canonical_expression
 from auditlog.models import Action
 from mabos.errors import NotFound
 
+#: Goals posted again at once when a plan for them is added; more wait for the next plan change.
+GOALS_RETRY_MAX = 1000
 GOAL_FIELDS = ("name", "description", "kind", "priority", "status", "parent", "deadline", "args", "condition")
 #: A goal created in one of these statuses is adopted: the agent is told (a ``goal_added`` event).
 ADOPTED = frozenset({GoalStatus.PENDING, GoalStatus.ACTIVE})
@@ -135,3 +140,25 @@ def goal_delete(*, goal: Goal, by: Any) -> None:
     record(action=Action.DELETE, by=by, target=goal, changes=created(goal, GOAL_FIELDS),
            note=f"with {goal.children.count()} direct sub-goal(s)")
     goal.delete()
+
+
+@transaction.atomic
+def goals_waiting_retry(*, name: str, by: Any, organization_id: Any = None, role_id: Any = None) -> int:
+    """Post ``goal_added`` again for the pending goals named ``name`` of the agents a new or re-enabled plan
+    serves (its organization's, or every holder of its role template): the cycle kept them pending because no
+    plan was relevant to them. A goal whose ``goal_added`` is still pending is left alone (no duplicate).
+    Called after the plan's own transaction commits (the wake must not wait while the plan's audit event holds
+    the chain). Returns the number of goals posted."""
+    goals = Goal.objects.filter(status=GoalStatus.PENDING, name=name, agent__kind=AgentKind.INTERNAL,
+                                agent__status__in=[AgentStatus.ACTIVE, AgentStatus.PAUSED])
+    goals = goals.filter(agent__organization_id=organization_id) if organization_id else \
+        goals.filter(agent__role_id=role_id)
+    queued = AgentEvent.objects.filter(agent_id=OuterRef("agent_id"), kind=EventKind.GOAL_ADDED,
+                                       consumed_at__isnull=True)
+    queued = queued.annotate(goal_id=KT("args__goal")).filter(goal_id=Cast(OuterRef("pk"), CharField()))
+    waiting = list(goals.exclude(Exists(queued)).select_related("agent")[:GOALS_RETRY_MAX])
+    if waiting:
+        agent_events_post(events=[NewEvent(agent=goal.agent, kind=EventKind.GOAL_ADDED, args={
+            "goal": str(goal.pk), "name": goal.name, "kind": goal.kind, "priority": goal.priority,
+            "args": goal.args, "reason": "a plan for it was added"}) for goal in waiting], by=by)
+    return len(waiting)

@@ -75,3 +75,21 @@ def test_subgoals_make_a_goal_tree_and_the_parent_continues():
     assert beliefs["got"] == 3 and beliefs["after_middle"] is True
     sub = Goal.objects.get(agent=world.cfo, name="middle")
     assert sub.parent_id == top.pk and sub.args == [3] and sub.status == GoalStatus.ACHIEVED
+
+
+def test_a_goal_no_plan_is_relevant_to_waits_and_a_new_plan_takes_it_up(django_capture_on_commit_callbacks):
+    world = World("cfo")
+    goal = world.goal("cfo", "hire")
+    run_cycles()
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.PENDING
+    assert "waits" in traces_of(world.cfo)[0].choice["why"]
+    with django_capture_on_commit_callbacks(execute=True):
+        world.plans("+!hire <- +hired.")
+    run_cycles()
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACHIEVED
+    assert Belief.objects.get(agent=world.cfo, key="hired").value is True
+    with django_capture_on_commit_callbacks(execute=True):
+        world.plans("@other +!hire <- +hired_again.")  # nothing pending any more: nothing posted
+    assert run_cycles() == 0
