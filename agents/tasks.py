@@ -1,5 +1,6 @@
 """The Celery tasks of every package (Celery's autodiscovery imports ``agents.tasks`` by name)."""
 
 from agents.messaging.tasks import deliver_due, sweep_deliveries
+from agents.reasoning.tasks import prune_traces
 
-__all__ = ["deliver_due", "sweep_deliveries"]
+__all__ = ["deliver_due", "prune_traces", "sweep_deliveries"]

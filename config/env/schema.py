@@ -181,6 +181,10 @@ SCHEMA: tuple[Setting, ...] = (
        "5", 5, minimum=1),
     _s("MESSAGING_BREAKER_RESET_SECONDS", "float", "Seconds the broker breaker stays open before a trial publish.",
        "10", 10.0, minimum=0.1),
+    # --- reasoning (docs/reasoning.md) --------------------------------------------------
+    _s("REASONING_TRACE_RETENTION_DAYS", "int",
+       "Days a cycle's trace row (what an agent saw, chose and did, and why) is kept; the beat's hourly "
+       "agents.prune_traces deletes older ones.", "7", 7, minimum=1, runtime=True),
     _s("CONFIG_DRIFT_AUDIT", "bool",
        "Each process start compares the configuration with the last recorded one and audits a change "
        "(docs/audit.md); off in the test suite, whose processes would otherwise add events to every test's chain.",

@@ -72,6 +72,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                         "schedule": config.MESSAGING_SWEEPER_INTERVAL_SECONDS,
                                         "options": {"queue": "messages",
                                                     "expires": config.MESSAGING_SWEEPER_INTERVAL_SECONDS}},
+            # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
+            "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
+                                    "options": {"expires": 3600}},
         },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
@@ -95,4 +98,11 @@ def messaging_settings(config: Config) -> dict[str, Any]:
         "PUBLISH_TIMEOUT_SECONDS": config.MESSAGING_PUBLISH_TIMEOUT_SECONDS,
         "BREAKER_FAIL_MAX": config.MESSAGING_BREAKER_FAIL_MAX,
         "BREAKER_RESET_SECONDS": config.MESSAGING_BREAKER_RESET_SECONDS,
+    }
+
+
+def reasoning_settings(config: Config) -> dict[str, Any]:
+    """settings.REASONING: the reasoning knobs, read by agents.reasoning.settings."""
+    return {
+        "TRACE_RETENTION_DAYS": config.REASONING_TRACE_RETENTION_DAYS,
     }
