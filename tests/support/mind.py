@@ -21,13 +21,14 @@ from agents.reasoning.trace.models import CycleTrace
 from tests.support.actors import SYSTEM
 from tests.support.factories import AgentFactory
 
-#: A plan of docs/reasoning.md's text form: body[0] a subgoal, body[1] a send, body[2] an if with branches.
+#: A plan that reads no belief and sends to nobody (so any organization may hold it): body[0] a subgoal,
+#: body[1] a belief added, body[2] an if with a branch each way.
 CUT_COSTS = """\
 @cut_costs
-+!keep_runway(Months) : cash < 3 * monthly_costs
++!keep_runway(Months) : Months < 3
     <- !trim_spend;
-       .send(cfo, inform, {"runway": Months});
-       if (Months < 2) { .send(ceo, inform, "runway short") } else { +cost_cut }.
+       +runway(Months);
+       if (Months < 2) { +runway_short } else { +cost_cut }.
 """
 
 
