@@ -32,7 +32,8 @@ def intention_get(*, agent: Agent, pk: Any) -> Intention:
 def intention_live_list(*, agent: Agent, limit: int = 50) -> tuple[list[Intention], int]:
     """The agent page's view: its oldest ``limit`` live intentions (``intention_live_idx``) and how many are live."""
     live = Intention.objects.filter(agent=agent, status__in=sorted(LIVE)).order_by("created_at", "pk")
-    return list(live[:limit]), live.count()
+    shown = list(live[:limit])
+    return shown, (len(shown) if len(shown) < limit else live.count())
 
 
 def _frames(intention: Intention) -> list[dict[str, Any]]:
