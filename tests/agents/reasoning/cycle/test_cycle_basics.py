@@ -110,3 +110,41 @@ def test_the_trace_of_a_real_cycle_reads_in_words():
     assert "chose plan `cut_costs`" in words and "cash < 3 * monthly_costs" in words, words
     assert "skipped `raise_prices`" in words and "context false" in words, words
     assert "send" in words, words
+
+
+def last_applicable(options):
+    """A selection function a deployment might plug in (used by the test below, through settings)."""
+    return options[-1] if options else None
+
+
+def test_the_option_selection_function_is_pluggable(settings):
+    settings.MABOS_REASONING_SELECTION = {"option": f"{__name__}.last_applicable"}
+    world = World("cfo")
+    world.plans("""
+        @first +!choose <- +took_first.
+        @second +!choose <- +took_second.
+    """)
+    world.goal("cfo", "choose")
+    run_cycles()
+    keys = set(Belief.objects.filter(agent=world.cfo).values_list("key", flat=True))
+    assert keys == {"took_second"}
+
+
+def test_a_maintain_goal_is_pursued_again_when_a_belief_change_breaks_it():
+    from agents.reasoning.services.beliefs import belief_set
+    from tests.support.actors import SYSTEM
+
+    world = World("cfo", beliefs={"cfo": {"cash": 5}})
+    world.plans('+!"keep cash" <- -+cash(belief("cash", 0) + 100).')
+    goal = world.goal("cfo", "keep cash", kind="maintain", condition="cash > 10")
+    run_cycles()
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACHIEVED and Belief.objects.get(agent=world.cfo, key="cash").value == 105
+    belief_set(agent=world.cfo, key="cash", value=3, by=SYSTEM)  # spending breaks it
+    run_cycles()
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACHIEVED and Belief.objects.get(agent=world.cfo, key="cash").value == 103
+    assert len(intentions_of(world.cfo)) == 2
+    belief_set(agent=world.cfo, key="cash", value=50, by=SYSTEM)  # still holds: nothing to do
+    run_cycles()
+    assert len(intentions_of(world.cfo)) == 2
