@@ -8,13 +8,15 @@ class AgentsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: models may only be imported once the app registry is ready.
         from agents.agent.access import register_policy as register_agent_policy
-        from agents.agent.hooks import agent_kind_hook_register
+        from agents.agent.hooks import agent_kind_hook_register, agent_resume_hook_register
         from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
         from agents.messaging.inbox import inbox_handler_register
         from agents.organization.access import register_policy as register_organization_policy
         from agents.reasoning.actions.registry import actions_load
+        from agents.reasoning.cycle.drain import runtime_resumed
         from agents.reasoning.events.services import message_events_store
         from agents.reasoning.runtime.services import runtime_kinds_changed
+        from agents.reasoning.runtime.wakeup import reasoning_wakeup_enable
 
         register_organization_policy()
         register_agent_policy()
@@ -23,3 +25,6 @@ class AgentsConfig(AppConfig):
         inbox_handler_register(message_events_store)
         agent_kind_hook_register(runtime_kinds_changed)
         actions_load()  # the built-in actions, then the deployment's own (ACTIONS_MODULES)
+        agent_resume_hook_register(runtime_resumed)
+        # The cycle's task (agents.reason_due) is registered: events now publish its wake-up.
+        reasoning_wakeup_enable()

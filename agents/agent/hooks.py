@@ -34,3 +34,23 @@ def agent_kinds_changed(*, internal: Iterable[Any] = (), external: Iterable[Any]
         return
     for hook in _hooks:
         hook(internal, external)
+
+
+#: Called, after the transition commits, with the ids of agents that became active again (resume, restart).
+ResumeHook = Callable[[list[Any]], None]
+_resume_hooks: list[ResumeHook] = []
+
+
+def agent_resume_hook_register(hook: ResumeHook) -> None:
+    """Register ``hook`` (once): reasoning wakes a resumed agent so it reasons over what waited meanwhile."""
+    if hook not in _resume_hooks:
+        _resume_hooks.append(hook)
+
+
+def agents_resumed(agent_ids: Iterable[Any]) -> None:
+    """Tell every registered hook which agents are active again. Called after the transition commits: a hook
+    that writes runtime rows must not run while the transition holds the agent row and the audit chain
+    (lock order: agent, runtime, audit; docs/reasoning.md)."""
+    ids = list(agent_ids)
+    for hook in _resume_hooks:
+        hook(ids)

@@ -181,6 +181,17 @@ SCHEMA: tuple[Setting, ...] = (
        "5", 5, minimum=1),
     _s("MESSAGING_BREAKER_RESET_SECONDS", "float", "Seconds the broker breaker stays open before a trial publish.",
        "10", 10.0, minimum=0.1),
+    # --- reasoning: the cycle (docs/reasoning.md) ----------------------------------
+    _s("REASONING_BATCH_SIZE", "int", "Agents a reasoning worker claims per batch (one SKIP LOCKED query, one "
+       "cycle each, one commit).", "100", 100, minimum=1),
+    _s("REASONING_ROUND_SECONDS", "float", "How long a woken reasoning task keeps running batches before it hands "
+       "the rest to the next free worker.", "10", 10.0, minimum=0.1),
+    _s("REASONING_SWEEPER_INTERVAL_SECONDS", "float",
+       "Beat interval of the reasoning sweeper (lost wake-ups; agents with work but not due).", "5", 5.0,
+       minimum=0.2),
+    _s("REASONING_TRACE_RETENTION_DAYS", "int",
+       "Days a cycle's trace row (what an agent saw, chose and did, and why) is kept; the beat's hourly "
+       "agents.prune_traces deletes older ones.", "7", 7, minimum=1, runtime=True),
     # --- actions (docs/actions.md) ---------------------------------------------------
     _s("ACTIONS_MODULES", "list",
        "Python modules that register a deployment's own actions (@action(\"crm.create_lead\")); every process "

@@ -18,7 +18,7 @@ from config.settings.security import (
     lockout_settings,
     password_settings,
 )
-from config.settings.workers import actions_settings, celery_settings, messaging_settings
+from config.settings.workers import actions_settings, celery_settings, messaging_settings, reasoning_settings
 from mabos.logging import logging_config
 
 MABOS_CONFIG = load_config()
@@ -151,6 +151,7 @@ RUNTIME_SETTINGS_CACHE_SECONDS = MABOS_CONFIG.RUNTIME_SETTINGS_CACHE_SECONDS
 globals().update(celery_settings(MABOS_CONFIG))
 MESSAGING = messaging_settings(MABOS_CONFIG)
 ACTIONS = actions_settings(MABOS_CONFIG)
+REASONING = reasoning_settings(MABOS_CONFIG)
 
 # JSON lines or readable text (LOG_FORMAT); request id, task, actor and organization on every line,
 # secrets redacted (mabos/logging.py).

@@ -77,6 +77,14 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                      "schedule": config.ACTIONS_SWEEPER_INTERVAL_SECONDS,
                                      "options": {"queue": "actions",
                                                  "expires": config.ACTIONS_SWEEPER_INTERVAL_SECONDS}},
+            # Lost reasoning wake-ups; active agents with work but no wake_at (docs/reasoning.md, the cycle).
+            "agents-sweep-reasoning": {"task": "agents.sweep_reasoning",
+                                       "schedule": config.REASONING_SWEEPER_INTERVAL_SECONDS,
+                                       "options": {"queue": "reasoning",
+                                                   "expires": config.REASONING_SWEEPER_INTERVAL_SECONDS}},
+            # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
+            "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
+                                    "options": {"expires": 3600}},
         },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
@@ -110,3 +118,12 @@ def actions_settings(config: Config) -> dict[str, Any]:
              "BREAKER_FAIL_MAX", "BREAKER_RESET_SECONDS", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
              "LLM_TIMEOUT_SECONDS", "LLM_MAX_TOKENS", "LLM_PROMPT_PRICE_PER_1K", "LLM_COMPLETION_PRICE_PER_1K")
     return {name: getattr(config, f"ACTIONS_{name}") for name in names}
+
+
+def reasoning_settings(config: Config) -> dict[str, Any]:
+    """settings.REASONING: the reasoning knobs, read by the trace pruning and the cycle's drain."""
+    return {
+        "BATCH_SIZE": config.REASONING_BATCH_SIZE,
+        "ROUND_SECONDS": config.REASONING_ROUND_SECONDS,
+        "TRACE_RETENTION_DAYS": config.REASONING_TRACE_RETENTION_DAYS,
+    }

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from agents.agent.models import LIFECYCLE_ACTIONS, Agent
+from agents.agent.hooks import agents_resumed
+from agents.agent.models import LIFECYCLE_ACTIONS, Agent, AgentStatus
 from agents.common.audit import record
 from agents.common.errors import InvalidTransition, StaleVersion
 from auditlog.models import Action
@@ -43,6 +44,9 @@ def agent_transition(*, agent: Agent, action: str, by: Any, reason: str = "",
     agent.status, agent.version, agent.updated_at = target, current.version + 1, now
     record(action=Action.UPDATE, by=by, target=agent, note=reason or action,
            changes={"status": [before, target], "version": [current.version, agent.version]})
+    if target == AgentStatus.ACTIVE:
+        pk = agent.pk
+        transaction.on_commit(lambda: agents_resumed([pk]), robust=True)
     return agent
 
 

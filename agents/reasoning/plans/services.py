@@ -25,7 +25,8 @@ from agents.reasoning.plans.document import DOCUMENT_FIELDS, document_clean
 from agents.reasoning.plans.models import Plan, PlanVersion
 from agents.reasoning.plans.references import PlanScope
 from agents.reasoning.plans.steps import body_in_order
-from agents.reasoning.plans.triggers import trigger_columns, trigger_of
+from agents.reasoning.plans.triggers import TriggerKind, trigger_columns, trigger_of
+from agents.reasoning.services.goals import goals_waiting_retry
 from auditlog.models import Action
 
 #: Source orders of plans created without one are spaced, so a plan can be put between two later.
@@ -112,6 +113,7 @@ def plan_create(*, document: Any, by: Any, organization: Organization | None = N
     except IntegrityError:  # the same label, created concurrently
         raise _label_taken(label) from None
     _version_row(plan, cleaned, number=1, by=by)
+    _retry_waiting_goals(plan, cleaned["trigger"], by)
     record(action=Action.CREATE, by=by, target=plan, target_repr=f"plan {label} ({scope.describe()})",
            changes={"version": [None, 1], **{name: [None, cleaned[name]] for name in DOCUMENT_FIELDS}})
     return plan
@@ -142,6 +144,7 @@ def plan_revise(*, plan: Plan, document: Any, by: Any, expected_version: int | N
     current.is_current = False
     current.save(update_fields=["is_current"])
     version = _version_row(plan, cleaned, number=current.version + 1, by=by)
+    _retry_waiting_goals(plan, cleaned["trigger"], by)
     plan.save(update_fields=["updated_at"])
     changes = {name: [before[name], cleaned[name]] for name in DOCUMENT_FIELDS if before[name] != cleaned[name]}
     record(action=Action.UPDATE, by=by, target=plan, target_repr=f"plan {plan.label}",
@@ -149,11 +152,26 @@ def plan_revise(*, plan: Plan, document: Any, by: Any, expected_version: int | N
     return version
 
 
+def _retry_waiting_goals(plan: Plan, trigger: dict[str, Any], by: Any) -> None:
+    """After commit: goals kept pending for want of a relevant plan are posted again (a ``+!g`` plan only)."""
+    if trigger["kind"] != TriggerKind.GOAL_ADDED or not plan.enabled:
+        return
+    name, organization_id, role_id = trigger["name"], plan.organization_id, plan.role_id
+
+    def retry() -> None:
+        goals_waiting_retry(name=name, by=by, organization_id=organization_id, role_id=role_id)
+
+    transaction.on_commit(retry, robust=True)
+
+
 def _set_enabled(plan: Plan, enabled: bool, by: Any, reason: str) -> Plan:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     if plan.enabled != enabled:
         plan.enabled = enabled
         plan.save(update_fields=["enabled", "updated_at"])
+        if enabled:
+            current = plan.versions.get(is_current=True)
+            _retry_waiting_goals(plan, {"kind": current.trigger_kind, "name": current.trigger_name}, by)
         record(action=Action.UPDATE, by=by, target=plan, target_repr=f"plan {plan.label}",
                changes={"enabled": [not enabled, enabled]}, note=reason)
     return plan

@@ -50,7 +50,7 @@ def test_a_goal_posted_through_the_api_is_a_goal_added_event_and_wakes_the_agent
     [event] = events_of(agent)
     assert event.kind == "goal_added" and event.consumed_at is None
     assert event.args == {"goal": response.json()["id"], "name": "Keep three months of runway", "kind": "achieve",
-                          "priority": 90}
+                          "priority": 90, "args": []}
     assert (event.source, event.source_id, event.source_name) == ("user", str(manager.pk), manager.username)
     assert event.delivery_id is None and event.message_id is None and event.intention is None
     assert wake_of(agent) is not None

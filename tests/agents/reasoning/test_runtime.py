@@ -135,14 +135,12 @@ class _Published:
         return True
 
 
-def test_the_reasoning_wake_up_is_off_until_the_cycle_enables_it(agent, monkeypatch, django_capture_on_commit_callbacks):
+def test_the_reasoning_wake_up_publishes_after_commit_and_not_after_a_rollback(agent, monkeypatch,
+                                                                                 django_capture_on_commit_callbacks):
+    """The cycle enabled it (AgentsConfig.ready); turned off, nothing is published."""
     published = _Published()
     monkeypatch.setattr(wakeup, "publish_coalesced", published)
-    with django_capture_on_commit_callbacks(execute=True):
-        goal_create(agent=agent, name="Quiet", by=SYSTEM)
-    assert published.calls == [] and not wakeup.reasoning_wakeup_enabled()
-
-    monkeypatch.setattr(wakeup, "_enabled", [True])
+    assert wakeup.reasoning_wakeup_enabled()
     with django_capture_on_commit_callbacks(execute=True):
         goal_create(agent=agent, name="Heard", by=SYSTEM)
     assert published.calls == [{"task": "agents.reason_due", "queue": "reasoning",
@@ -151,14 +149,18 @@ def test_the_reasoning_wake_up_is_off_until_the_cycle_enables_it(agent, monkeypa
         goal_create(agent=agent, name="Rolled back", by=SYSTEM)
         transaction.set_rollback(True)
     assert len(published.calls) == 1  # nothing after a rollback
+    monkeypatch.setattr(wakeup, "_enabled", [False])
+    with django_capture_on_commit_callbacks(execute=True):
+        goal_create(agent=agent, name="Quiet", by=SYSTEM)
+    assert len(published.calls) == 1
 
 
-def test_the_reasoning_wake_up_task_is_not_registered_yet():
-    """The cycle registers it (and enables the wake-up); until then no worker would know the task."""
+def test_the_reasoning_wake_up_task_is_registered():
+    """A worker knows the task the wake-up publishes (the cycle's), so no "unregistered task" errors."""
     from config.celery import app
 
     app.loader.import_default_modules()
-    assert wakeup.REASON_TASK not in app.tasks
+    assert wakeup.REASON_TASK in app.tasks and "agents.sweep_reasoning" in app.tasks
 
 
 def test_integrity_checks_find_missing_and_stray_runtimes_and_misplaced_message_events(org):

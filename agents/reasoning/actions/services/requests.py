@@ -37,13 +37,16 @@ _COLUMNS = ("id", "agent", "intention", "idempotency_key", "name", "args")
 
 @dataclass(frozen=True)
 class NewActionRequest:
-    """An action for an agent to run: ``agent`` and ``intention`` are instances or their ids."""
+    """An action for an agent to run: ``agent`` and ``intention`` are instances or their ids. ``id``: the
+    request's id when the caller must know it before the insert (the cycle derives it from the key, so the
+    waiting intention names it); a new one otherwise."""
 
     agent: Any
     name: str
     idempotency_key: str
     args: dict[str, Any] = field(default_factory=dict)
     intention: Any = None
+    id: Any = None
 
 
 def _pk(value: Any) -> Any:
@@ -94,7 +97,7 @@ def _insert(requests: Sequence[NewActionRequest]) -> int:
         chunk = ordered[start:start + INSERT_BATCH]
         params: list[Any] = []
         for request in chunk:
-            values = (ActionRequest._meta.pk.default(), parse_uuid(_pk(request.agent)),
+            values = (request.id or ActionRequest._meta.pk.default(), parse_uuid(_pk(request.agent)),
                       None if request.intention is None else parse_uuid(_pk(request.intention)),
                       request.idempotency_key, request.name, request.args)
             params.extend(f.get_db_prep_value(value, connection) for f, value in zip(fields, values, strict=True))

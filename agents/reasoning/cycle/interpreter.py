@@ -1,0 +1,443 @@
+"""One Jason reasoning cycle of one agent, over its loaded ``Mind`` (RUNTIME.md §3).
+
+Per cycle: waiting intentions whose timeout passed resume or fail; unless an atomic intention is running,
+the selected event (the oldest, by default) is taken: waiting intentions that wait for it resume, its
+relevant plans are found, the applicable ones kept (context holds), one chosen (first in source order, by
+default), and an external event starts a new intention; then every running intention takes a step,
+least recently stepped first (an atomic one alone). Steps are in ``cycle/steps.py``.
+
+Where MABOS differs from Jason's in-memory interpreter, on purpose:
+
+- A subgoal (``!g``) and a test goal's plan (``+?b``) are expanded in the step that raises them, not as an
+  internal event queued behind the others: the same plan is chosen, one cycle earlier, and no event row is
+  written for it. ``!!g`` does post a ``goal_added`` event: a new focus waits its turn, as in Jason.
+- A failure is handled in the step that fails (Jason posts ``-!g`` with the intention): the nearest goal
+  frame with an applicable failure plan gets it, with the annotations (error, message, plan, step) in
+  the trace and on the intention; a failure inside a recovery plan cascades below the goal it recovers
+  (Jason 2.5). With none, the intention fails and its goals with it.
+- Everything the cycle changes is in the mind until ``writes.py`` commits it with the batch.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from typing import Any
+
+from agents.common.limits import INTENTION_MAX_DEPTH, INTENTION_MAX_STEPS
+from agents.reasoning.cycle import frames
+from agents.reasoning.cycle.errors import StepFailed
+from agents.reasoning.cycle.events import EventTrigger, event_trigger, matches
+from agents.reasoning.cycle.library import Candidate, Directory, Library
+from agents.reasoning.cycle.selection import Policy
+from agents.reasoning.cycle.state import Mind
+from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
+from agents.reasoning.expressions import ExpressionFailed, compile_expression
+from agents.reasoning.intentions.models import Intention, IntentionStatus
+from agents.reasoning.models import Goal, GoalStatus
+from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, TriggerKind
+from mabos.errors import InvalidInput
+
+logger = logging.getLogger("agents.reasoning")
+
+#: Finished goals are not pursued again by a late event.
+PURSUABLE = frozenset({GoalStatus.PENDING, GoalStatus.ACTIVE})
+
+
+def bind(names: tuple[str, ...] | list[str], values: list[Any], kind: str) -> dict[str, Any] | None:
+    """A plan's (or a wait's) names bound to an event's values, or None when they cannot be (Jason's
+    unification of the trigger): a goal's plan binds exactly its arguments; an event of fixed shape binds
+    a prefix of its values."""
+    if TRIGGER_ARGUMENTS.get(kind, ()) is None and len(names) != len(values):
+        return None
+    if len(names) > len(values):
+        return None
+    return {name: value for name, value in zip(names, values, strict=False) if name != "_"}
+
+
+class Cycle:
+    def __init__(self, mind: Mind, library: Library, directory: Directory, *, now: datetime.datetime,
+                 policy: Policy) -> None:
+        self.mind, self.library, self.directory, self.now, self.policy = mind, library, directory, now, policy
+        self.number = mind.runtime.cycle_count + 1
+        self.trace: dict[str, Any] = {"event": None, "options": [], "choice": None, "steps": []}
+        self._roots: dict[Any, dict[str, Any]] = {}
+        mind.trace = self.trace
+
+    # ----------------------------------------------------------------- the cycle
+    def run(self, step: Any) -> None:
+        """The cycle; ``step`` takes one step of an intention (``cycle.steps.step``)."""
+        self.expire_waits()
+        if self.atomic() is None:
+            event = self.policy.select_event(self.mind.events)
+            if event is not None:
+                self.take(event)
+        atomic = self.atomic()
+        runnable = [atomic] if atomic else [i for i in self.mind.intentions if i.status == IntentionStatus.RUNNING]
+        for intention in self.policy.select_intentions(runnable):
+            if intention.status == IntentionStatus.RUNNING:
+                step(self, intention)
+                intention.last_cycle = self.number
+                self.changed(intention)
+
+    def atomic(self) -> Intention | None:
+        for intention in self.mind.intentions:
+            if intention.status == IntentionStatus.RUNNING and any(f.get("atomic") for f in intention.stack):
+                return intention
+        return None
+
+    # ----------------------------------------------------------------- events
+    def take(self, event: AgentEvent) -> None:
+        mind = self.mind
+        mind.consumed.append(event.pk)
+        trigger = event_trigger(event, mind)
+        self.trace["event"] = {"id": event.pk, "kind": event.kind, "name": trigger.name if trigger else "",
+                               "source": {"kind": event.source, "id": event.source_id, "name": event.source_name}}
+        if trigger is None:
+            return
+        self.resume_waiters(event, trigger)
+        if event.kind in (EventKind.BELIEF_ADDED, EventKind.BELIEF_CHANGED, EventKind.BELIEF_REMOVED):
+            self.check_maintain(trigger.name)
+        goal = None
+        if event.kind == EventKind.GOAL_ADDED:
+            goal = mind.goals.get(str(event.args.get("goal") or ""))
+            if not self.adopt(goal, event):
+                return
+        applicable = self.options(trigger, record=True)
+        choice = self.policy.select_option(applicable)
+        if choice is None:
+            if trigger.kind == TriggerKind.GOAL_ADDED and not self.trace["options"]:
+                # Jason discards an external goal no plan is relevant to. MABOS keeps it pending: adding or
+                # enabling a plan for it posts it again (goals_waiting_retry).
+                self.trace["choice"] = {"why": f"no plan is relevant to +!{trigger.name}: the goal waits for one"}
+            elif trigger.kind == TriggerKind.GOAL_ADDED:
+                self.no_applicable_root(trigger, goal, event)
+            return
+        candidate, bindings = choice
+        if goal is not None:
+            self.set_goal(goal, GoalStatus.ACTIVE)
+        self.trace["choice"] = {**candidate.ref(), "why": self.why(candidate, applicable)}
+        self.start(candidate, bindings, trigger, goal=goal, event=event)
+
+    def adopt(self, goal: Goal | None, event: AgentEvent) -> bool:
+        """Whether a goal_added event is still to be pursued; a maintain goal that holds is achieved."""
+        if goal is None:
+            if event.args.get("goal"):
+                self.trace["choice"] = {"why": "the goal no longer exists"}
+                return False
+            return True  # posted without a goal row (a plan's or an operator's event): pursue the name
+        if goal.status not in PURSUABLE:
+            self.trace["choice"] = {"why": f"the goal is {goal.status}: not pursued"}
+            return False
+        if goal.kind == "maintain" and goal.condition and self.holds(goal.condition) is True:
+            self.set_goal(goal, GoalStatus.ACHIEVED)
+            self.trace["choice"] = {"why": f"maintain goal: {goal.condition} already holds"}
+            return False
+        return True
+
+    def resume_waiters(self, event: AgentEvent, trigger: EventTrigger) -> None:
+        for intention in self.mind.intentions:
+            wait = intention.wait or {}
+            if intention.status != IntentionStatus.WAITING:
+                continue
+            if wait.get("action"):
+                if event.kind == EventKind.ACTION_RESULT and str(event.args.get("request")) == wait["action"]:
+                    self.resume_action(intention, event)
+                continue
+            pattern = wait.get("event")
+            if pattern and matches(pattern, trigger):
+                names = wait.get("args") or []
+                bound = bind(names, trigger.values, pattern["kind"]) or {}
+                self.resume(intention, bound, f"resumed by {event.kind} {trigger.name}")
+
+    def resume_action(self, intention: Intention, event: AgentEvent) -> None:
+        wait = intention.wait or {}
+        error = event.args.get("error")
+        if error:
+            self.resume(intention, {}, "", advance=False)
+            frame = intention.stack[-1]
+            self.fail(intention, StepFailed("action_failed", f"{wait.get('name')}: {error} "
+                                                             f"{event.args.get('message') or ''}".strip()),
+                      frame, frames.path_text(frame["pc"]))
+            return
+        bound = {wait["bind"]: event.args.get("result")} if wait.get("bind") else {}
+        self.resume(intention, bound, f"action {wait.get('name')} returned")
+
+    def resume(self, intention: Intention, bound: dict[str, Any], detail: str, *, advance: bool = True) -> None:
+        intention.status, intention.wait, intention.wait_until = IntentionStatus.RUNNING, None, None
+        frame = intention.stack[-1]
+        frame["bindings"].update(bound)
+        if advance:
+            candidate = self.library.version(frame["version"])
+            frame["pc"] = frames.advance(candidate.body, frame["pc"]) if candidate else [10**6]
+            self.note(intention, frame, "wait", "resumed", detail)
+        self.changed(intention)
+
+    def expire_waits(self) -> None:
+        for intention in self.mind.intentions:
+            if intention.status != IntentionStatus.WAITING or intention.wait_until is None:
+                continue
+            if intention.wait_until > self.now:
+                continue
+            wait = intention.wait or {}
+            if wait.get("on_timeout") == "continue":
+                self.resume(intention, dict.fromkeys(wait.get("args") or []), "timed out: continues")
+                continue
+            self.resume(intention, {}, "", advance=False)
+            frame = intention.stack[-1]
+            self.fail(intention, StepFailed("wait_timeout", "the wait timed out"), frame,
+                      frames.path_text(frame["pc"]))
+
+    # ----------------------------------------------------------------- options
+    def options(self, trigger: EventTrigger, *, record: bool = False,
+                values: list[Any] | None = None) -> list[tuple[Candidate, dict[str, Any]]]:
+        """Jason's applicable plans for a trigger, in source order, each with its bindings."""
+        agent = self.mind.agent
+        values = trigger.values if values is None else values
+        applicable = []
+        for candidate in self.library.relevant(organization_id=agent.organization_id, role_id=agent.role_id,
+                                               kind=trigger.kind, name=trigger.name, ontology=trigger.ontology,
+                                               protocol=trigger.protocol):
+            option: dict[str, Any] = {**candidate.ref(), "context": candidate.context, "held": None, "reason": ""}
+            bindings = bind(candidate.args, values, trigger.kind)
+            if bindings is None:
+                option["reason"] = f"its trigger binds {len(candidate.args)} argument(s), the event has {len(values)}"
+            else:
+                bindings.update(trigger.extra)
+                held, reason = self.context(candidate, bindings)
+                option["held"], option["reason"] = held, reason
+                if held:
+                    applicable.append((candidate, bindings))
+            if record:
+                self.trace["options"].append(option)
+        return applicable
+
+    def context(self, candidate: Candidate, bindings: dict[str, Any]) -> tuple[bool | None, str]:
+        compiled = candidate.compiled_context
+        if compiled is None:
+            return True, "no context"
+        try:
+            return bool(compiled.evaluate(beliefs=self.mind.beliefs, bindings=bindings, now=self.now)), ""
+        except ExpressionFailed as failed:  # it does not hold; the reason says it could not be computed
+            return False, failed.message
+
+    @staticmethod
+    def why(candidate: Candidate, applicable: list[tuple[Candidate, dict[str, Any]]]) -> str:
+        held = f"{candidate.context} held" if candidate.context else "it has no context"
+        others = len(applicable) - 1
+        more = f"; {others} other applicable plan(s) come later in source order" if others > 0 else ""
+        return f"first applicable plan in source order: {held}{more}"
+
+    def holds(self, condition: str) -> bool | None:
+        try:
+            return bool(compile_expression(condition, field="condition").evaluate(
+                beliefs=self.mind.beliefs, bindings={}, now=self.now))
+        except (ExpressionFailed, InvalidInput):
+            return None
+
+    # ----------------------------------------------------------------- intentions and frames
+    def frame(self, candidate: Candidate | None, bindings: dict[str, Any], trigger: dict[str, Any], *,
+              goal: Any = None, goal_args: list[Any] | None = None, reply: dict[str, Any] | None = None,
+              recovers: int | None = None, error: dict[str, Any] | None = None) -> dict[str, Any]:
+        if candidate is not None:
+            self.mind.used_versions.add(candidate.version_id)
+        return {"plan": str(candidate.plan_id) if candidate else None,
+                "version": str(candidate.version_id) if candidate else None,
+                "number": candidate.version if candidate else None,
+                "label": candidate.label if candidate else None,
+                "trigger": trigger, "goal": str(goal) if goal else None, "goal_args": goal_args or [],
+                "bindings": bindings, "pc": [0], "atomic": bool(candidate and candidate.atomic),
+                "recovers": recovers, "error": error, "goals": [], "reply": reply}
+
+    def start(self, candidate: Candidate, bindings: dict[str, Any], trigger: EventTrigger, *,
+              goal: Goal | None, event: AgentEvent) -> Intention:
+        frame = self.frame(candidate, bindings, {"kind": trigger.kind, "name": trigger.name},
+                           goal=goal.pk if goal else None, goal_args=trigger.values, reply=trigger.reply)
+        intention = self.new_intention([frame], trigger, goal, event)
+        self.trace["intention"] = str(intention.id)
+        return intention
+
+    def new_intention(self, stack: list[dict[str, Any]], trigger: EventTrigger, goal: Goal | None,
+                      event: AgentEvent | None) -> Intention:
+        intention = Intention(id=uuid.uuid4(), agent_id=self.mind.agent.pk, status=IntentionStatus.RUNNING,
+                              stack=stack, goal_id=goal.pk if goal else None, trigger_kind=trigger.kind,
+                              trigger_name=trigger.name[:200], event_id=event.pk if event else None,
+                              created_at=self.now, updated_at=self.now)
+        self.mind.intentions.append(intention)
+        self.mind.new_intentions.add(intention.id)
+        return intention
+
+    def no_applicable_root(self, trigger: EventTrigger, goal: Goal | None, event: AgentEvent) -> None:
+        """An adopted goal no plan can pursue: Jason's ``-!g`` with ``error(no_applicable)``."""
+        frame = self.frame(None, {}, {"kind": trigger.kind, "name": trigger.name},
+                           goal=goal.pk if goal else None, goal_args=trigger.values)
+        intention = self.new_intention([frame], trigger, goal, event)
+        self.fail(intention, StepFailed("no_applicable", f"no applicable plan for +!{trigger.name}"), frame, "")
+        if intention.status == IntentionStatus.FAILED:
+            # Nothing ran and nothing recovers it: no intention to keep, only the goal's failure and the trace.
+            self.mind.intentions.remove(intention)
+            self.mind.new_intentions.discard(intention.id)
+            self.trace["choice"] = {"why": "no applicable plan: the goal failed (no_applicable)"}
+        else:
+            self.trace["choice"] = {"why": "no applicable plan: its failure plan runs (no_applicable)"}
+
+    def push(self, intention: Intention, frame: dict[str, Any]) -> None:
+        if len(intention.stack) >= INTENTION_MAX_DEPTH:
+            raise StepFailed("max_depth", f"the intention's stack reached {INTENTION_MAX_DEPTH} frames")
+        intention.stack.append(frame)
+
+    def settle(self, intention: Intention) -> None:
+        """Pop every finished frame, advancing the frame below past the step that pushed it."""
+        while intention.stack and intention.status in (IntentionStatus.RUNNING, IntentionStatus.WAITING):
+            top = intention.stack[-1]
+            candidate = self.library.version(top["version"]) if top["version"] else None
+            if top["version"] is None or candidate is None or not frames.finished(candidate.body, top["pc"]):
+                if top["version"] is not None and candidate is None:
+                    self.fail(intention, StepFailed("internal", "the plan version is gone"), top, "")
+                return
+            self.pop(intention)
+        if not intention.stack and intention.status == IntentionStatus.RUNNING:
+            self.finish(intention, IntentionStatus.FAILED if intention.error else IntentionStatus.ACHIEVED)
+
+    def pop(self, intention: Intention) -> None:
+        frame = intention.stack.pop()
+        if not intention.stack:
+            self._roots[intention.id] = frame
+        if frame["recovers"] is not None:
+            if frame["recovers"] == 0:  # the intention's own goal failed; its recovery ran: it ends failed
+                intention.error = {**(frame.get("error") or {}), "recovered": True}
+            failed = intention.stack[frame["recovers"]:]
+            del intention.stack[frame["recovers"]:]
+            if not intention.stack:
+                self._roots[intention.id] = failed[0]
+            for below in failed:
+                self.frame_goals(below, GoalStatus.FAILED)
+        else:
+            self.frame_goals(frame, GoalStatus.ACHIEVED)
+        if not intention.stack:
+            return
+        parent = intention.stack[-1]
+        candidate = self.library.version(parent["version"]) if parent["version"] else None
+        if candidate is None:
+            return
+        step = frames.step_at(candidate.body, parent["pc"])
+        if frame["trigger"]["kind"] == TriggerKind.TEST_GOAL and step and step.get("bind"):
+            parent["bindings"][step["bind"]] = self.mind.beliefs.get(frame["trigger"]["name"])
+        parent["pc"] = frames.advance(candidate.body, parent["pc"])
+
+    def finish(self, intention: Intention, status: str) -> None:
+        """End ``intention``; a finished one keeps the frame it ended on, so its history names the plan."""
+        if not intention.stack and intention.id in self._roots:
+            intention.stack = [self._roots.pop(intention.id)]
+        if status != IntentionStatus.ACHIEVED:
+            for frame in intention.stack:
+                self.frame_goals(frame, GoalStatus.FAILED if status == IntentionStatus.FAILED else GoalStatus.DROPPED)
+        intention.status, intention.finished_at = status, self.now
+        intention.wait, intention.wait_until = None, None
+        self.changed(intention)
+
+    def fail(self, intention: Intention, failure: StepFailed, frame: dict[str, Any], path: str) -> None:
+        """Hand the failure to the nearest goal with an applicable failure plan (``-!g``), or fail."""
+        error = {"error": failure.error, "message": failure.message, "plan": frame.get("label"), "step": path}
+        index = len(intention.stack) - 1
+        while index >= 0:
+            below = intention.stack[index]
+            if below["recovers"] is not None:  # failing inside a recovery plan: cascade below what it recovers
+                index = below["recovers"] - 1
+                continue
+            if below["trigger"]["kind"] == TriggerKind.GOAL_ADDED and self.recover(intention, index, error):
+                return
+            index -= 1
+        intention.error = error
+        self.finish(intention, IntentionStatus.FAILED)
+
+    def recover(self, intention: Intention, index: int, error: dict[str, Any]) -> bool:
+        goal_frame = intention.stack[index]
+        name = goal_frame["trigger"]["name"]
+        trigger = EventTrigger(kind=TriggerKind.GOAL_FAILED, name=name, values=list(goal_frame["goal_args"]))
+        choice = self.policy.select_option(self.options(trigger))
+        if choice is None:
+            return False
+        candidate, bindings = choice
+        for above in intention.stack[index + 1:]:
+            self.frame_goals(above, GoalStatus.FAILED)
+        del intention.stack[index + 1:]
+        recovery = self.frame(candidate, bindings, {"kind": TriggerKind.GOAL_FAILED, "name": name},
+                              goal_args=goal_frame["goal_args"], recovers=index, error=error,
+                              reply=goal_frame.get("reply"))
+        intention.stack.append(recovery)
+        intention.status, intention.wait, intention.wait_until = IntentionStatus.RUNNING, None, None
+        self.note(intention, goal_frame, "fail", "recovering",
+                  f"{error['error']}: -!{name} handled by plan `{candidate.label}`")
+        self.changed(intention)
+        return True
+
+    # ----------------------------------------------------------------- goals, beliefs, bookkeeping
+    def new_goal(self, name: str, args: list[Any], parent: Any) -> Goal:
+        goal = Goal(id=uuid.uuid4(), agent_id=self.mind.agent.pk, name=name[:200], args=args, kind="achieve",
+                    status=GoalStatus.ACTIVE, parent_id=parent, created_at=self.now, updated_at=self.now)
+        self.mind.new_goals.append(goal)
+        self.mind.goals[str(goal.pk)] = goal
+        return goal
+
+    def set_goal(self, goal: Goal, status: str) -> None:
+        goal.status = status
+        self.mind.goal_status[str(goal.pk)] = status
+
+    def frame_goals(self, frame: dict[str, Any], status: str) -> None:
+        for goal_id in [*frame.get("goals", []), frame.get("goal")]:
+            goal = self.mind.goals.get(str(goal_id)) if goal_id else None
+            if goal is not None and goal.status in PURSUABLE:
+                self.set_goal(goal, status)
+
+    def set_belief(self, key: str, value: Any, *, present: bool = True) -> None:
+        """Change a belief for the rest of the cycle and the batch's write; an event when its value changed."""
+        beliefs = self.mind.beliefs
+        had, previous = key in beliefs, beliefs.get(key)
+        if present and had and previous == value and type(previous) is type(value):
+            return
+        if not present and not had:
+            return
+        if present:
+            beliefs[key] = value
+            kind = EventKind.BELIEF_CHANGED if had else EventKind.BELIEF_ADDED
+            args = {"key": key, "value": value, **({"previous": previous} if had else {})}
+        else:
+            del beliefs[key]
+            kind, args = EventKind.BELIEF_REMOVED, {"key": key, "previous": previous}
+        self.mind.belief_writes[key] = (present, value)
+        self.post(kind, args)
+
+    def post(self, kind: str, args: dict[str, Any], intention: Intention | None = None) -> None:
+        agent = self.mind.agent
+        self.mind.new_events.append(AgentEvent(
+            agent_id=agent.pk, kind=kind, args=args, source=EventSource.AGENT, source_id=str(agent.pk),
+            source_name=str(agent)[:200], intention_id=intention.id if intention else None, created_at=self.now))
+
+    def check_maintain(self, key: str) -> None:
+        """Re-adopt every maintain goal whose condition reads ``key`` and no longer holds."""
+        for goal in list(self.mind.goals.values()):
+            if goal.kind != "maintain" or not goal.condition or goal.status != GoalStatus.ACHIEVED:
+                continue
+            try:
+                reads = compile_expression(goal.condition, field="condition").belief_reads()
+            except InvalidInput:
+                continue
+            if key in reads and self.holds(goal.condition) is False:
+                self.set_goal(goal, GoalStatus.ACTIVE)
+                self.post(EventKind.GOAL_ADDED, {"goal": str(goal.pk), "name": goal.name, "kind": goal.kind,
+                                                 "priority": goal.priority, "args": goal.args or [],
+                                                 "reason": f"{goal.condition} no longer holds"})
+
+    def changed(self, intention: Intention) -> None:
+        intention.updated_at = self.now
+        self.mind.changed_intentions.add(intention.id)
+
+    def note(self, intention: Intention, frame: dict[str, Any], kind: str, result: str, detail: str = "") -> None:
+        self.trace["steps"].append({"intention": str(intention.id), "label": frame.get("label"),
+                                    "version": frame.get("number"), "path": frames.path_text(frame["pc"]),
+                                    "kind": kind, "result": result, "detail": detail})
+
+    def steps_left(self, intention: Intention) -> bool:
+        return intention.steps_total < INTENTION_MAX_STEPS

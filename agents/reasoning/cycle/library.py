@@ -1,0 +1,141 @@
+"""The plans a batch of agents may use, loaded once per batch, and the agents a plan may name.
+
+An agent's candidates are the current versions of the enabled plans of its organization and of its role
+template, one list in source order (ties: the older plan first), as docs/reasoning.md says. Frames of
+running intentions may stand on older versions: those are loaded by id, so an intention finishes on the
+exact version it started with even after the plan was revised or disabled.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from agents.agent.models import Agent
+from agents.common.validation import parse_uuid
+from agents.reasoning.cycle.errors import StepFailed
+from agents.reasoning.expressions import CompiledExpression, compile_expression
+from agents.reasoning.plans.models import PlanVersion
+from agents.reasoning.plans.triggers import TriggerKind
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One plan version as the cycle runs it (its context parsed once: compile_expression caches it)."""
+
+    version_id: Any
+    plan_id: Any
+    label: str
+    version: int
+    kind: str
+    name: str
+    ontology: str
+    protocol: str
+    args: tuple[str, ...]
+    context: str
+    body: list[dict[str, Any]]
+    source_order: int
+    atomic: bool
+    plan_created: datetime.datetime
+    template: bool
+
+    @property
+    def compiled_context(self) -> CompiledExpression | None:
+        if not self.context:
+            return None
+        return compile_expression(self.context, field="context", bound_names=self.args)
+
+    def ref(self) -> dict[str, Any]:
+        return {"plan": str(self.plan_id), "label": self.label, "version": self.version}
+
+
+def _candidate(version: PlanVersion) -> Candidate:
+    plan = version.plan
+    return Candidate(version_id=version.pk, plan_id=plan.pk, label=plan.label, version=version.version,
+                     kind=version.trigger_kind, name=version.trigger_name, ontology=version.trigger_ontology,
+                     protocol=version.trigger_protocol, args=tuple(version.args or ()), context=version.context,
+                     body=version.body or [], source_order=version.source_order, atomic=version.atomic,
+                     plan_created=plan.created_at, template=plan.role_id is not None)
+
+
+class Library:
+    """Candidate plans by scope and trigger, and every version a live frame stands on."""
+
+    def __init__(self, current: Iterable[PlanVersion], running: Iterable[PlanVersion] = ()) -> None:
+        self._by_trigger: dict[tuple[str, Any, str, str], list[Candidate]] = defaultdict(list)
+        self._versions: dict[str, Candidate] = {}
+        for version in current:
+            candidate = _candidate(version)
+            self._versions[str(version.pk)] = candidate
+            scope = ("role", version.plan.role_id) if version.plan.role_id else ("org", version.plan.organization_id)
+            self._by_trigger[(*scope, candidate.kind, candidate.name)].append(candidate)
+        for version in running:
+            self._versions.setdefault(str(version.pk), _candidate(version))
+        for candidates in self._by_trigger.values():
+            candidates.sort(key=lambda c: (c.source_order, c.plan_created, str(c.plan_id)))
+
+    @classmethod
+    def load(cls, *, organization_ids: set[Any], role_ids: set[Any], version_ids: set[str]) -> Library:
+        """Two queries: the current enabled versions of the scopes, and the other versions frames run."""
+        current = list(PlanVersion.objects.filter(is_current=True, plan__enabled=True)
+                       .filter(Q(plan__organization_id__in=organization_ids) | Q(plan__role_id__in=role_ids))
+                       .select_related("plan"))
+        have = {str(version.pk) for version in current}
+        missing = version_ids - have
+        running = list(PlanVersion.objects.filter(pk__in=missing).select_related("plan")) if missing else []
+        return cls(current, running)
+
+    def version(self, version_id: Any) -> Candidate | None:
+        return self._versions.get(str(version_id))
+
+    def relevant(self, *, organization_id: Any, role_id: Any, kind: str, name: str, ontology: str = "",
+                 protocol: str = "") -> list[Candidate]:
+        """Jason's relevant plans: the trigger matches (a message plan's ontology/protocol, when it names
+        one, must equal the message's). Source order across both scopes."""
+        found = self._by_trigger.get(("org", organization_id, kind, name), []) + \
+            self._by_trigger.get(("role", role_id, kind, name), [])
+        if kind == TriggerKind.MESSAGE:
+            found = [c for c in found if (not c.ontology or c.ontology == ontology)
+                     and (not c.protocol or c.protocol == protocol)]
+        if len(found) > 1:
+            found.sort(key=lambda c: (c.source_order, c.plan_created, str(c.plan_id)))
+        return found
+
+
+class Directory:
+    """The agents a plan may send to, per organization, loaded on the first send of the batch to it."""
+
+    def __init__(self) -> None:
+        self._orgs: dict[Any, dict[str, list[Any]]] = {}
+        self._ids: dict[Any, set[str]] = {}
+
+    def _load(self, organization_id: Any) -> None:
+        names: dict[str, list[Any]] = defaultdict(list)
+        ids: set[str] = set()
+        for pk, slug, role_slug, role_org in Agent.objects.filter(organization_id=organization_id).values_list(
+                "pk", "slug", "role__slug", "role__organization_id"):
+            names[f"agent:{slug}"].append(pk)
+            if role_org is None:
+                names[f"role:{role_slug}"].append(pk)
+            ids.add(str(pk))
+        self._orgs[organization_id], self._ids[organization_id] = names, ids
+
+    def resolve(self, *, organization_id: Any, name: Any, template: bool) -> list[Any]:
+        """The agent ids ``name`` stands for in the organization: a slug (a role template's slug in a
+        template's plan) or an id. StepFailed (``bad_recipient``) when it names nobody there."""
+        if organization_id not in self._orgs:
+            self._load(organization_id)
+        if not isinstance(name, str) or not name:
+            raise StepFailed("bad_recipient", f"{name!r} does not name an agent.")
+        pk = parse_uuid(name)
+        if pk is not None and str(pk) in self._ids[organization_id]:
+            return [pk]
+        found = self._orgs[organization_id].get(f"{'role' if template else 'agent'}:{name}")
+        if not found:
+            raise StepFailed("bad_recipient", f"No agent {name!r} in this organization.")
+        return found[:1] if not template else found

@@ -1,0 +1,264 @@
+"""What each step kind does when an intention takes it (RUNTIME.md §3's table; docs/reasoning.md, Step kinds).
+
+A step either completes (the frame's pc moves past it), enters a branch (``if``), pushes a frame (a subgoal,
+a test goal's plan), makes the intention wait (``wait``, ``action``), or fails (``StepFailed``: the plan
+fails and ``Cycle.fail`` looks for a recovery). Effects are recorded in the mind and written with the batch:
+a ``send`` as a draft whose idempotency key is (intention, step count), an ``action`` as a request whose id
+is derived from the same key, so a replayed cycle produces the same rows, and the unique keys refuse a
+second copy.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from agents.common.limits import CONTENT_MAX_CHARS
+from agents.common.validation import check_json
+from agents.reasoning.actions.services import NewActionRequest, action_request_check
+from agents.reasoning.cycle import frames
+from agents.reasoning.cycle.errors import StepFailed
+from agents.reasoning.cycle.events import EventTrigger
+from agents.reasoning.cycle.state import Draft
+from agents.reasoning.events.models import EventKind
+from agents.reasoning.expressions import ExpressionFailed, compile_expression
+from agents.reasoning.intentions.models import Intention, IntentionStatus
+from agents.reasoning.plans.triggers import TriggerKind
+from mabos.errors import InvalidInput
+
+if TYPE_CHECKING:  # the interpreter calls these; they only name its type
+    from agents.reasoning.cycle.interpreter import Cycle
+
+logger = logging.getLogger("agents.reasoning")
+
+#: The namespace of ActionRequest ids: uuid5(namespace, idempotency key), the same on every replay.
+ACTION_NAMESPACE = uuid.UUID("6f1d8f0e-9c1b-4a43-a0e3-2f7f7b9a1c55")
+
+ADVANCE, STAY = "advance", "stay"
+
+
+def step(cycle: Cycle, intention: Intention) -> None:
+    """Take one step of ``intention``: the step at its top frame's pc."""
+    frame = intention.stack[-1]
+    candidate = cycle.library.version(frame["version"]) if frame["version"] else None
+    if candidate is None:
+        cycle.fail(intention, StepFailed("internal", "the plan version is gone"), frame, "")
+        return
+    current = frames.step_at(candidate.body, frame["pc"])
+    if current is None:
+        cycle.settle(intention)
+        return
+    path = frames.path_text(frame["pc"])
+    if not cycle.steps_left(intention):
+        cycle.fail(intention, StepFailed("max_steps", "the intention took its lifetime's steps"), frame, path)
+        return
+    intention.steps_total += 1
+    kind = current["kind"]
+    try:
+        outcome, detail = KINDS[kind](cycle, intention, frame, candidate, current)
+    except StepFailed as failure:
+        cycle.note(intention, frame, kind, "failed", f"{failure.error}: {failure.message}".rstrip(": "))
+        cycle.fail(intention, failure, frame, path)
+        cycle.settle(intention)
+        return
+    except Exception as error:  # a bug of ours fails this intention, never the batch
+        logger.exception("step %s of plan %s failed inside MABOS", path, frame.get("label"))
+        cycle.mind.error = f"{type(error).__name__}: {error}"[:2000]
+        cycle.note(intention, frame, kind, "failed", "internal error")
+        cycle.fail(intention, StepFailed("internal", type(error).__name__), frame, path)
+        cycle.settle(intention)
+        return
+    entry = {"intention": str(intention.id), "label": frame.get("label"), "version": frame.get("number"),
+             "path": path, "kind": kind, "result": outcome if outcome in ("waiting", "dropped") else "ok",
+             "detail": detail}
+    cycle.trace["steps"].append(entry)
+    if outcome == ADVANCE and intention.stack and intention.stack[-1] is frame:
+        frame["pc"] = frames.advance(candidate.body, frame["pc"])
+    cycle.changed(intention)
+    cycle.settle(intention)
+
+
+# --------------------------------------------------------------------- values
+def value(cycle: Cycle, frame: dict[str, Any], term: Any, *, path: str = "") -> Any:
+    """A term computed: every ``{"expr": ...}`` inside it evaluated over beliefs and the frame's bindings."""
+    if isinstance(term, dict) and list(term) == ["expr"]:
+        return evaluate(cycle, frame, term["expr"])
+    if isinstance(term, dict):
+        return {key: value(cycle, frame, item) for key, item in term.items()}
+    if isinstance(term, list):
+        return [value(cycle, frame, item) for item in term]
+    return term
+
+
+def evaluate(cycle: Cycle, frame: dict[str, Any], source: str) -> Any:
+    try:
+        compiled = compile_expression(source, field="expression", bound_names=frame["bindings"].keys())
+        return compiled.evaluate(beliefs=cycle.mind.beliefs, bindings=frame["bindings"], now=cycle.now)
+    except ExpressionFailed as failed:
+        raise StepFailed("expression", f"{source}: {failed.message}") from None
+    except InvalidInput as invalid:
+        raise StepFailed("expression", f"{source}: {invalid}") from None
+
+
+def truth(cycle: Cycle, frame: dict[str, Any], source: str) -> tuple[bool, str]:
+    """A condition's truth; one that cannot be computed is false, as a Jason context with an unbound var."""
+    try:
+        return bool(evaluate(cycle, frame, source)), ""
+    except StepFailed as failed:
+        return False, failed.message
+
+
+# --------------------------------------------------------------------- goals
+def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    args = [value(cycle, frame, item) for item in s.get("args", [])]
+    goal = cycle.new_goal(s["goal"], args, frame.get("goal"))
+    trigger = EventTrigger(kind=TriggerKind.GOAL_ADDED, name=s["goal"], values=args)
+    choice = cycle.policy.select_option(cycle.options(trigger))
+    child_trigger = {"kind": TriggerKind.GOAL_ADDED, "name": s["goal"]}
+    if choice is None:
+        # Jason: a subgoal with no applicable plan raises -!g for the subgoal itself.
+        placeholder = cycle.frame(None, {}, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
+        cycle.push(intention, placeholder)
+        raise StepFailed("no_applicable", f"no applicable plan for !{s['goal']}")
+    chosen, bindings = choice
+    child = cycle.frame(chosen, bindings, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
+    tail = (frames.is_last(candidate.body, frame["pc"]) and frame["recovers"] is None and not frame["atomic"]
+            and not cycle.library.relevant(organization_id=cycle.mind.agent.organization_id,
+                                           role_id=cycle.mind.agent.role_id, kind=TriggerKind.GOAL_FAILED,
+                                           name=frame["trigger"]["name"]))
+    if tail:
+        # Jason's tail-recursion optimisation: the caller has nothing left to do and no failure plan to run,
+        # so its frame goes; its goals are achieved when the callee's are.
+        intention.stack.pop()
+        child["goals"] = [*frame.get("goals", []), *([frame["goal"]] if frame.get("goal") else [])]
+    cycle.push(intention, child)
+    held = f"{chosen.context} held" if chosen.context else "no context"
+    return STAY, f"!{s['goal']}: chose plan `{chosen.label}` v{chosen.version} ({held})" + \
+        (" as a tail call" if tail else "")
+
+
+def achieve_new(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    args = [value(cycle, frame, item) for item in s.get("args", [])]
+    goal = cycle.new_goal(s["goal"], args, None)
+    cycle.post(EventKind.GOAL_ADDED, {"goal": str(goal.pk), "name": goal.name, "kind": goal.kind,
+                                      "priority": goal.priority, "args": args})
+    return ADVANCE, f"!!{s['goal']}: a new intention will pursue it"
+
+
+def test(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    key = s["belief"]
+    if key in cycle.mind.beliefs:
+        if s.get("bind"):
+            frame["bindings"][s["bind"]] = cycle.mind.beliefs[key]
+        return ADVANCE, f"?{key}: found"
+    trigger = EventTrigger(kind=TriggerKind.TEST_GOAL, name=key, values=[])
+    choice = cycle.policy.select_option(cycle.options(trigger))
+    if choice is None:
+        raise StepFailed("no_belief", f"?{key}: no such belief and no +?{key} plan")
+    chosen, bindings = choice
+    cycle.push(intention, cycle.frame(chosen, bindings, {"kind": TriggerKind.TEST_GOAL, "name": key},
+                                      reply=frame.get("reply")))
+    return STAY, f"?{key}: absent, chose plan `{chosen.label}` for +?{key}"
+
+
+# --------------------------------------------------------------------- beliefs and conditions
+def add_belief(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    new = _json(value(cycle, frame, s.get("value", True)), "value")
+    cycle.set_belief(s["belief"], new)
+    return ADVANCE, f"+{s['belief']}"
+
+
+def remove_belief(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    cycle.set_belief(s["belief"], None, present=False)
+    return ADVANCE, f"-{s['belief']}"
+
+
+def constraint(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    held, reason = truth(cycle, frame, s["condition"])
+    if not held:
+        raise StepFailed("constraint", f"{s['condition']} does not hold" + (f" ({reason})" if reason else ""))
+    return ADVANCE, f"{s['condition']} holds"
+
+
+def branch(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    held, reason = truth(cycle, frame, s["condition"])
+    frame["pc"] = frames.enter(candidate.body, frame["pc"], "then" if held else "else")
+    return STAY, f"if {s['condition']}: {'then' if held else 'else'}" + (f" ({reason})" if reason else "")
+
+
+def _json(result: Any, path: str, max_chars: int | None = None) -> Any:
+    try:
+        check_json(path, result, **({"max_chars": max_chars} if max_chars else {}))
+    except InvalidInput as invalid:
+        raise StepFailed("bad_content", str(invalid)) from None
+    return result
+
+
+# --------------------------------------------------------------------- effects
+def send(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    targets = s["to"] if isinstance(s["to"], list) else [s["to"]]
+    recipients: list[Any] = []
+    for target in targets:
+        name = value(cycle, frame, target)
+        for pk in cycle.directory.resolve(organization_id=cycle.mind.agent.organization_id, name=name,
+                                          template=candidate.template and not isinstance(target, dict)):
+            if pk not in recipients:
+                recipients.append(pk)
+    content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    reply = frame.get("reply") or {}
+    answering = reply.get("sender") and [str(pk) for pk in recipients] == [reply["sender"]]
+    message = cycle.mind.messages.get(uuid.UUID(reply["message"])) if answering else None
+    conversation = uuid.UUID(reply["conversation"]) if answering else uuid.uuid4()
+    cycle.mind.drafts.append(Draft(recipients=recipients, performative=s["performative"], content=content,
+                                   ontology=s.get("ontology", ""), protocol=s.get("protocol", ""),
+                                   conversation_id=conversation, in_reply_to=message,
+                                   key=f"intention:{intention.id}:{intention.steps_total}"))
+    return ADVANCE, f"sent {s['performative']} to {', '.join(str(value(cycle, frame, t)) for t in targets)}"
+
+
+def action(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    args = value(cycle, frame, s.get("args", {}))
+    key = f"intention:{intention.id}:{intention.steps_total}"
+    request = uuid.uuid5(ACTION_NAMESPACE, key)
+    new = NewActionRequest(id=request, agent=cycle.mind.agent.pk, intention=intention.id, name=s["name"],
+                           args=args, idempotency_key=key)
+    try:
+        action_request_check(new)
+    except InvalidInput as invalid:
+        raise StepFailed("bad_content", str(invalid)) from None
+    cycle.mind.actions.append(new)
+    intention.status = IntentionStatus.WAITING
+    intention.wait = {"action": str(request), "name": s["name"], "bind": s.get("bind")}
+    return "waiting", f"asked for action {s['name']} (request {request})"
+
+
+def wait(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    intention.status = IntentionStatus.WAITING
+    intention.wait = {"event": s.get("event"), "args": s.get("args", []), "on_timeout": s.get("on_timeout", "fail")}
+    timeout = s.get("timeout")
+    intention.wait_until = cycle.now + datetime.timedelta(seconds=timeout) if timeout else None
+    what = s["event"]["kind"] if s.get("event") else "a timer"
+    return "waiting", f"waiting for {what}" + (f", at most {timeout:g} s" if timeout else "")
+
+
+# --------------------------------------------------------------------- endings
+def fail(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    message = value(cycle, frame, s.get("message"))
+    raise StepFailed(s.get("error") or "failed", "" if message is None else str(message)[:2000])
+
+
+def succeed(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    frame["pc"] = [len(candidate.body)]
+    return STAY, "the plan ends, achieved"
+
+
+def drop(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    cycle.finish(intention, IntentionStatus.DROPPED)
+    return "dropped", "the intention is dropped"
+
+
+KINDS = {"achieve": achieve, "achieve_new": achieve_new, "test": test, "add_belief": add_belief,
+         "remove_belief": remove_belief, "replace_belief": add_belief, "constraint": constraint, "send": send,
+         "action": action, "wait": wait, "if": branch, "fail": fail, "succeed": succeed, "drop": drop}
