@@ -25,6 +25,7 @@ from agents.reasoning.cycle.state import Draft
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
+from agents.reasoning.models import GoalStatus
 from agents.reasoning.plans.triggers import TriggerKind
 from mabos.errors import InvalidInput
 
@@ -117,7 +118,7 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
     if choice is None:
         # Jason: a subgoal with no applicable plan raises -!g for the subgoal itself.
         placeholder = cycle.frame(None, {}, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
-        cycle.push(intention, placeholder)
+        _push_goal(cycle, intention, placeholder)
         raise StepFailed("no_applicable", f"no applicable plan for !{s['goal']}")
     chosen, bindings = choice
     child = cycle.frame(chosen, bindings, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
@@ -130,10 +131,20 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
         # so its frame goes; its goals are achieved when the callee's are.
         intention.stack.pop()
         child["goals"] = [*frame.get("goals", []), *([frame["goal"]] if frame.get("goal") else [])]
-    cycle.push(intention, child)
+    _push_goal(cycle, intention, child)
     held = f"{chosen.context} held" if chosen.context else "no context"
     return STAY, f"!{s['goal']}: chose plan `{chosen.label}` v{chosen.version} ({held})" + \
         (" as a tail call" if tail else "")
+
+
+def _push_goal(cycle: Cycle, intention: Intention, frame: dict[str, Any]) -> None:
+    """Push a subgoal's frame. When a limit refuses it, its goals (the subgoal's, and a tail call's callers')
+    fail with the plan: no frame is left that would ever end them."""
+    try:
+        cycle.push(intention, frame)
+    except StepFailed:
+        cycle.frame_goals(frame, GoalStatus.FAILED)
+        raise
 
 
 def achieve_new(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
