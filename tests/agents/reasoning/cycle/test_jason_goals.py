@@ -216,3 +216,25 @@ def test_a_maintain_goal_is_re_adopted_when_its_condition_breaks():
     readopted = [t for t in traces_of(world.cfo) if t.event and t.event["kind"] == "goal_added"]
     assert len(readopted) == 2 and readopted[1].choice["label"] == "top_up"
 
+
+def test_a_stack_too_large_to_store_fails_the_intention_not_the_batch():
+    """The limit behind TestTRO's warning (``TransitionSystem.applyRelApplPlRule2``: "we are likely in a
+    problem" when a stack grows past 3000 intended means): a runaway plan must fail, not take the agents it
+    shares a batch with down. Frames that each bind a 30 000-character text pass the stack's stored size
+    (``INTENTION_STACK_MAX_CHARS``) long before ``INTENTION_MAX_DEPTH``: the intention fails with
+    ``stack_too_large`` (errors.py's code) and another agent's plan in the same batches runs to its end."""
+    pad = "x" * 30_000
+    world = World("bob", "alice")
+    world.plans("""
+        @deep +!deep(P) <- !deep(P); +never(true).
+        @steady +!steady <- +s1; +s2; +s3.
+    """)
+    world.goal("bob", "deep", pad)
+    world.goal("alice", "steady")
+    run_cycles(max_batches=INTENTION_MAX_DEPTH + 20)
+    [intention] = intentions_of(world.bob)
+    assert intention.status == IntentionStatus.FAILED
+    assert intention.error["error"] == "stack_too_large"
+    assert set(Goal.objects.filter(agent=world.bob).values_list("status", flat=True)) == {GoalStatus.FAILED}
+    [steady] = intentions_of(world.alice)
+    assert steady.status == IntentionStatus.ACHIEVED and {"s1", "s2", "s3"} <= set(beliefs_of(world.alice))
