@@ -122,7 +122,10 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
         raise StepFailed("no_applicable", f"no applicable plan for !{s['goal']}")
     chosen, bindings = choice
     child = cycle.frame(chosen, bindings, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
+    # Only a goal's plan is a caller a tail call may drop (Jason: "are both goal"): a +?b plan's frame must
+    # stay, its pop is what binds the ?b step below it.
     tail = (frames.is_last(candidate.body, frame["pc"]) and frame["recovers"] is None and not frame["atomic"]
+            and frame["trigger"]["kind"] == TriggerKind.GOAL_ADDED
             and not cycle.library.relevant(organization_id=cycle.mind.agent.organization_id,
                                            role_id=cycle.mind.agent.role_id, kind=TriggerKind.GOAL_FAILED,
                                            name=frame["trigger"]["name"]))
