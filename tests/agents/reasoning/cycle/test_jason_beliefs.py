@@ -146,6 +146,28 @@ def test_replacing_a_belief_triggers_its_addition_plans():
     assert len(changed) == 1 and changed[0].choice["label"] == "on_counter"
 
 
+def test_a_request_binds_content_and_sender_and_the_reply_continues_the_conversation():
+    """``jason-interpreter/src/test/java/test/asunit/TestKQML.java``, ``testSend``: maria's
+    ``+!goto(X,Y)[source(Ag)] <- act(X,Y,Ag)`` gets ``goto(10,2)`` from bob with ``Ag = bob``; and
+    ``jason-interpreter/src/test/jason/asl/stdlib/send.asl``'s ``+!goto(X,Y)[source(Ag)] <- .send(Ag, tell,
+    my_position(X,Y))``: the answer goes back to the sender. Here bob sends a request, maria's plan binds
+    the content and the sender and replies ``agree``, exactly once, in the request's conversation."""
+    world = World("bob", "maria")
+    world.plans("""
+        ^message:request(Content, Sender) <- +asked_by(Sender); .send(Sender, agree, {"position": Content}).
+        ^message:agree(Content) <- +agreed(Content).
+    """)
+    request = message_send(organization=world.org, sender_agent=world.bob, by=SYSTEM, performative="request",
+                           content=[10, 2], to=[world.maria.pk]).message
+    run_with_mail()
+    assert beliefs_of(world.maria)["asked_by"] == str(world.bob.pk)
+    [reply] = sent_by(world.maria)
+    assert reply.performative == "agree" and reply.content == {"position": [10, 2]}
+    assert reply.conversation_id == request.conversation_id and reply.in_reply_to_id == request.pk
+    assert list(reply.deliveries.values_list("recipient_id", flat=True)) == [world.bob.pk]
+    assert beliefs_of(world.bob)["agreed"] == {"position": [10, 2]}
+
+
 def test_a_message_plan_with_an_ontology_is_relevant_only_to_that_ontology():
     """Relevance for messages: Jason's ``+!kqml_received(Sender, askOne, fullname, ReplyWith)`` in
     ``demos/communication/maria.asl`` is relevant only to an askOne whose content is ``fullname``; others
