@@ -67,3 +67,40 @@ def sent_by(agent: Any) -> list[Message]:
 
 def traces_of(agent: Any) -> list[CycleTrace]:
     return list(CycleTrace.objects.filter(agent=agent).order_by("id"))
+
+
+def step_cycles(n: int = 1, *, limit: int = 100) -> int:
+    """Run at most ``n`` batches (one cycle per due agent each), to look at an intention mid-run."""
+    total = 0
+    for _ in range(n):
+        ran = reason_batch(limit=limit)
+        if not ran:
+            break
+        total += ran
+    return total
+
+
+def run_with_mail(*, max_rounds: int = 200) -> int:
+    """Cycles and deliveries until both rest: what one agent sends reaches the other's queue and is reasoned
+    over (the delivery hand-over in the test's transaction, as the worker's ``deliver_due`` would)."""
+    from agents.messaging.services.delivery import delivery_dispatch_due
+
+    total = 0
+    for _ in range(max_rounds):
+        delivered = delivery_dispatch_due()
+        ran = run_cycles()
+        total += ran
+        if not delivered and not ran:
+            return total
+    raise AssertionError(f"agents and mail did not come to rest within {max_rounds} rounds")
+
+
+def beliefs_of(agent: Any) -> dict[str, Any]:
+    from agents.models import Belief
+
+    return dict(Belief.objects.filter(agent=agent).values_list("key", "value"))
+
+
+def steps_of(agent: Any) -> list[dict[str, Any]]:
+    """Every step the agent's cycles ran, in order, each with its cycle number (``cycle``)."""
+    return [{**step, "cycle": trace.cycle} for trace in traces_of(agent) for step in trace.steps]

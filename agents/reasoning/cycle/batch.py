@@ -118,7 +118,17 @@ def minds_load(agents: list[Agent], runtimes: dict[Any, AgentRuntime]) -> tuple[
     intentions: dict[Any, list[Intention]] = defaultdict(list)
     for intention in Intention.objects.filter(agent_id__in=ids, status__in=sorted(LIVE)).order_by("created_at"):
         intentions[intention.agent_id].append(intention)
+    # A reply sent by a later step than the first still names the message it answers: the messages the
+    # frames of live intentions reply to are loaded with those of the events.
+    replying: dict[Any, set[Any]] = defaultdict(set)
+    for agent_id, live in intentions.items():
+        for intention in live:
+            for frame in intention.stack:
+                answered = (frame.get("reply") or {}).get("message")
+                if answered and _is_uuid(answered):
+                    replying[agent_id].add(uuid.UUID(answered))
     message_ids = {e.message_id for events in pending.values() for e in events if e.message_id}
+    message_ids |= {pk for ids in replying.values() for pk in ids}
     messages = {m.pk: m for m in Message.objects.filter(pk__in=message_ids)} if message_ids else {}
     goal_ids = {str(e.args.get("goal")) for events in pending.values() for e in events
                 if e.kind == EventKind.GOAL_ADDED and e.args.get("goal")}
@@ -145,7 +155,8 @@ def minds_load(agents: list[Agent], runtimes: dict[Any, AgentRuntime]) -> tuple[
         minds.append(Mind(agent=agent, runtime=runtimes[agent.pk], beliefs=beliefs[agent.pk],
                           events=events[:EVENTS_LOOKAHEAD - 1], more_events=len(events) >= EVENTS_LOOKAHEAD,
                           intentions=intentions[agent.pk], goals=goals[agent.pk],
-                          messages={m: messages[m] for m in {e.message_id for e in events} if m in messages}))
+                          messages={m: messages[m] for m in {e.message_id for e in events} | replying[agent.pk]
+                                    if m in messages}))
     return minds, library
 
 

@@ -25,7 +25,8 @@ import logging
 import uuid
 from typing import Any
 
-from agents.common.limits import INTENTION_MAX_DEPTH, INTENTION_MAX_STEPS
+from agents.common.limits import INTENTION_MAX_DEPTH, INTENTION_MAX_STEPS, INTENTION_STACK_MAX_CHARS
+from agents.common.validation import json_size
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger, event_trigger, matches
@@ -285,6 +286,12 @@ class Cycle:
     def push(self, intention: Intention, frame: dict[str, Any]) -> None:
         if len(intention.stack) >= INTENTION_MAX_DEPTH:
             raise StepFailed("max_depth", f"the intention's stack reached {INTENTION_MAX_DEPTH} frames")
+        # The stack's CHECK (intention_stack_size) would refuse the batch's write and roll back every agent in
+        # it, again at each retry: refuse the frame here, so only this intention fails.
+        size = json_size([*intention.stack, frame])
+        if size > INTENTION_STACK_MAX_CHARS:
+            raise StepFailed("stack_too_large", f"the intention's stack would take {size} characters stored; "
+                                                f"the limit is {INTENTION_STACK_MAX_CHARS}")
         intention.stack.append(frame)
 
     def settle(self, intention: Intention) -> None:

@@ -25,6 +25,7 @@ from agents.reasoning.cycle.state import Draft
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
+from agents.reasoning.models import GoalStatus
 from agents.reasoning.plans.triggers import TriggerKind
 from mabos.errors import InvalidInput
 
@@ -120,11 +121,14 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
     if choice is None:
         # Jason: a subgoal with no applicable plan raises -!g for the subgoal itself.
         placeholder = cycle.frame(None, {}, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
-        cycle.push(intention, placeholder)
+        _push_goal(cycle, intention, placeholder)
         raise StepFailed("no_applicable", f"no applicable plan for !{s['goal']}")
     chosen, bindings = choice
     child = cycle.frame(chosen, bindings, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
+    # Only a goal's plan is a caller a tail call may drop (Jason: "are both goal"): a +?b plan's frame must
+    # stay, its pop is what binds the ?b step below it.
     tail = (frames.is_last(candidate.body, frame["pc"]) and frame["recovers"] is None and not frame["atomic"]
+            and frame["trigger"]["kind"] == TriggerKind.GOAL_ADDED
             and not cycle.library.relevant(organization_id=cycle.mind.agent.organization_id,
                                            role_id=cycle.mind.agent.role_id, kind=TriggerKind.GOAL_FAILED,
                                            name=frame["trigger"]["name"]))
@@ -133,10 +137,20 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
         # so its frame goes; its goals are achieved when the callee's are.
         intention.stack.pop()
         child["goals"] = [*frame.get("goals", []), *([frame["goal"]] if frame.get("goal") else [])]
-    cycle.push(intention, child)
+    _push_goal(cycle, intention, child)
     held = f"{chosen.context} held" if chosen.context else "no context"
     return STAY, f"!{s['goal']}: chose plan `{chosen.label}` v{chosen.version} ({held})" + \
         (" as a tail call" if tail else "")
+
+
+def _push_goal(cycle: Cycle, intention: Intention, frame: dict[str, Any]) -> None:
+    """Push a subgoal's frame. When a limit refuses it, its goals (the subgoal's, and a tail call's callers')
+    fail with the plan: no frame is left that would ever end them."""
+    try:
+        cycle.push(intention, frame)
+    except StepFailed:
+        cycle.frame_goals(frame, GoalStatus.FAILED)
+        raise
 
 
 def achieve_new(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
