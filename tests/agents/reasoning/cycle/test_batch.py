@@ -3,11 +3,13 @@ paused agents skipped and woken again on resume."""
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from agents.agent.services.lifecycle import agent_pause, agent_resume
 from agents.models import AgentRuntime, Belief, CycleTrace, Goal, GoalStatus
@@ -87,10 +89,12 @@ def test_a_paused_agent_is_skipped_and_resuming_wakes_it(django_capture_on_commi
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_never_claim_the_same_agent():
+def test_two_workers_never_claim_the_same_agent(monkeypatch):
+    # No wake-up published: the suite's Celery worker (if one runs) must not claim these agents meanwhile.
+    monkeypatch.setattr("agents.reasoning.runtime.wakeup._enabled", [False])
     world = _world(30)
-    for index in range(30):
-        world.goal(f"w{index}", "work", 1)
+    AgentRuntime.objects.filter(agent__organization=world.org).exclude(agent=world.boss).update(
+        wake_at=timezone.now() - datetime.timedelta(seconds=1))
     claimed: list[list] = [[], []]
     inside, release = threading.Barrier(2), threading.Event()
 

@@ -100,22 +100,23 @@ def test_the_context_sees_the_trigger_bindings_and_beliefs():
         assert goal.status == GoalStatus.ACHIEVED
 
 
-def test_a_goal_with_no_relevant_plan_fails_no_applicable():
+def test_an_adopted_goal_no_plan_is_relevant_to_waits_for_one():
     """``TransitionSystem.applyRelApplPlRule2`` (``jason-interpreter/src/main/java/jason/asSemantics/
-    TransitionSystem.java``): a goal event with no relevant plan raises ``-!g`` with ``error(no_relevant)``;
-    with no ``-!g`` plan either, the goal is simply dropped with a warning.
+    TransitionSystem.java``): an external goal event with no relevant plan is discarded (with a warning), or
+    raises ``-!g`` with ``error(no_relevant)`` when it is internal.
 
-    MABOS folds "no relevant" into ``no_applicable`` (the trace shows that no plan was even relevant: its
-    options are empty) and marks the goal failed; no intention is kept, since nothing ran."""
+    MABOS keeps an adopted goal no plan is relevant to ``pending`` (the trace says it waits for a plan; its
+    options are empty), and a plan added for it later posts it again (test_cycle_basics). No intention is kept,
+    since nothing ran. A subgoal with no relevant plan fails with ``no_applicable`` (test_jason_failure)."""
     world = World("bob")
     world.plans("+!other <- +x.")
     goal = world.goal("bob", "nobody_handles_this")
     run_cycles()
     goal.refresh_from_db()
-    assert goal.status == GoalStatus.FAILED
+    assert goal.status == GoalStatus.PENDING
     assert intentions_of(world.bob) == []
     [trace] = traces_of(world.bob)
-    assert trace.options == [] and "no_applicable" in trace.choice["why"]
+    assert trace.options == [] and "waits" in trace.choice["why"]
 
 
 def test_an_external_event_no_plan_is_relevant_to_is_discarded():
