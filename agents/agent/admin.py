@@ -45,6 +45,7 @@ from agents.messaging.services.subscriptions import subscription_create, subscri
 from agents.organization.access import organizations_for
 from agents.organization.selectors import role_list
 from agents.reasoning.events.selectors import event_pending_latest, runtime_get
+from agents.reasoning.mind import agent_mind
 from agents.reasoning.models import Belief, Goal
 from agents.reasoning.services.beliefs import belief_delete, belief_set
 from agents.reasoning.services.goals import goal_create, goal_delete, goal_parent_check, goal_update
@@ -238,6 +239,17 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
                        "latest_deliveries", "pending_events"]
     inlines = [BeliefInline, GoalInline, MembershipInline, SubscriptionInline]
     actions = ["pause", "resume", "restart"]
+    change_form_template = "admin/agents/agent/change_form.html"  # its mind: goal tree, intentions, cycles
+
+    class Media:
+        css = {"all": ["mabos/mind.css"]}  # classes, no inline style (the CSP)
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Agent | None = None) -> Any:
+        """The agent's mind, read per request (nothing kept on ``self``: one instance serves every thread)."""
+        if obj is not None and obj.pk:
+            context["mind"] = agent_mind(agent=obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     @admin.display(description="latest messages to this agent")
     def latest_deliveries(self, obj: Agent) -> str:

@@ -50,6 +50,19 @@ class SenderInactive(AgentInactive):
         super().__init__(agent_id, status, doing="send messages", field="sender")
 
 
+class IntentionNotLive(Conflict):
+    """The intention has already ended (achieved, failed or dropped): only a running or waiting one can be
+    dropped (409, names ``status``)."""
+
+    code = "intention_not_live"
+
+    def __init__(self, intention_id: object, status: str):
+        detail = (f"Intention {intention_id} is {status}: only a running or waiting intention can be dropped.")
+        super().__init__(detail)
+        self.fields = {"status": [detail]}
+        self.status = status
+
+
 def invalid(field: str, message: str) -> InvalidInput:
     """A 400 naming one field."""
     return InvalidInput(message, fields={field: [message]})

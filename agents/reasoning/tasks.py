@@ -1,4 +1,4 @@
-"""Celery tasks of reasoning: thin doors into the cycle, one call each."""
+"""Celery tasks of reasoning: thin doors into the cycle and the reasoning services, one call each."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from agents.reasoning.cycle.drain import reasoning_drain, reasoning_sweep
+from agents.reasoning.trace.services import traces_prune
 
 logger = logging.getLogger("agents.tasks")
 
@@ -26,3 +27,9 @@ def sweep_reasoning() -> dict:
     if figures["woken"]:
         logger.info("reasoning sweep woke %d agents", figures["woken"])
     return figures
+
+
+@shared_task(name="agents.prune_traces", acks_late=True, ignore_result=True)
+def prune_traces() -> int:
+    """Beat, hourly: delete trace rows past REASONING_TRACE_RETENTION_DAYS (in bounded chunks)."""
+    return traces_prune()

@@ -189,6 +189,9 @@ SCHEMA: tuple[Setting, ...] = (
     _s("REASONING_SWEEPER_INTERVAL_SECONDS", "float",
        "Beat interval of the reasoning sweeper (lost wake-ups; agents with work but not due).", "5", 5.0,
        minimum=0.2),
+    _s("REASONING_TRACE_RETENTION_DAYS", "int",
+       "Days a cycle's trace row (what an agent saw, chose and did, and why) is kept; the beat's hourly "
+       "agents.prune_traces deletes older ones.", "7", 7, minimum=1, runtime=True),
     _s("CONFIG_DRIFT_AUDIT", "bool",
        "Each process start compares the configuration with the last recorded one and audits a change "
        "(docs/audit.md); off in the test suite, whose processes would otherwise add events to every test's chain.",

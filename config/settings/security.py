@@ -190,6 +190,7 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "EventKindEnum": "agents.reasoning.events.models.EventKind",
                 "EventSourceEnum": "agents.reasoning.events.models.EventSource",
                 "TriggerKindEnum": "agents.reasoning.plans.triggers.TriggerKind",
+                "IntentionStatusEnum": "agents.reasoning.intentions.models.IntentionStatus",
             },
         },
     }

@@ -77,16 +77,14 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                        "schedule": config.REASONING_SWEEPER_INTERVAL_SECONDS,
                                        "options": {"queue": "reasoning",
                                                    "expires": config.REASONING_SWEEPER_INTERVAL_SECONDS}},
+            # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
+            "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
+                                    "options": {"expires": 3600}},
         },
         "CELERY_WORKER_HIJACK_ROOT_LOGGER": False,
         # Connection lifetime is Django's job (mabos/worker_connections.py), not Celery's fix-up.
         "CELERY_DB_REUSE_MAX": 10**9,
     }
-
-
-def reasoning_settings(config: Config) -> dict[str, Any]:
-    """settings.REASONING: the reasoning worker's knobs, read by agents.reasoning.cycle.drain."""
-    return {"BATCH_SIZE": config.REASONING_BATCH_SIZE, "ROUND_SECONDS": config.REASONING_ROUND_SECONDS}
 
 
 def messaging_settings(config: Config) -> dict[str, Any]:
@@ -105,4 +103,13 @@ def messaging_settings(config: Config) -> dict[str, Any]:
         "PUBLISH_TIMEOUT_SECONDS": config.MESSAGING_PUBLISH_TIMEOUT_SECONDS,
         "BREAKER_FAIL_MAX": config.MESSAGING_BREAKER_FAIL_MAX,
         "BREAKER_RESET_SECONDS": config.MESSAGING_BREAKER_RESET_SECONDS,
+    }
+
+
+def reasoning_settings(config: Config) -> dict[str, Any]:
+    """settings.REASONING: the reasoning knobs, read by the trace pruning and the cycle's drain."""
+    return {
+        "BATCH_SIZE": config.REASONING_BATCH_SIZE,
+        "ROUND_SECONDS": config.REASONING_ROUND_SECONDS,
+        "TRACE_RETENTION_DAYS": config.REASONING_TRACE_RETENTION_DAYS,
     }

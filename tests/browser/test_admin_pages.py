@@ -13,13 +13,16 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from agents.agent.services.lifecycle import agent_pause
 from agents.messaging.models import Delivery
 from agents.messaging.services.dead_letters import dead_letter
 from agents.onboarding.services import organization_onboard
 from agents.reasoning.plans.models import Plan
 from agents.reasoning.services.beliefs import belief_set
+from agents.reasoning.services.goals import goal_create
 from tests.support.actors import SYSTEM
 from tests.support.messaging import send
+from tests.support.mind import CycleTraceFactory, IntentionFactory, frame, plan_version
 
 #: The plan of docs/reasoning.md's "Text form" section (its plans use only what any organization may).
 PLAN_TEXT = """\
@@ -82,9 +85,19 @@ def test_onboarding_through_the_form_shows_the_organization_and_its_agents(admin
 
 
 def test_agent_pages(admin_page, retailer):
+    cfo = retailer["cfo"]
+    # Paused, as an operator would to look at its mind: the suite's worker may be running, and would
+    # otherwise run the cycle over this hand-made intention.
+    agent_pause(agent=cfo, by=SYSTEM)
+    runway = goal_create(agent=cfo, name="keep_runway", by=SYSTEM)
+    trim = goal_create(agent=cfo, name="trim_spend", parent=runway, by=SYSTEM)
+    version = plan_version(retailer["org"])
+    IntentionFactory(agent=cfo, goal=runway, stack=[frame(version, pc=[0], bindings={"Months": 2}, goal=runway.pk),
+                                                    frame(version, pc=[2, "else", 0], goal=trim.pk)])
+    CycleTraceFactory(agent=cfo, cycle=3)
     admin_page.check("the agent list", reverse("admin:agents_agent_changelist"))
-    assert retailer["cfo"].name in admin_page.text()
-    admin_page.check("an agent's page", reverse("admin:agents_agent_change", args=[retailer["cfo"].pk]))
+    assert cfo.name in admin_page.text()
+    admin_page.check("an agent's page", reverse("admin:agents_agent_change", args=[cfo.pk]))
     page = admin_page.page
     for inline in ("beliefs", "goals", "memberships", "subscriptions"):
         assert page.locator(f"#{inline}-group").count() == 1, f"the {inline} inline is missing"
@@ -92,6 +105,18 @@ def test_agent_pages(admin_page, retailer):
     assert "latest messages to this agent" in text and "request" in text
     assert "pending events" in text
     assert "monthly_costs" in text, "the beliefs inline shows the CFO's beliefs"
+    # Its mind: the goal tree, the live intention's stack, the last cycle in words; styled by mind.css (a
+    # class, which the CSP allows), so a sub-goal is indented.
+    for section in ("#mind", "#mind-goals", "#mind-intentions", "#mind-trace"):
+        assert page.locator(section).is_visible(), f"{section} is not visible"
+    goals = page.locator("#mind-goals").inner_text()
+    assert "keep_runway" in goals and "trim_spend" in goals
+    stack = page.locator("#mind-intentions").inner_text()
+    assert "cut_costs" in stack and "body[2].else[0]" in stack and "+cost_cut" in stack, stack
+    trace = page.locator("#mind-trace").inner_text()
+    assert "took event goal_added keep_runway (from user alice)" in trace, trace
+    indent = page.locator("#mind-goals .mind-depth-1").first.evaluate("cell => getComputedStyle(cell).paddingLeft")
+    assert indent not in ("", "0px"), f"the sub-goal is not indented ({indent!r}): mind.css did not apply"
 
 
 def test_message_pages_and_dead_letters(admin_page, retailer):

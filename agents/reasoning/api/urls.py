@@ -1,4 +1,4 @@
-"""/api/v1/ routes of beliefs, goals and events."""
+"""/api/v1/ routes of beliefs, goals, events, intentions and the trace."""
 
 from django.urls import path, register_converter
 
@@ -6,6 +6,8 @@ from agents.common.limits import BELIEF_KEY_REGEX
 from agents.reasoning.api.beliefs import BeliefDetailApi, BeliefListApi
 from agents.reasoning.api.events import EventListApi
 from agents.reasoning.api.goals import GoalDetailApi, GoalListApi
+from agents.reasoning.api.intentions import IntentionDetailApi, IntentionDropApi, IntentionListApi
+from agents.reasoning.api.trace import TraceListApi
 
 
 class BeliefKeyConverter:
@@ -29,4 +31,10 @@ urlpatterns = [
     path("agents/<uuid:pk>/goals/", GoalListApi.as_view(), name="agent-goals"),
     path("agents/<uuid:pk>/goals/<uuid:goal_id>/", GoalDetailApi.as_view(), name="agent-goal-detail"),
     path("agents/<uuid:pk>/events/", EventListApi.as_view(), name="agent-events"),
+    path("agents/<uuid:pk>/intentions/", IntentionListApi.as_view(), name="agent-intentions"),
+    path("agents/<uuid:pk>/intentions/<uuid:intention_id>/", IntentionDetailApi.as_view(),
+         name="agent-intention-detail"),
+    path("agents/<uuid:pk>/intentions/<uuid:intention_id>/drop/", IntentionDropApi.as_view(),
+         name="agent-intention-drop"),
+    path("agents/<uuid:pk>/trace/", TraceListApi.as_view(), name="agent-trace"),
 ]

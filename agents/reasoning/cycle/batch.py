@@ -13,10 +13,12 @@ messages and goals those name, the maintain goals, and the plan library.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,7 +41,7 @@ from agents.reasoning.runtime.models import AgentRuntime
 logger = logging.getLogger("agents.reasoning")
 
 #: Pending events read per agent and cycle: one is taken; the rest say whether more wait.
-EVENTS_LOOKAHEAD = 4
+EVENTS_LOOKAHEAD = 2
 
 _CLAIM = """
 SELECT agent_id FROM agents_agentruntime
@@ -50,15 +52,33 @@ FOR UPDATE SKIP LOCKED
 """
 
 _PENDING = """
-SELECT e.* FROM unnest(%s::uuid[]) AS a(id)
+SELECT e.id, e.agent_id, e.kind, e.args, e.source, e.source_id, e.source_name, e.message_id
+FROM unnest(%s::uuid[]) AS a(id)
 CROSS JOIN LATERAL (
-    SELECT * FROM agents_agentevent
+    SELECT id, agent_id, kind, args, source, source_id, source_name, message_id FROM agents_agentevent
     WHERE agent_id = a.id AND consumed_at IS NULL
     ORDER BY id
     LIMIT %s
 ) AS e
 ORDER BY e.agent_id, e.id
 """
+
+
+_PENDING_FIELDS = ("id", "agent_id", "kind", "args", "source", "source_id", "source_name", "message_id")
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """What the cycle reads of a pending event (a model instance per event cost more than the cycle's logic)."""
+
+    pk: int
+    agent_id: Any
+    kind: str
+    args: dict[str, Any]
+    source: str
+    source_id: str
+    source_name: str
+    message_id: Any
 
 
 def claim(limit: int) -> list[Any]:
@@ -71,15 +91,21 @@ def claim(limit: int) -> list[Any]:
                 .values_list("agent_id", flat=True)[:limit])
 
 
-def _pending(agent_ids: list[Any], limit: int) -> dict[Any, list[AgentEvent]]:
-    out: dict[Any, list[AgentEvent]] = defaultdict(list)
+def _pending(agent_ids: list[Any], limit: int) -> dict[Any, list[PendingEvent]]:
+    out: dict[Any, list[PendingEvent]] = defaultdict(list)
     if connection.vendor == "postgresql":
-        rows = AgentEvent.objects.raw(_PENDING, [[str(pk) for pk in agent_ids], limit])
+        with connection.cursor() as cursor:
+            cursor.execute(_PENDING, [[str(pk) for pk in agent_ids], limit])
+            rows = cursor.fetchall()
     else:
-        rows = [e for pk in agent_ids
-                for e in AgentEvent.objects.filter(agent_id=pk, consumed_at__isnull=True).order_by("id")[:limit]]
-    for event in rows:
-        out[event.agent_id].append(event)
+        rows = [row for pk in agent_ids
+                for row in AgentEvent.objects.filter(agent_id=pk, consumed_at__isnull=True).order_by("id")
+                .values_list(*_PENDING_FIELDS)[:limit]]
+    for pk, agent_id, kind, args, source, source_id, source_name, message_id in rows:
+        if isinstance(args, str):  # a raw cursor on a backend that returns JSON as text
+            args = json.loads(args)
+        out[agent_id].append(PendingEvent(pk, agent_id, kind, args or {}, source, source_id, source_name,
+                                                message_id))
     return out
 
 
@@ -165,7 +191,8 @@ def reason_batch(*, limit: int, policy: Policy | None = None) -> int:
         runtimes = {r.agent_id: r for r in AgentRuntime.objects.filter(agent_id__in=claimed)}
         agents = list(Agent.objects.filter(pk__in=claimed).select_related("organization"))
         active = [a for a in agents if a.status == AgentStatus.ACTIVE and a.kind == AgentKind.INTERNAL]
-        skipped = [pk for pk in claimed if pk not in {a.pk for a in active}]
+        running = {a.pk for a in active}
+        skipped = [pk for pk in claimed if pk not in running]
         minds, library = minds_load(active, runtimes) if active else ([], Library([]))
         directory = Directory()
         for mind in minds:

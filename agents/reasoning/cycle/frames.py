@@ -1,4 +1,4 @@
-"""Program counters: where a plan frame stands in its version's body.
+"""Program counters as the cycle moves them (reading them, for the API and the trace: intentions/frames.py).
 
 A frame's ``pc`` is a path into the body: ``[2]`` is ``body[2]``, ``[2, "then", 0]`` the first step of that
 ``if``'s ``then`` branch. It is JSON (a list of ints and branch names), so it is stored with the frame and a
@@ -8,6 +8,8 @@ replayed cycle resumes exactly where the last commit left it. ``[len(body)]`` me
 from __future__ import annotations
 
 from typing import Any
+
+from agents.reasoning.intentions.frames import pc_path
 
 Pc = list[Any]
 
@@ -51,8 +53,5 @@ def is_last(body: list[dict[str, Any]], pc: Pc) -> bool:
 
 
 def path_text(pc: Pc) -> str:
-    """``body[2].then[0]``: the path as the plan's errors and the trace name it."""
-    out = f"body[{pc[0]}]"
-    for position in range(1, len(pc), 2):
-        out += f".{pc[position]}[{pc[position + 1]}]"
-    return out
+    """``body[2].then[0]``: the path as the plan's errors, the trace and the API name it."""
+    return pc_path(pc)

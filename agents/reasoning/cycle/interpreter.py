@@ -93,7 +93,7 @@ class Cycle:
         mind.consumed.append(event.pk)
         trigger = event_trigger(event, mind)
         self.trace["event"] = {"id": event.pk, "kind": event.kind, "name": trigger.name if trigger else "",
-                               "source": event.source_name or event.source}
+                               "source": {"kind": event.source, "id": event.source_id, "name": event.source_name}}
         if trigger is None:
             return
         self.resume_waiters(event, trigger)
@@ -219,8 +219,8 @@ class Cycle:
             return True, "no context"
         try:
             return bool(compiled.evaluate(beliefs=self.mind.beliefs, bindings=bindings, now=self.now)), ""
-        except ExpressionFailed as failed:
-            return None, failed.message
+        except ExpressionFailed as failed:  # it does not hold; the reason says it could not be computed
+            return False, failed.message
 
     @staticmethod
     def why(candidate: Candidate, applicable: list[tuple[Candidate, dict[str, Any]]]) -> str:

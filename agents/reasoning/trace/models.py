@@ -4,12 +4,16 @@ Written by the cycle in its own transaction, in bulk, instead of an audit event 
 writes are bookkeeping of an agent's own mind, and an audit event would serialise every batch on the audit
 chain's lock. Kept ``REASONING_TRACE_RETENTION_DAYS`` and pruned by the beat (``agents.prune_traces``).
 
-- ``event``: the event the cycle took (id, kind, name, source), or null when it only advanced intentions.
+- ``event``: the event the cycle took (``{"id", "kind", "name", "source": {"kind", "id", "name"}}``), or null
+  when it only advanced intentions.
 - ``options``: every relevant plan for it, in the order considered, with its context and whether it held
-  (``{"plan", "label", "version", "context", "held", "reason"}``).
-- ``choice``: the plan chosen and why (``{"label", "version", "why"}``), null if none.
+  (``{"plan", "label", "version", "context", "held", "reason"}``; ``version`` is the number).
+- ``choice``: the plan chosen and why (``{"plan", "label", "version", "why"}``), null if none.
 - ``steps``: every step the cycle ran (``{"intention", "label", "version", "path", "kind", "result",
   "detail"}``).
+
+``agents/reasoning/trace/words.py`` says what each key means and turns a row into sentences; the API and the
+admin show those.
 """
 
 from __future__ import annotations

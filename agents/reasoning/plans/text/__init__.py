@@ -2,6 +2,7 @@
 ``syntax_errors`` (how an error is told)."""
 
 from agents.reasoning.plans.text.parsing import canonical_expression, text_to_plans, text_to_term
-from agents.reasoning.plans.text.printing import plan_to_text, plans_to_text, term_to_text
+from agents.reasoning.plans.text.printing import plan_to_text, plans_to_text, step_to_text, term_to_text
 
-__all__ = ["canonical_expression", "plan_to_text", "plans_to_text", "term_to_text", "text_to_plans", "text_to_term"]
+__all__ = ["canonical_expression", "plan_to_text", "plans_to_text", "step_to_text", "term_to_text", "text_to_plans",
+           "text_to_term"]

@@ -146,6 +146,14 @@ def _step(step: dict[str, Any], indent: str) -> str:
     return f".{kind}"  # succeed, drop
 
 
+def step_to_text(step: dict[str, Any]) -> str:
+    """One step of a stored body in the text form, on one line: an ``if`` as its head (``if (c) {…}``), since
+    its branches are steps of their own. What the agent page and the API show for a frame's next step."""
+    if step.get("kind") == "if":
+        return f"if ({step.get('condition', '')}) {{…}}"
+    return _step(step, "")
+
+
 def plan_to_text(document: dict[str, Any]) -> str:
     """One plan document in the text form (ends with its full stop, no trailing newline)."""
     annotations = (["atomic"] if document.get("atomic") else []) + \

@@ -129,3 +129,15 @@ def test_a_subgoal_failure_recovered_lets_the_parent_go_on():
     goal.refresh_from_db()
     assert goal.status == GoalStatus.ACHIEVED
     assert Goal.objects.get(agent=world.cfo, name="pay_bills").status == GoalStatus.FAILED
+
+
+@pytest.mark.parametrize(("model", "columns"), [("AgentEvent", "EVENT_COLUMNS"), ("Intention", "INTENTION_COLUMNS"),
+                                                ("CycleTrace", "TRACE_COLUMNS")])
+def test_the_copy_columns_cover_every_column_but_a_generated_id(model, columns):
+    """A new column cannot be left out of the cycle's COPY inserts unnoticed."""
+    from agents import models
+    from agents.reasoning.cycle import writes
+
+    fields = {f.column for f in getattr(models, model)._meta.concrete_fields}
+    generated = {"id"} if model != "Intention" else set()
+    assert set(getattr(writes, columns)) == fields - generated

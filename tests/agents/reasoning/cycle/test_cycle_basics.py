@@ -93,3 +93,20 @@ def test_a_goal_no_plan_is_relevant_to_waits_and_a_new_plan_takes_it_up(django_c
     with django_capture_on_commit_callbacks(execute=True):
         world.plans("@other +!hire <- +hired_again.")  # nothing pending any more: nothing posted
     assert run_cycles() == 0
+
+
+def test_the_trace_of_a_real_cycle_reads_in_words():
+    """The rows the cycle writes are the shapes trace/words.py reads: "why did the CFO do that?"."""
+    from agents.reasoning.trace.words import trace_words
+
+    world = World("cfo", "ceo", beliefs={"cfo": {"cash": 50, "monthly_costs": 30}})
+    world.plans("""
+        @raise_prices +!keep_runway : cash > 1000 <- +prices_raised.
+        @cut_costs +!keep_runway : cash < 3 * monthly_costs <- .send(ceo, inform, "cutting").
+    """)
+    world.goal("cfo", "keep_runway")
+    run_cycles()
+    words = " ".join(trace_words(traces_of(world.cfo)[0]))
+    assert "chose plan `cut_costs`" in words and "cash < 3 * monthly_costs" in words, words
+    assert "skipped `raise_prices`" in words and "context false" in words, words
+    assert "send" in words, words
