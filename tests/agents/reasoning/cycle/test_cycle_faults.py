@@ -107,7 +107,7 @@ def test_goals_posted_while_redis_is_down_are_accepted_and_reasoned_by_the_sweep
     web, base = start_gunicorn(tmp_path, **env)
     worker = start_worker_with_beat(tmp_path, "w", queues="reasoning", **env)
     try:
-        # With Redis up, the wake-up alone starts the worker (no sweeper needed for it).
+        # With Redis up: the worker is up and reasoning (the baseline).
         first = crowd.agent_ids[0]
         status, body = post_json(base, token, f"/api/v1/agents/{first}/goals/", {"name": "work", "args": [0]})
         assert status == 201, body
