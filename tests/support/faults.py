@@ -20,11 +20,11 @@ FAST = {"MESSAGING_LEASE_SECONDS": "2", "MESSAGING_SWEEPER_INTERVAL_SECONDS": "1
         "MESSAGING_BREAKER_RESET_SECONDS": "2", "THROTTLE_USER_RATE": "100000/hour"}
 
 
-def start_worker_with_beat(tmp: Path, name: str, **env: str) -> Process:
-    """A worker that also runs beat (the sweeper), against ``env``'s Redis."""
+def start_worker_with_beat(tmp: Path, name: str, queues: str = "messages,default", **env: str) -> Process:
+    """A worker that also runs beat (the sweepers), against ``env``'s Redis, consuming ``queues``."""
     return Process(
         [str(BIN / "celery"), "-A", "config", "worker", "--beat", f"--schedule={tmp / f'beat-{name}'}",
-         "--loglevel=INFO", f"--hostname={name}@%h", "--queues=messages,default", "--concurrency=2",
+         "--loglevel=INFO", f"--hostname={name}@%h", f"--queues={queues}", "--concurrency=2",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         process_env(MABOS_PROCESS_ROLE="worker", **env), tmp / f"worker-{name}.log").start()
 
@@ -36,7 +36,12 @@ def operator_token(org) -> str:
 
 
 def post_message(base: str, token: str, body: dict, timeout: float = 10) -> tuple[int, dict]:
-    request = urllib.request.Request(f"{base}/api/v1/messages/", data=json.dumps(body).encode(), method="POST",
+    return post_json(base, token, "/api/v1/messages/", body, timeout)
+
+
+def post_json(base: str, token: str, path: str, body: dict, timeout: float = 10) -> tuple[int, dict]:
+    """POST ``body`` to ``path`` of a running server as the token's user: (status, JSON answer)."""
+    request = urllib.request.Request(f"{base}{path}", data=json.dumps(body).encode(), method="POST",
                                      headers={"Authorization": f"Bearer {token}",
                                               "Content-Type": "application/json"})
     try:

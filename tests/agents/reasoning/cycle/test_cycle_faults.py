@@ -1,0 +1,164 @@
+"""The cycle's guarantees under faults, with real processes (issue 13 part 10; docs/reasoning.md, Faults).
+
+Each test runs its reasoning workers (with beat: the sweeper) against a private Redis, and this process
+posts no wake-up of its own (``quiet``): the suite's shared worker, on the shared Redis, never reasons the
+agents of these tests. Outcomes are counted at the end by ``tests.support.crowd``: every goal event taken
+exactly once, one intention per goal and each achieved, one message per (sender, idempotency key) and as
+many as the plans send, one trace per (agent, cycle).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+
+from agents.messaging.services.wakeup import BREAKER_NAME
+from agents.models import AgentEvent, AgentRuntime, CycleTrace
+from agents.reasoning.runtime import wakeup
+from tests.support import processes
+from tests.support.crowd import CYCLES, crowd_counts, crowd_create, crowd_expected, crowd_progress, crowd_settled
+from tests.support.faults import FAST, operator_token, pg_ctl, post_json, postmaster_options, start_worker_with_beat
+from tests.support.metrics import breaker_state
+from tests.support.polling import wait_until
+from tests.support.processes import start_gunicorn
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
+
+#: A sweeper every second, so a lost wake-up costs at most that; small batches, so a run has many of them.
+REASONING = {**FAST, "REASONING_SWEEPER_INTERVAL_SECONDS": "1", "REASONING_BATCH_SIZE": "50"}
+
+#: Where each of the five kills catches its batch: blocked before its first write to this table (the consumed
+#: events, the intentions, the outbox, the traces), or (None) wherever it is when seen holding its claim.
+KILL_POINTS = ("agents_cycletrace", "agents_message", "agents_agentevent", "agents_intention", None)
+
+#: A batch in flight: a worker's backend holding the claim's ``FOR UPDATE`` (a ROW SHARE lock on the runtime
+#: table, which nothing else in MABOS takes) and, when a blocker is given, waiting for that blocker's lock.
+_HOLDERS = """
+SELECT DISTINCT a.pid FROM pg_stat_activity a
+JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'RowShareLock' AND l.granted
+WHERE l.relation = 'agents_agentruntime'::regclass AND a.application_name = 'mabos-worker'
+  AND a.backend_start >= %(since)s AND (%(blocker)s::int IS NULL OR %(blocker)s = ANY(pg_blocking_pids(a.pid)))
+"""
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    """This process publishes no reasoning wake-up (it would go to the shared Redis and its worker)."""
+    monkeypatch.setattr(wakeup, "_enabled", [False])
+
+
+def holders(watcher: psycopg.Connection, since, blocker: int | None) -> list[int]:
+    return [row[0] for row in watcher.execute(_HOLDERS, {"since": since, "blocker": blocker}).fetchall()]
+
+
+def backend_gone(watcher: psycopg.Connection, pids: list[int]) -> bool:
+    return not watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()
+
+
+def test_a_reasoning_worker_killed_five_times_holding_a_batch_loses_and_doubles_nothing(tmp_path, private_redis,
+                                                                                          quiet):
+    crowd = crowd_create(1000)
+    env = {**REASONING, "REDIS_URL": private_redis.url}
+    url = processes.test_database_url()
+    watcher = psycopg.connect(url, autocommit=True)
+    blocker = psycopg.connect(url, autocommit=False)
+    total = crowd.size * CYCLES
+    worker, caught = None, []
+    try:
+        for index, table in enumerate(KILL_POINTS):
+            since = watcher.execute("SELECT now()").fetchone()[0]
+            worker = start_worker_with_beat(tmp_path, f"doomed{index}", queues="reasoning", **env)
+            # Spread the kills over the run, and see each new worker commit before it is killed.
+            target = max((index + 1) * total // (len(KILL_POINTS) + 2), crowd_progress(crowd) + 1)
+            wait_until(lambda: crowd_progress(crowd) >= target, timeout=60,  # noqa: B023 (called at once)
+                       message=f"worker {index} committing cycles")
+            held = None
+            if table:
+                blocker.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # reads go on; its next write waits
+                held = blocker.info.backend_pid
+            pids = wait_until(lambda: holders(watcher, since, held), timeout=30, interval=0.005,  # noqa: B023
+                              message=f"worker {index} holding a claimed batch" + (f" at {table}" if table else ""))
+            worker.stop(signal.SIGKILL)
+            blocker.rollback()  # the dead worker's backend finds its client gone and rolls the batch back
+            wait_until(lambda: backend_gone(watcher, pids), timeout=15,  # noqa: B023
+                       message="the killed worker's backends gone")
+            caught.append((table, crowd_progress(crowd)))
+        worker = start_worker_with_beat(tmp_path, "heir", queues="reasoning", **env)
+        wait_until(lambda: crowd_settled(crowd), timeout=90, interval=0.25,
+                   message=f"every intention ended (kills at {caught})")
+    finally:
+        blocker.close()
+        watcher.close()
+        if worker:
+            worker.stop(signal.SIGKILL)
+    assert len(caught) == 5
+    assert crowd_counts(crowd) == crowd_expected(crowd)
+
+
+def test_goals_posted_while_redis_is_down_are_accepted_and_reasoned_by_the_sweeper_after(tmp_path, private_redis,
+                                                                                         quiet):
+    crowd = crowd_create(40, goals=False)
+    env = {**REASONING, "REDIS_URL": private_redis.url}
+    token = operator_token(crowd.world.org)
+    web, base = start_gunicorn(tmp_path, **env)
+    worker = start_worker_with_beat(tmp_path, "w", queues="reasoning", **env)
+    try:
+        # With Redis up: the worker is up and reasoning (the baseline).
+        first = crowd.agent_ids[0]
+        status, body = post_json(base, token, f"/api/v1/agents/{first}/goals/", {"name": "work", "args": [0]})
+        assert status == 201, body
+        crowd.goal_ids.append(body["id"])
+        wait_until(lambda: CycleTrace.objects.filter(agent_id=first).count() == CYCLES, timeout=30,
+                   message="the first goal reasoned over")
+        private_redis.stop()
+        started = time.monotonic()
+        for index, agent_id in enumerate(crowd.agent_ids[1:], start=1):
+            status, body = post_json(base, token, f"/api/v1/agents/{agent_id}/goals/",
+                                     {"name": "work", "args": [index]})
+            assert status == 201, (body, web.output()[-4000:])
+            crowd.goal_ids.append(body["id"])
+        assert time.monotonic() - started < 20, "a dead Redis must not stall goal adoption"
+        # The wake-ups were refused (the breaker opened), but each event committed with its agent due.
+        assert breaker_state(base, BREAKER_NAME) == 2
+        rest = crowd.agent_ids[1:]
+        assert AgentEvent.objects.filter(agent_id__in=rest, kind="goal_added").count() == len(rest)
+        assert not AgentRuntime.objects.filter(agent_id__in=rest, wake_at__isnull=True).exists()
+        private_redis.start()
+        # Nobody posts again: those wake-ups are lost for good; the sweeper's finds the due agents.
+        wait_until(lambda: crowd_settled(crowd), timeout=45, interval=0.25,
+                   message="every goal reasoned over after Redis returned")
+        assert worker.alive()
+    finally:
+        worker.stop()
+        web.stop()
+    assert crowd_counts(crowd) == crowd_expected(crowd)
+
+
+def test_a_postgres_restart_mid_run_is_survived_by_the_running_worker_and_loses_nothing_committed(
+        tmp_path, private_redis, quiet):
+    crowd = crowd_create(300)
+    env = {**REASONING, "REDIS_URL": private_redis.url, "DB_CONNECT_TIMEOUT": "1"}
+    worker = start_worker_with_beat(tmp_path, "w", queues="reasoning", **env)
+    pid = worker.popen.pid
+    try:
+        wait_until(lambda: crowd_progress(crowd) >= crowd.size * CYCLES // 3, timeout=60,
+                   message="a third of the run committed")
+        options = postmaster_options()
+        committed = set(CycleTrace.objects.filter(agent_id__in=crowd.agent_ids).values_list("pk", flat=True))
+        connection.close()
+        pg_ctl("stop", "-m", "fast", "-w")
+        pg_ctl("start", "-w", "-t", "30", "-o", options)
+        wait_until(lambda: crowd_settled(crowd), timeout=60, interval=0.25,
+                   message="every intention ended after the restart")
+        assert worker.alive() and worker.popen.pid == pid, "the worker was not restarted"
+        log = worker.log_path.read_text(errors="replace")
+        assert "a reasoning batch failed and was rolled back" in log or "OperationalError" in log, \
+            "the worker never met the outage"
+        assert committed <= set(CycleTrace.objects.filter(agent_id__in=crowd.agent_ids).values_list("pk", flat=True))
+    finally:
+        worker.stop()
+    assert crowd_counts(crowd) == crowd_expected(crowd)
