@@ -21,7 +21,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def allow_audit_truncate(sender, connection, **kwargs) -> None:
-    """Let Django's flush (between transactional tests) TRUNCATE the append-only audit table.
+    """Let Django's flush (between transactional tests) TRUNCATE the append-only audit table, and never lose a
+    deadlock to the background worker.
 
     The trigger (auditlog/migrations/0002, 0003) refuses TRUNCATE unless the
     session opts in and its role is a superuser (or in mabos_audit_admin): the
@@ -31,6 +32,11 @@ def allow_audit_truncate(sender, connection, **kwargs) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET mabos.audit_allow_truncate = 'on'")
+            # The session's Celery worker keeps reasoning over committed events in the background, so the
+            # flush after a transactional test can deadlock with one of its batches. The backend that waits
+            # past deadlock_timeout detects the deadlock and is the one aborted: waiting longer here makes
+            # that the worker's batch, which rolls back and is retried, never the flush.
+            cursor.execute("SET deadlock_timeout = '10s'")
 
 
 @pytest.fixture(autouse=True)
