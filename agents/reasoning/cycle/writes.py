@@ -65,7 +65,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
         _insert(AgentEvent, EVENT_COLUMNS, events)
     _messages(minds)
     _actions(minds)
-    _insert(CycleTrace, TRACE_COLUMNS, [_trace(mind, now) for mind in minds])
+    _traces(minds, now)
     _runtimes(minds, skipped, now)
     used = {pk for mind in minds for pk in mind.used_versions}
     if used:
@@ -98,7 +98,7 @@ def _insert(model: type, columns: tuple[str, ...], rows: list[Any]) -> None:
 
 def _copy_value(name: str, value: Any) -> Any:
     if name in _JSON:
-        return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return None if value is None else _dumps(value)
     return value
 
 
@@ -180,27 +180,48 @@ def _actions(minds: list[Mind]) -> None:
         action_requests_insert(requests=requests)
 
 
-def _bounded(items: list[Any], limit: int = TRACE_MAX_CHARS) -> list[Any]:
-    """A trace list cut to fit its column, with a last entry saying how many were left out."""
-    if len(json.dumps(items, default=str)) <= limit:
-        return items
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _bounded(items: list[Any], limit: int = TRACE_MAX_CHARS) -> tuple[list[Any], str]:
+    """A trace list cut to fit its column (a last entry says how many were left out), and its JSON text."""
+    text = _dumps(items)
+    if len(text) <= limit:
+        return items, text
     kept: list[Any] = []
     size = 2
     for item in items:
-        size += len(json.dumps(item, default=str)) + 1
+        size += len(_dumps(item)) + 1
         if size > limit - 200:
             break
         kept.append(item)
     kept.append({"truncated": len(items) - len(kept)})
-    return kept
+    return kept, _dumps(kept)
 
 
-def _trace(mind: Mind, now: datetime.datetime) -> CycleTrace:
-    trace = mind.trace
-    return CycleTrace(agent_id=mind.agent.pk, cycle=mind.runtime.cycle_count + 1, at=now,
-                      duration_us=min(mind.duration_us, 2**31 - 1), event=trace.get("event"),
-                      options=_bounded(trace.get("options", [])), choice=trace.get("choice"),
-                      steps=_bounded(trace.get("steps", [])))
+def _traces(minds: list[Mind], now: datetime.datetime) -> None:
+    """One trace row per cycle. On PostgreSQL one COPY of rows whose JSON is encoded once (the size check and
+    the row share the text); elsewhere the ORM."""
+    rows = []
+    for mind in minds:
+        trace = mind.trace
+        options, options_text = _bounded(trace.get("options", []))
+        steps, steps_text = _bounded(trace.get("steps", []))
+        event, choice = trace.get("event"), trace.get("choice")
+        rows.append((mind, options, options_text, steps, steps_text, event, choice))
+    if connection.vendor != "postgresql":
+        CycleTrace.objects.bulk_create([
+            CycleTrace(agent_id=mind.agent.pk, cycle=mind.runtime.cycle_count + 1, at=now,
+                       duration_us=min(mind.duration_us, 2**31 - 1), event=event, options=options, choice=choice,
+                       steps=steps) for mind, options, _o, steps, _s, event, choice in rows])
+        return
+    sql = f"COPY {CycleTrace._meta.db_table} ({', '.join(TRACE_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for mind, _options, options_text, _steps, steps_text, event, choice in rows:
+            copy.write_row([mind.agent.pk, mind.runtime.cycle_count + 1, now, min(mind.duration_us, 2**31 - 1),
+                            None if event is None else _dumps(event), options_text,
+                            None if choice is None else _dumps(choice), steps_text])
 
 
 def _runtimes(minds: list[Mind], skipped: list[Any], now: datetime.datetime) -> None:
