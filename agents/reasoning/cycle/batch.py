@@ -40,11 +40,13 @@ from agents.reasoning.runtime.models import AgentRuntime
 
 logger = logging.getLogger("agents.reasoning")
 
+#: What the cycle reads of an agent (a message's sender, a trace's words, the plans of its scope).
+AGENT_FIELDS = ("id", "organization_id", "role_id", "slug", "name", "status", "kind")
 #: Pending events read per agent and cycle: one is taken; the rest say whether more wait.
 EVENTS_LOOKAHEAD = 2
 
 _CLAIM = """
-SELECT agent_id FROM agents_agentruntime
+SELECT agent_id, cycle_count FROM agents_agentruntime
 WHERE wake_at <= now()
 ORDER BY wake_at
 LIMIT %s
@@ -81,14 +83,15 @@ class PendingEvent:
     message_id: Any
 
 
-def claim(limit: int) -> list[Any]:
-    """Lock up to ``limit`` due runtime rows no other worker holds (in the caller's transaction)."""
+def claim(limit: int) -> dict[Any, int]:
+    """Lock up to ``limit`` due runtime rows no other worker holds (in the caller's transaction): agent id ->
+    its cycle count, in due order."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_CLAIM, [limit])
-            return [row[0] for row in cursor.fetchall()]
-    return list(AgentRuntime.objects.filter(wake_at__lte=timezone.now()).order_by("wake_at")
-                .values_list("agent_id", flat=True)[:limit])
+            return dict(cursor.fetchall())
+    return dict(AgentRuntime.objects.filter(wake_at__lte=timezone.now()).order_by("wake_at")
+                .values_list("agent_id", "cycle_count")[:limit])
 
 
 def _pending(agent_ids: list[Any], limit: int) -> dict[Any, list[PendingEvent]]:
@@ -109,7 +112,7 @@ def _pending(agent_ids: list[Any], limit: int) -> dict[Any, list[PendingEvent]]:
     return out
 
 
-def minds_load(agents: list[Agent], runtimes: dict[Any, AgentRuntime]) -> tuple[list[Mind], Library]:
+def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind], Library]:
     ids = [agent.pk for agent in agents]
     pending = _pending(ids, EVENTS_LOOKAHEAD)
     beliefs: dict[Any, dict[str, Any]] = defaultdict(dict)
@@ -152,7 +155,7 @@ def minds_load(agents: list[Agent], runtimes: dict[Any, AgentRuntime]) -> tuple[
     minds = []
     for agent in agents:
         events = pending.get(agent.pk, [])
-        minds.append(Mind(agent=agent, runtime=runtimes[agent.pk], beliefs=beliefs[agent.pk],
+        minds.append(Mind(agent=agent, cycle_count=cycles[agent.pk], beliefs=beliefs[agent.pk],
                           events=events[:EVENTS_LOOKAHEAD - 1], more_events=len(events) >= EVENTS_LOOKAHEAD,
                           intentions=intentions[agent.pk], goals=goals[agent.pk],
                           messages={m: messages[m] for m in {e.message_id for e in events} | replying[agent.pk]
@@ -199,12 +202,11 @@ def reason_batch(*, limit: int, policy: Policy | None = None) -> int:
         if not claimed:
             return 0
         now = timezone.now()
-        runtimes = {r.agent_id: r for r in AgentRuntime.objects.filter(agent_id__in=claimed)}
-        agents = list(Agent.objects.filter(pk__in=claimed).select_related("organization"))
+        agents = list(Agent.objects.filter(pk__in=list(claimed)).only(*AGENT_FIELDS))
         active = [a for a in agents if a.status == AgentStatus.ACTIVE and a.kind == AgentKind.INTERNAL]
         running = {a.pk for a in active}
         skipped = [pk for pk in claimed if pk not in running]
-        minds, library = minds_load(active, runtimes) if active else ([], Library([]))
+        minds, library = minds_load(active, claimed) if active else ([], Library([]))
         directory = Directory()
         for mind in minds:
             think(mind, library, directory, now=now, policy=policy)

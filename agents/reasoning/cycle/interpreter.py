@@ -61,7 +61,7 @@ class Cycle:
     def __init__(self, mind: Mind, library: Library, directory: Directory, *, now: datetime.datetime,
                  policy: Policy) -> None:
         self.mind, self.library, self.directory, self.now, self.policy = mind, library, directory, now, policy
-        self.number = mind.runtime.cycle_count + 1
+        self.number = mind.cycle_count + 1
         self.trace: dict[str, Any] = {"event": None, "options": [], "choice": None, "steps": []}
         self._roots: dict[Any, dict[str, Any]] = {}
         mind.trace = self.trace

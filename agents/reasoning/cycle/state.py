@@ -16,7 +16,6 @@ from agents.messaging.models import Message
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention
 from agents.reasoning.models import Goal
-from agents.reasoning.runtime.models import AgentRuntime
 
 
 @dataclass
@@ -36,7 +35,7 @@ class Draft:
 @dataclass
 class Mind:
     agent: Agent
-    runtime: AgentRuntime
+    cycle_count: int                    # its runtime row's, as claimed
     beliefs: dict[str, Any]
     events: list[AgentEvent]
     more_events: bool

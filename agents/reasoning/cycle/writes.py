@@ -23,6 +23,7 @@ from agents.messaging.models import Message
 from agents.messaging.services.outbox import Draft as OutboxDraft
 from agents.messaging.services.outbox import drafts_insert
 from agents.messaging.services.recipients import RecipientSpec
+from agents.organization.models import Organization
 from agents.reasoning.actions.services import action_requests_insert
 from agents.reasoning.cycle.state import Mind
 from agents.reasoning.events.models import AgentEvent
@@ -147,7 +148,6 @@ def _intentions(minds: list[Mind]) -> None:
 
 def _messages(minds: list[Mind]) -> None:
     by_org: dict[Any, list[OutboxDraft]] = defaultdict(list)
-    organizations = {}
     keys = []
     for mind in minds:
         for draft in mind.drafts:
@@ -159,8 +159,9 @@ def _messages(minds: list[Mind]) -> None:
     sent = set(Message.objects.filter(sender_agent_id__in={pk for pk, _ in keys},
                                       idempotency_key__in=[key for _, key in keys])
                .values_list("sender_agent_id", "idempotency_key"))
+    wanted = {mind.agent.organization_id for mind in minds if mind.drafts}
+    organizations = {org.pk: org for org in Organization.objects.filter(pk__in=wanted)}
     for mind in minds:
-        organizations[mind.agent.organization_id] = mind.agent.organization
         for draft in mind.drafts:
             if (mind.agent.pk, draft.key) in sent:
                 continue
@@ -212,14 +213,14 @@ def _traces(minds: list[Mind], now: datetime.datetime) -> None:
         rows.append((mind, options, options_text, steps, steps_text, event, choice))
     if connection.vendor != "postgresql":
         CycleTrace.objects.bulk_create([
-            CycleTrace(agent_id=mind.agent.pk, cycle=mind.runtime.cycle_count + 1, at=now,
+            CycleTrace(agent_id=mind.agent.pk, cycle=mind.cycle_count + 1, at=now,
                        duration_us=min(mind.duration_us, 2**31 - 1), event=event, options=options, choice=choice,
                        steps=steps) for mind, options, _o, steps, _s, event, choice in rows])
         return
     sql = f"COPY {CycleTrace._meta.db_table} ({', '.join(TRACE_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for mind, _options, options_text, _steps, steps_text, event, choice in rows:
-            copy.write_row([mind.agent.pk, mind.runtime.cycle_count + 1, now, min(mind.duration_us, 2**31 - 1),
+            copy.write_row([mind.agent.pk, mind.cycle_count + 1, now, min(mind.duration_us, 2**31 - 1),
                             None if event is None else _dumps(event), options_text,
                             None if choice is None else _dumps(choice), steps_text])
 
