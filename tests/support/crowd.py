@@ -16,20 +16,23 @@ from django.db.models import Count
 
 from agents.agent.models import Agent, AgentKind
 from agents.models import AgentEvent, AgentRuntime, CycleTrace, Goal, Intention, Message
+from agents.reasoning.actions.models import ActionRequest
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.events.services import NewEvent, agent_events_post
 from tests.support.actors import SYSTEM
 from tests.support.reasoning import World
 
-#: Four steps, three of them sends: the intention takes four cycles (one step each; the belief event is
-#: taken on the way), and each send is an outbox row keyed ``intention:<id>:<step>`` (steps 1, 3 and 4).
+#: Five steps, three of them sends and one an action: the intention takes five cycles (one step each; the
+#: belief event is taken on the way, the action's result resumes it), each send an outbox row keyed
+#: ``intention:<id>:<step>`` (steps 1, 4 and 5), the action one request keyed the same way (step 3).
 PLAN = """\
-@work +!work(N) <- .send(boss, inform, {"step": 1, "n": N}); +done(N);
-    .send(boss, inform, {"step": 2, "n": N}); .send(boss, inform, {"step": 3, "n": N}).
+@work +!work(N) <- .send(boss, inform, {"step": 1, "n": N}); +done(N); .action(log, {"message": "work", "data": N}, R);
+    .send(boss, inform, {"step": 2, "n": N, "logged": R}); .send(boss, inform, {"step": 3, "n": N}).
 """
-SEND_STEPS = (1, 3, 4)
+SEND_STEPS = (1, 4, 5)
+ACTION_STEP = 3
 #: Cycles each agent runs for its goal.
-CYCLES = 4
+CYCLES = 5
 
 
 @dataclass
@@ -82,6 +85,7 @@ def crowd_counts(crowd: Crowd) -> dict[str, Any]:
                     .values_list("event", flat=True))
     intentions = list(Intention.objects.filter(agent_id__in=agents).values_list("id", "goal_id", "status"))
     keys = list(Message.objects.filter(sender_agent_id__in=agents).values_list("sender_agent_id", "idempotency_key"))
+    requests = list(ActionRequest.objects.filter(agent_id__in=agents).values_list("idempotency_key", "status"))
     expected_keys = {f"intention:{pk}:{step}" for pk, _, _ in intentions for step in SEND_STEPS}
     cycles = dict(AgentRuntime.objects.filter(agent_id__in=agents).values_list("agent_id", "cycle_count"))
     traced = dict(CycleTrace.objects.filter(agent_id__in=agents).values("agent_id").annotate(n=Count("id"))
@@ -97,6 +101,11 @@ def crowd_counts(crowd: Crowd) -> dict[str, Any]:
         "messages": len(keys),
         "message_keys_unique": len(set(keys)),
         "message_keys_as_expected": {key for _, key in keys} == expected_keys,
+        "action_requests": len(requests),
+        "action_keys_unique": len({key for key, _ in requests}),
+        "action_keys_as_expected": {key for key, _ in requests}
+        == {f"intention:{pk}:{ACTION_STEP}" for pk, _, _ in intentions},
+        "actions_succeeded": sum(1 for _, status in requests if status == "succeeded"),
         "traces_doubled": CycleTrace.objects.filter(agent_id__in=agents).values("agent_id", "cycle")
         .annotate(n=Count("id")).filter(n__gt=1).count(),
         "traces_match_cycles": traced == cycles,
@@ -114,5 +123,6 @@ def crowd_expected(crowd: Crowd) -> dict[str, Any]:
     return {"goals": Counter({"achieved": n}), "goal_events": n, "goal_events_taken_once": n,
             "events_taken_twice": 0, "events_pending": 0, "intentions": Counter({"achieved": n}),
             "goals_with_one_intention": n, "messages": n * len(SEND_STEPS),
-            "message_keys_unique": n * len(SEND_STEPS), "message_keys_as_expected": True, "traces_doubled": 0,
+            "message_keys_unique": n * len(SEND_STEPS), "message_keys_as_expected": True, "action_requests": n,
+            "action_keys_unique": n, "action_keys_as_expected": True, "actions_succeeded": n, "traces_doubled": 0,
             "traces_match_cycles": True}

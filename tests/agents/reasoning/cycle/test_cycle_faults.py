@@ -29,11 +29,15 @@ from tests.support.processes import start_gunicorn
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
 #: A sweeper every second, so a lost wake-up costs at most that; small batches, so a run has many of them.
-REASONING = {**FAST, "REASONING_SWEEPER_INTERVAL_SECONDS": "1", "REASONING_BATCH_SIZE": "50"}
+REASONING = {**FAST, "REASONING_SWEEPER_INTERVAL_SECONDS": "1", "REASONING_BATCH_SIZE": "50",
+             # The plan's action runs on the same worker: a request whose worker died runs again soon.
+             "ACTIONS_LEASE_SECONDS": "3", "ACTIONS_SWEEPER_INTERVAL_SECONDS": "1",
+             "ACTIONS_HTTP_TIMEOUT_SECONDS": "1", "ACTIONS_LLM_TIMEOUT_SECONDS": "1"}
+QUEUES = "reasoning,actions"
 
-#: Where each of the five kills catches its batch: blocked before its first write to this table (the consumed
-#: events, the intentions, the outbox, the traces), or (None) wherever it is when seen holding its claim.
-KILL_POINTS = ("agents_cycletrace", "agents_message", "agents_agentevent", "agents_intention", None)
+#: Where each of the five kills catches its batch: blocked before its first write to this table (the traces,
+#: the outbox, the action requests, the intentions), or (None) wherever it is when seen holding its claim.
+KILL_POINTS = ("agents_cycletrace", "agents_message", "agents_actionrequest", "agents_intention", None)
 
 #: A batch in flight: a worker's backend holding the claim's ``FOR UPDATE`` (a ROW SHARE lock on the runtime
 #: table, which nothing else in MABOS takes) and, when a blocker is given, waiting for that blocker's lock.
@@ -71,7 +75,7 @@ def test_a_reasoning_worker_killed_five_times_holding_a_batch_loses_and_doubles_
     try:
         for index, table in enumerate(KILL_POINTS):
             since = watcher.execute("SELECT now()").fetchone()[0]
-            worker = start_worker_with_beat(tmp_path, f"doomed{index}", queues="reasoning", **env)
+            worker = start_worker_with_beat(tmp_path, f"doomed{index}", queues=QUEUES, **env)
             # Spread the kills over the run, and see each new worker commit before it is killed.
             target = max((index + 1) * total // (len(KILL_POINTS) + 2), crowd_progress(crowd) + 1)
             wait_until(lambda: crowd_progress(crowd) >= target, timeout=60,  # noqa: B023 (called at once)
@@ -87,7 +91,7 @@ def test_a_reasoning_worker_killed_five_times_holding_a_batch_loses_and_doubles_
             wait_until(lambda: backend_gone(watcher, pids), timeout=15,  # noqa: B023
                        message="the killed worker's backends gone")
             caught.append((table, crowd_progress(crowd)))
-        worker = start_worker_with_beat(tmp_path, "heir", queues="reasoning", **env)
+        worker = start_worker_with_beat(tmp_path, "heir", queues=QUEUES, **env)
         wait_until(lambda: crowd_settled(crowd), timeout=90, interval=0.25,
                    message=f"every intention ended (kills at {caught})")
     finally:
@@ -105,7 +109,7 @@ def test_goals_posted_while_redis_is_down_are_accepted_and_reasoned_by_the_sweep
     env = {**REASONING, "REDIS_URL": private_redis.url}
     token = operator_token(crowd.world.org)
     web, base = start_gunicorn(tmp_path, **env)
-    worker = start_worker_with_beat(tmp_path, "w", queues="reasoning", **env)
+    worker = start_worker_with_beat(tmp_path, "w", queues=QUEUES, **env)
     try:
         # With Redis up: the worker is up and reasoning (the baseline).
         first = crowd.agent_ids[0]
@@ -142,7 +146,7 @@ def test_a_postgres_restart_mid_run_is_survived_by_the_running_worker_and_loses_
         tmp_path, private_redis, quiet):
     crowd = crowd_create(300)
     env = {**REASONING, "REDIS_URL": private_redis.url, "DB_CONNECT_TIMEOUT": "1"}
-    worker = start_worker_with_beat(tmp_path, "w", queues="reasoning", **env)
+    worker = start_worker_with_beat(tmp_path, "w", queues=QUEUES, **env)
     pid = worker.popen.pid
     try:
         wait_until(lambda: crowd_progress(crowd) >= crowd.size * CYCLES // 3, timeout=60,
