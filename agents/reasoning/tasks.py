@@ -16,7 +16,8 @@ logger = logging.getLogger("agents.tasks")
 def reason_due() -> int:
     """Woken after events commit (agents.reasoning.runtime.wakeup): run cycles until nothing is due."""
     cycles = reasoning_drain()
-    logger.debug("ran %d agent cycles", cycles)
+    if cycles:
+        logger.info("ran %d agent cycles", cycles)
     return cycles
 
 
