@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -36,7 +35,6 @@ from agents.messaging.services.batch import message_send_batch
 from agents.messaging.services.delivery import delivery_claim, delivery_hand_over
 from scripts.bench import durability
 from tests.support.polling import wait_until
-from tests.support.processes import BIN, Process, process_env
 # isort: on
 
 BATCH = 500
@@ -44,19 +42,6 @@ BATCH = 500
 WITHIN = 0.20
 MARKERS = {"durable": ("<!-- bench-backlog:start -->", "<!-- bench-backlog:end -->"),
            "fast": ("<!-- bench-backlog-fast:start -->", "<!-- bench-backlog-fast:end -->")}
-
-
-def start_worker(name: str) -> Process:
-    worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat",
-                      f"--schedule={run.TMP / f'bench-{name}-beat'}", "--loglevel=WARNING", f"--hostname={name}@%h",
-                      "--queues=messages,default", "--concurrency=2", "--without-gossip", "--without-mingle",
-                      "--without-heartbeat"], process_env(MABOS_PROCESS_ROLE="worker"),
-                     run.TMP / f"bench-{name}-worker.log").start()
-    from mabos.tasks import ping
-
-    wait_until(lambda: ping.apply_async(expires=5).get(timeout=3) == {"pong": True}, timeout=60,
-               message=f"the {name} worker answering")
-    return worker
 
 
 def analyze_empty_and_hold() -> None:
@@ -102,7 +87,7 @@ def phase_backlog(agents: list, total: int) -> dict:
         send_seconds = send_backlog(agents, total)
         claims = time_claims(rounds=max(2, min(20, total // BATCH // 5)))
         worker_started = timezone.now()
-        worker = start_worker("backlog")
+        worker = run.bench_worker("backlog")
         try:
             wait_until(lambda: run.pending() == 0, timeout=900, interval=0.5, message="the backlog drained")
         finally:
@@ -146,15 +131,7 @@ def render(result: dict) -> str:
 
 
 def write_report(result: dict) -> None:
-    text = run.OUT.read_text()
-    block = render(result)
-    start, end = MARKERS[durability.mode(result["database"])]
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: block, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    run.OUT.write_text(text)
+    run.block_write(render(result), MARKERS[durability.mode(result["database"])])
 
 
 def main() -> int:
@@ -167,7 +144,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     agents = run.setup_agents()
-    worker = start_worker("steady")
+    worker = run.bench_worker("steady")
     try:
         steady = run.phase_throughput(agents)
     finally:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import statistics
 import sys
 import threading
@@ -45,7 +44,6 @@ from agents.reasoning.plans.services import plan_create
 from agents.reasoning.plans.text import text_to_plans
 from scripts.bench import durability
 from tests.support.polling import wait_until
-from tests.support.processes import BIN, Process, process_env
 # isort: on
 
 MARKERS = {"durable": ("<!-- bench-reasoning:start -->", "<!-- bench-reasoning:end -->"),
@@ -59,19 +57,6 @@ TICK_PLANS = """
 @tick +!tick(N) : N >= 0 <- N >= 0.
 """
 RING_PLAN = '@pass ^message:inform(Token) <- .send(belief("next"), inform, {"hops": Token["hops"] + 1}).'
-
-
-def start_worker(name: str, queues: str) -> Process:
-    worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat",
-                      f"--schedule={run.TMP / f'bench-{name}-beat'}", "--loglevel=WARNING", f"--hostname={name}@%h",
-                      f"--queues={queues}", "--concurrency=2", "--without-gossip", "--without-mingle",
-                      "--without-heartbeat"], process_env(MABOS_PROCESS_ROLE="worker"),
-                     run.TMP / f"bench-{name}-worker.log").start()
-    from mabos.tasks import ping
-
-    wait_until(lambda: ping.apply_async(expires=5).get(timeout=3) == {"pong": True}, timeout=60,
-               message=f"the {name} worker answering")
-    return worker
 
 
 def organization(slug: str, agents: int, plans: str) -> tuple[Organization, list[Agent]]:
@@ -95,7 +80,7 @@ def settled(agents: list[Agent]) -> bool:
 
 def phase_cycles(per_agent: int) -> dict:
     _org, agents = organization("cycles", run.scaled(1000, least=50), TICK_PLANS)
-    worker = start_worker("reasoning-a", "reasoning,default")
+    worker = run.bench_worker("reasoning-a", "reasoning,default")
     try:
         events = [NewEvent(agent=agent, kind="goal_added", args={"name": "tick", "args": [n]})
                   for n in range(per_agent) for agent in agents]
@@ -121,7 +106,7 @@ def phase_cycles(per_agent: int) -> dict:
 
 def phase_latency(seconds: float, per_second: int = 1000) -> dict:
     _org, agents = organization("latency", run.scaled(1000, least=50), TICK_PLANS)
-    worker = start_worker("reasoning-b", "reasoning,default")
+    worker = run.bench_worker("reasoning-b", "reasoning,default")
     committed: dict[int, float] = {}
     try:
         rng = random.Random(13)  # noqa: S311 (a reproducible spread of load, not a secret)
@@ -161,7 +146,7 @@ def phase_ring(seconds: float, agents_n: int = 500, tokens: int = 100) -> dict:
     n = len(agents)
     Belief.objects.bulk_create([Belief(agent=agent, key="next", value=str(agents[(i + 1) % n].pk), source="bench")
                                 for i, agent in enumerate(agents)])
-    worker = start_worker("reasoning-c", "messages,reasoning,default")
+    worker = run.bench_worker("reasoning-c", "messages,reasoning,default")
     try:
         stride = max(n // max(run.scaled(tokens, least=5), 1), 1)
         for t in range(0, n, stride):
@@ -214,15 +199,7 @@ def render(r: dict) -> str:
 
 
 def write_report(result: dict) -> None:
-    text = run.OUT.read_text()
-    block = render(result)
-    start, end = MARKERS[durability.mode(result["database"])]
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: block, text)
-    else:
-        text = text.rstrip("\n") + "\n\n## Reasoning\n\n" + block + "\n"
-    run.OUT.write_text(text)
+    run.block_write(render(result), MARKERS[durability.mode(result["database"])], heading="## Reasoning")
 
 
 def main() -> int:

@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -224,6 +225,33 @@ def web_phases(agents: list[Agent], only: str = "") -> dict:
         if only in ("", "http"):
             out["http"] = httpload.phase_http(web, agents, pending=pending, seconds=max(10 * SCALE, 2.0))
     return out
+
+
+def block_write(block: str, markers: tuple[str, str], heading: str = "") -> None:
+    """Put a phase's block (its start and end markers included) into docs/benchmarks.md: in place of the last
+    run's, or appended (under ``heading``) the first time; the hand-written analysis around it is kept."""
+    text = OUT.read_text()
+    start, end = markers
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + (f"{heading}\n\n" if heading else "") + block + "\n"
+    OUT.write_text(text)
+
+
+def bench_worker(name: str, queues: str = "messages,default") -> Process:
+    """One Celery worker (prefork, concurrency 2, with beat) on ``queues``, answering before it is used."""
+    worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat",
+                      f"--schedule={TMP / f'bench-{name}-beat'}", "--loglevel=WARNING", f"--hostname={name}@%h",
+                      f"--queues={queues}", "--concurrency=2", "--without-gossip", "--without-mingle",
+                      "--without-heartbeat"], process_env(MABOS_PROCESS_ROLE="worker"),
+                     TMP / f"bench-{name}-worker.log").start()
+    from mabos.tasks import ping
+
+    wait_until(lambda: ping.apply_async(expires=5).get(timeout=3) == {"pong": True}, timeout=60,
+               message=f"the {name} worker answering")
+    return worker
 
 
 def machine() -> dict:
