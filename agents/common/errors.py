@@ -66,3 +66,21 @@ class IntentionNotLive(Conflict):
 def invalid(field: str, message: str) -> InvalidInput:
     """A 400 naming one field."""
     return InvalidInput(message, fields={field: [message]})
+
+
+class ApprovalDecided(Conflict):
+    """The approval request was already approved, rejected or expired: a decision is taken once (409)."""
+
+    code = "approval_decided"
+
+    def __init__(self, request_id: object, status: str):
+        super().__init__(f"Approval request {request_id} is {status}: it can be decided only once.")
+
+
+class ApprovalExpired(Conflict):
+    """The approval request's deadline has passed: nobody may decide it any more (409)."""
+
+    code = "approval_expired"
+
+    def __init__(self, request_id: object, deadline: object):
+        super().__init__(f"Approval request {request_id} expired at {deadline}: it can no longer be decided.")

@@ -1,0 +1,28 @@
+"""Reads of approval requests that depend on who asks: the requests of agents the caller may view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from agents.agent.access import agents_for
+from agents.common.selectors import get_visible
+from agents.reasoning.approvals.models import ApprovalRequest
+from agents.reasoning.trace.models import CycleTrace
+
+
+def approval_list(*, user: Any) -> QuerySet[ApprovalRequest]:
+    """Newest first, with each request's agent, organization and decider (one query for a page)."""
+    return (ApprovalRequest.objects.filter(agent_id__in=agents_for(user).values("pk"))
+            .select_related("agent", "agent__organization", "decided_by").order_by("-created_at", "id"))
+
+
+def approval_get(*, user: Any, pk: Any) -> ApprovalRequest:
+    return get_visible(approval_list(user=user), "approval request", pk=pk)
+
+
+def approval_traces(*, request: ApprovalRequest, limit: int = 10) -> list[CycleTrace]:
+    """The agent's cycles up to the one that asked (its reason, in the trace's words), newest first."""
+    return list(CycleTrace.objects.filter(agent_id=request.agent_id, at__lte=request.created_at)
+                .order_by("-at", "-id")[:limit])
