@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,6 +24,7 @@ def approval_get(*, user: Any, pk: Any) -> ApprovalRequest:
 
 
 def approval_traces(*, request: ApprovalRequest, limit: int = 10) -> list[CycleTrace]:
-    """The agent's cycles up to the one that asked (its reason, in the trace's words), newest first."""
-    return list(CycleTrace.objects.filter(agent_id=request.agent_id, at__lte=request.created_at)
-                .order_by("-at", "-id")[:limit])
+    """The agent's cycles up to the one that asked (its reason, in the trace's words), newest first. The
+    cycle's time is the claim's, a moment before the row's insert: a second's margin covers clock steps."""
+    until = request.created_at + datetime.timedelta(seconds=1)
+    return list(CycleTrace.objects.filter(agent_id=request.agent_id, at__lte=until).order_by("-at", "-id")[:limit])

@@ -162,3 +162,74 @@ def test_nothing_before_the_gate_runs_again_even_when_a_batch_is_replayed(monkey
     assert ApprovalRequest.objects.filter(agent=world.cfo).count() == 1
     [intention] = intentions_of(world.cfo)
     assert intention.status == IntentionStatus.ACHIEVED
+
+
+def _crash_first_batch(monkeypatch):
+    from agents.reasoning.cycle import writes
+    real, calls = writes._traces, []
+
+    def crash_once(minds, now):
+        real(minds, now)
+        if not calls:
+            calls.append(1)
+            raise RuntimeError("the worker died mid-batch")
+
+    monkeypatch.setattr(writes, "_traces", crash_once)
+    return lambda: monkeypatch.setattr(writes, "_traces", real)
+
+
+def test_a_replayed_batch_that_asked_writes_one_request_with_the_same_id(monkeypatch):
+    world = World("cfo", "bank")
+    world.plans('+!pay <- .send(bank, inform, "before"); .ask_approval(payment, "Pay?"); +paid.')
+    world.goal("cfo", "pay")
+    from tests.support.reasoning import step_cycles
+    step_cycles(1)  # the goal is taken and the send runs; the next batch asks
+    assert [m.content for m in sent_by(world.cfo)] == ["before"]
+    restore = _crash_first_batch(monkeypatch)
+    with pytest.raises(RuntimeError):
+        step_cycles(1)
+    assert not ApprovalRequest.objects.exists()  # rolled back with the step
+    restore()
+    run_cycles()
+    [request] = ApprovalRequest.objects.filter(agent=world.cfo)
+    [intention] = intentions_of(world.cfo)
+    assert intention.wait["approval"] == str(request.pk) == str(uuid.uuid5(APPROVAL_NAMESPACE, request.idempotency_key))
+    assert [m.content for m in sent_by(world.cfo)] == ["before"]
+
+
+def test_a_decision_just_before_the_deadline_stands_even_if_the_agent_reasons_after_it():
+    world = World("cfo")
+    request = _asked(world, '+!pay <- .ask_approval(payment, "Pay?", 60); +paid.')
+    assert client_for(_operator(world)).post(f"/api/v1/approvals/{request.pk}/approve/", {},
+                                             format="json").status_code == 200
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    ApprovalRequest.objects.filter(pk=request.pk).update(deadline=past)  # the cycle runs only after it
+    assert approvals_expire() == 0  # decided: nothing to expire
+    run_cycles()
+    [intention] = intentions_of(world.cfo)
+    assert intention.status == IntentionStatus.ACHIEVED
+    assert Belief.objects.filter(agent=world.cfo, key="paid").exists()
+
+
+def test_the_decision_locks_runtime_request_intention_then_the_audit_chain():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agents.reasoning.approvals.services import approval_decide
+
+    world = World("cfo")
+    request = _asked(world, '+!pay <- .ask_approval(payment, "Pay?"); +paid.')
+    person = _operator(world)
+    with CaptureQueriesContext(connection) as queries:
+        approval_decide(request=request, by=person, decision="approved", comment="")
+    sql = [q["sql"] for q in queries.captured_queries]
+
+    def first(predicate) -> int:
+        return next(i for i, text in enumerate(sql) if predicate(text))
+
+    runtime = first(lambda s: "agents_agentruntime" in s and "FOR UPDATE" in s)
+    locked = first(lambda s: 'FROM "agents_approvalrequest"' in s and "FOR UPDATE" in s)
+    intention = first(lambda s: s.startswith('UPDATE "agents_intention"'))
+    event = first(lambda s: "agents_agentevent" in s)
+    audit = first(lambda s: "auditlog_auditevent" in s or "advisory" in s)
+    assert runtime < locked < intention < event < audit, sql
