@@ -84,3 +84,13 @@ class ApprovalExpired(Conflict):
 
     def __init__(self, request_id: object, deadline: object):
         super().__init__(f"Approval request {request_id} expired at {deadline}: it can no longer be decided.")
+
+
+class ApprovalClosed(Conflict):
+    """The intention that asked no longer waits at the gate (dropped, or its agent's intention ended): a
+    decision would change nothing, so none is taken (409)."""
+
+    code = "approval_closed"
+
+    def __init__(self, request_id: object):
+        super().__init__(f"Approval request {request_id}: the intention that asked no longer waits for it.")

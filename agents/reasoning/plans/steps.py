@@ -39,7 +39,7 @@ from agents.common.validation import check_json
 from agents.messaging.models import Performative
 from agents.reasoning.actions.registry import action_step_check
 from agents.reasoning.plans.text import canonical_expression, text_to_term
-from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger
+from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger, clean_trigger_name
 from mabos import storable
 from mabos.errors import InvalidInput
 
@@ -294,7 +294,7 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
     if kind == "wait":
         _check_wait(path, out)
     if kind == "ask_approval":
-        _check_approvers(path, out)
+        _check_approval(path, out)
     if kind == "action":
         action_step_check(path, out)  # a registered action; the args the plan writes fit its schema
     return out, _bind(after, binds)
@@ -345,9 +345,11 @@ def _check_wait(path: str, step: dict[str, Any]) -> None:
                                           f"{', '.join(shape)}.")
 
 
-def _check_approvers(path: str, step: dict[str, Any]) -> None:
+def _check_approval(path: str, step: dict[str, Any]) -> None:
     """``of`` names ``operators`` or a user role that exists (a Django group), so a gate nobody may pass is a
     400 when the plan is saved, not a request no one can decide."""
+    # The gate's name is the name of its ^approval:name trigger: cleaned the same way, so a plan can match it.
+    step["name"] = clean_trigger_name(f"{path}.name", "approval", step["name"])
     if step["of"] != "operators" and not Group.objects.filter(name=step["of"]).exists():
         raise invalid(f"{path}.of", f"No user role named {step['of']!r}; name one, or operators.")
 

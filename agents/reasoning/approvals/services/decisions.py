@@ -8,7 +8,8 @@ event and the audit event exist together or not at all, and a decision never int
 The waiting intention's ``wait_until`` is cleared with the decision: the gate is answered, so the cycle's
 timeout path (``expire_waits``) must not fire for it even if the agent reasons only after the deadline; the
 ``approval`` event resumes it. A request already decided or expired is a 409 (``approval_decided``), one past
-its deadline but not yet swept a 409 (``approval_expired``); nothing is written either way.
+its deadline but not yet swept a 409 (``approval_expired``), one whose intention no longer waits for it (an
+operator dropped it) a 409 (``approval_closed``; the sweeper closes it); nothing is written in any of these.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.common.audit import record, user_of
-from agents.common.errors import ApprovalDecided, ApprovalExpired, invalid
+from agents.common.errors import ApprovalClosed, ApprovalDecided, ApprovalExpired, invalid
 from agents.common.limits import APPROVAL_COMMENT_MAX
 from agents.common.validation import check_text
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
@@ -41,6 +42,13 @@ def approval_lock(request: ApprovalRequest) -> ApprovalRequest:
     if locked is None:
         raise NotFound("approval request")
     return locked
+
+
+def approval_waited_for(locked: ApprovalRequest) -> bool:
+    """Whether the intention that asked still waits at this gate (its row locked, after the request's)."""
+    wait = (Intention.objects.select_for_update().filter(pk=locked.intention_id, status=IntentionStatus.WAITING)
+            .values_list("wait", flat=True).first()) if locked.intention_id else None
+    return isinstance(wait, dict) and wait.get("approval") == str(locked.pk)
 
 
 def approval_answer(locked: ApprovalRequest, *, status: str, by: Any, comment: str) -> None:
@@ -77,5 +85,7 @@ def approval_decide(*, request: ApprovalRequest, by: Any, decision: str, comment
         raise ApprovalDecided(locked.pk, locked.status)
     if locked.deadline <= timezone.now():
         raise ApprovalExpired(locked.pk, locked.deadline.isoformat())
+    if not approval_waited_for(locked):
+        raise ApprovalClosed(locked.pk)
     approval_answer(locked, status=decision, by=by, comment=comment)
     return locked

@@ -176,3 +176,21 @@ def test_an_approve_and_a_reject_at_once_one_wins_the_other_is_a_409(monkeypatch
     assert codes[0][1] == winner
     assert AgentEvent.objects.filter(agent=request.agent, kind="approval").count() == 1
     assert AuditEvent.objects.filter(target_id=str(request.pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_request_whose_intention_was_dropped_is_a_409_and_the_sweeper_closes_it():
+    from agents.reasoning.approvals.services import approvals_expire
+    from agents.reasoning.intentions.services import intention_drop
+
+    request = approval_request()
+    person = create_user()
+    grant(person, request.agent.organization, "view", "operate")
+    intention_drop(intention=request.intention, by=person)
+    response = _approve(client_for(person), request)
+    assert response.status_code == 409 and response.json()["code"] == "approval_closed"
+    assert not AgentEvent.objects.filter(agent=request.agent, kind="approval").exists()
+    assert approvals_expire() == 1
+    request.refresh_from_db()
+    assert request.status == ApprovalStatus.EXPIRED and "no longer waits" in request.comment
+    assert approvals_expire() == 0
