@@ -183,6 +183,7 @@ class Cycle:
         failure = (StepFailed("rejected", f"{wait.get('name')}: rejected by {event.source_name}"
                                           + (f": {note}" if note else ""))
                    if decision == "rejected" else StepFailed("approval_expired", f"{wait.get('name')}: nobody decided"))
+        self.note(intention, frame, "ask_approval", "failed", f"{failure.error}: {failure.message}")
         self.fail(intention, failure, frame, frames.path_text(frame["pc"]))
 
     def resume(self, intention: Intention, bound: dict[str, Any], detail: str, *, advance: bool = True) -> None:
@@ -209,6 +210,8 @@ class Cycle:
             frame = intention.stack[-1]
             failure = (StepFailed("approval_expired", f"{wait.get('name')}: nobody decided before the deadline")
                        if wait.get("approval") else StepFailed("wait_timeout", "the wait timed out"))
+            if wait.get("approval"):
+                self.note(intention, frame, "ask_approval", "failed", f"{failure.error}: {failure.message}")
             self.fail(intention, failure, frame, frames.path_text(frame["pc"]))
 
     # ----------------------------------------------------------------- options

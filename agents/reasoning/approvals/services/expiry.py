@@ -53,7 +53,7 @@ def approvals_expire(*, limit: int = SWEEP_BATCH) -> int:
                 continue  # decided meanwhile: the decision stands
             waited = approval_waited_for(locked)
             if waited and locked.deadline > timezone.now():
-                continue  # an orphan no more (cannot happen: nothing resumes an intention but its request)
+                continue  # still awaited and not due: nothing to do (defensive; the queries above exclude it)
             approval_answer(locked, status=ApprovalStatus.EXPIRED, by=SYSTEM, comment="" if waited else CLOSED)
             expired += 1
     return expired

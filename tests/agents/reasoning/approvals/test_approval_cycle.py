@@ -82,6 +82,10 @@ def test_a_rejection_fails_the_step_with_rejected_and_the_recovery_plan_runs():
     assert intention.status == IntentionStatus.FAILED
     assert intention.error["error"] == "rejected" and "too much" in intention.error["message"]
     assert intention.error["recovered"] is True
+    from tests.support.reasoning import traces_of
+    steps = [step for trace in traces_of(world.cfo) for step in trace.steps]
+    assert any(step["kind"] == "ask_approval" and step["result"] == "failed" and "too much" in step["detail"]
+               for step in steps), steps
     keys = set(Belief.objects.filter(agent=world.cfo).values_list("key", flat=True))
     assert keys == {"payment_refused"}
 
