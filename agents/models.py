@@ -32,6 +32,7 @@ from agents.organization.models import (
     OrganizationUserObjectPermission,
 )
 from agents.reasoning.actions.models import ActionRequest, ActionStatus
+from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
@@ -58,6 +59,8 @@ __all__ = [
     "AgentRuntime",
     "AgentStatus",
     "AgentUserObjectPermission",
+    "ApprovalRequest",
+    "ApprovalStatus",
     "Belief",
     "CycleTrace",
     "DeadLetter",

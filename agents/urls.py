@@ -5,6 +5,7 @@ from agents.keys.api import urls as keys_urls
 from agents.messaging.api import urls as messaging_urls
 from agents.organization.api import urls as organization_urls
 from agents.reasoning.api import urls as reasoning_urls
+from agents.reasoning.approvals.api import urls as approvals_urls
 from agents.reasoning.plans.api import urls as plans_urls
 
 urlpatterns = [
@@ -13,5 +14,6 @@ urlpatterns = [
     *keys_urls.urlpatterns,
     *reasoning_urls.urlpatterns,
     *plans_urls.urlpatterns,
+    *approvals_urls.urlpatterns,
     *messaging_urls.urlpatterns,
 ]

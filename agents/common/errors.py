@@ -66,3 +66,31 @@ class IntentionNotLive(Conflict):
 def invalid(field: str, message: str) -> InvalidInput:
     """A 400 naming one field."""
     return InvalidInput(message, fields={field: [message]})
+
+
+class ApprovalDecided(Conflict):
+    """The approval request was already approved, rejected or expired: a decision is taken once (409)."""
+
+    code = "approval_decided"
+
+    def __init__(self, request_id: object, status: str):
+        super().__init__(f"Approval request {request_id} is {status}: it can be decided only once.")
+
+
+class ApprovalExpired(Conflict):
+    """The approval request's deadline has passed: nobody may decide it any more (409)."""
+
+    code = "approval_expired"
+
+    def __init__(self, request_id: object, deadline: object):
+        super().__init__(f"Approval request {request_id} expired at {deadline}: it can no longer be decided.")
+
+
+class ApprovalClosed(Conflict):
+    """The intention that asked no longer waits at the gate (dropped, or its agent's intention ended): a
+    decision would change nothing, so none is taken (409)."""
+
+    code = "approval_closed"
+
+    def __init__(self, request_id: object):
+        super().__init__(f"Approval request {request_id}: the intention that asked no longer waits for it.")

@@ -86,3 +86,9 @@ ACTION_ERROR_MESSAGE_MAX = NOTE_MAX
 #: carries the result and little else, so it fits EVENT_ARGS_MAX_CHARS.
 ACTION_ARGS_MAX_CHARS = JSON_MAX_CHARS
 ACTION_RESULT_MAX_CHARS = JSON_MAX_CHARS
+
+#: Approval gates (agents/reasoning/approvals/): what an ``ask_approval`` step asks (its question, computed
+#: when the step runs), a person's comment on the decision, and the timeout a step gets when it names none.
+APPROVAL_QUESTION_MAX = NOTE_MAX
+APPROVAL_COMMENT_MAX = NOTE_MAX
+APPROVAL_TIMEOUT_DEFAULT_SECONDS = 24 * 3600

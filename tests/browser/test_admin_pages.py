@@ -140,3 +140,26 @@ def test_a_plan_added_as_text_shows_its_versions(admin_page, retailer):
     assert "/change/" in page.url, f"saving did not lead to the plan's page: {page.url}"
     versions = page.locator(".inline-group").inner_text()
     assert "keep_runway" in versions and "cut_costs" in versions, versions
+
+
+def test_approval_requests_are_listed_shown_and_approved_with_the_action(admin_page, retailer):
+    from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
+    from tests.support.approvals import approval_request
+
+    cfo = retailer["cfo"]
+    agent_pause(agent=cfo, by=SYSTEM)  # the suite's worker must not reason over the approval event
+    CycleTraceFactory(agent=cfo, cycle=3)
+    request = approval_request(cfo, question="Pay the 900 EUR invoice of Acme?")
+    admin_page.check("the approval list", reverse("admin:agents_approvalrequest_changelist"))
+    assert "payment" in admin_page.text()
+    admin_page.check("an approval's page", reverse("admin:agents_approvalrequest_change", args=[request.pk]))
+    text = admin_page.text()
+    assert "Pay the 900 EUR invoice of Acme?" in text and "plan `pay`, step body[0]" in text
+    admin_page.check("the approval list again", reverse("admin:agents_approvalrequest_changelist"))
+    page = admin_page.page
+    page.check(f"input[name=_selected_action][value='{request.pk}']")
+    page.select_option("select[name=action]", "approve")
+    page.click("button[name=index]")
+    admin_page.assert_clean("the list after approving", admin_page.settle())
+    assert "Approved 1 request(s)" in admin_page.text()
+    assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalStatus.APPROVED

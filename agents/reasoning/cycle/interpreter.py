@@ -146,6 +146,10 @@ class Cycle:
                 if event.kind == EventKind.ACTION_RESULT and str(event.args.get("request")) == wait["action"]:
                     self.resume_action(intention, event)
                 continue
+            if wait.get("approval"):
+                if event.kind == EventKind.APPROVAL and str(event.args.get("request")) == wait["approval"]:
+                    self.resume_approval(intention, event)
+                continue
             pattern = wait.get("event")
             if pattern and matches(pattern, trigger):
                 names = wait.get("args") or []
@@ -164,6 +168,23 @@ class Cycle:
             return
         bound = {wait["bind"]: event.args.get("result")} if wait.get("bind") else {}
         self.resume(intention, bound, f"action {wait.get('name')} returned")
+
+    def resume_approval(self, intention: Intention, event: AgentEvent) -> None:
+        """A person's decision on the gate the intention waits at: approved, it continues (``bind`` gets the
+        comment); rejected or expired, the step fails (``rejected``, ``approval_expired``)."""
+        wait = intention.wait or {}
+        decision, note = event.args.get("decision"), event.args.get("note") or ""
+        if decision == "approved":
+            bound = {wait["bind"]: note} if wait.get("bind") else {}
+            self.resume(intention, bound, f"approval {wait.get('name')} approved by {event.source_name}")
+            return
+        self.resume(intention, {}, "", advance=False)
+        frame = intention.stack[-1]
+        failure = (StepFailed("rejected", f"{wait.get('name')}: rejected by {event.source_name}"
+                                          + (f": {note}" if note else ""))
+                   if decision == "rejected" else StepFailed("approval_expired", f"{wait.get('name')}: nobody decided"))
+        self.note(intention, frame, "ask_approval", "failed", f"{failure.error}: {failure.message}")
+        self.fail(intention, failure, frame, frames.path_text(frame["pc"]))
 
     def resume(self, intention: Intention, bound: dict[str, Any], detail: str, *, advance: bool = True) -> None:
         intention.status, intention.wait, intention.wait_until = IntentionStatus.RUNNING, None, None
@@ -187,8 +208,11 @@ class Cycle:
                 continue
             self.resume(intention, {}, "", advance=False)
             frame = intention.stack[-1]
-            self.fail(intention, StepFailed("wait_timeout", "the wait timed out"), frame,
-                      frames.path_text(frame["pc"]))
+            failure = (StepFailed("approval_expired", f"{wait.get('name')}: nobody decided before the deadline")
+                       if wait.get("approval") else StepFailed("wait_timeout", "the wait timed out"))
+            if wait.get("approval"):
+                self.note(intention, frame, "ask_approval", "failed", f"{failure.error}: {failure.message}")
+            self.fail(intention, failure, frame, frames.path_text(frame["pc"]))
 
     # ----------------------------------------------------------------- options
     def options(self, trigger: EventTrigger, *, record: bool = False,

@@ -53,6 +53,7 @@ class Mind:
     goal_status: dict[str, str] = field(default_factory=dict)
     drafts: list[Draft] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)  # NewActionRequest
+    approvals: list[Any] = field(default_factory=list)  # NewApprovalRequest
     used_versions: set[Any] = field(default_factory=set)
     trace: dict[str, Any] = field(default_factory=dict)
     error: str = ""

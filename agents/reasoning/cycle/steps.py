@@ -1,8 +1,8 @@
 """What each step kind does when an intention takes it (RUNTIME.md §3's table; docs/reasoning.md, Step kinds).
 
 A step either completes (the frame's pc moves past it), enters a branch (``if``), pushes a frame (a subgoal,
-a test goal's plan), makes the intention wait (``wait``, ``action``), or fails (``StepFailed``: the plan
-fails and ``Cycle.fail`` looks for a recovery). Effects are recorded in the mind and written with the batch:
+a test goal's plan), makes the intention wait (``wait``, ``action``, ``ask_approval``), or fails (``StepFailed``:
+the plan fails and ``Cycle.fail`` looks for a recovery). Effects are recorded in the mind and written with the batch:
 a ``send`` as a draft whose idempotency key is (intention, step count), an ``action`` as a request whose id
 is derived from the same key, so a replayed cycle produces the same rows, and the unique keys refuse a
 second copy.
@@ -11,13 +11,15 @@ second copy.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from agents.common.limits import CONTENT_MAX_CHARS
+from agents.common.limits import APPROVAL_QUESTION_MAX, CONTENT_MAX_CHARS
 from agents.common.validation import check_json
 from agents.reasoning.actions.services import NewActionRequest, action_request_check
+from agents.reasoning.approvals.services.requests import NewApprovalRequest, approval_request_check
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
@@ -36,6 +38,8 @@ logger = logging.getLogger("agents.reasoning")
 
 #: The namespace of ActionRequest ids: uuid5(namespace, idempotency key), the same on every replay.
 ACTION_NAMESPACE = uuid.UUID("6f1d8f0e-9c1b-4a43-a0e3-2f7f7b9a1c55")
+#: The namespace of ApprovalRequest ids, derived the same way.
+APPROVAL_NAMESPACE = uuid.UUID("0b7f5c2e-4d0a-4e8b-9a51-3c6a1d2e9f47")
 
 ADVANCE, STAY = "advance", "stay"
 
@@ -248,6 +252,33 @@ def action(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate:
     return "waiting", f"asked for action {s['name']} (request {request})"
 
 
+def ask_approval(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    """Open a human approval gate: an ApprovalRequest row written with the batch, and the intention waits for
+    its ``approval`` event (approvals/services/decisions.py) or its deadline (``Cycle.expire_waits``)."""
+    question = value(cycle, frame, s["question"])
+    if not isinstance(question, str):
+        question = _json(question, "question")
+        question = json.dumps(question, ensure_ascii=False)
+    if not question.strip() or len(question) > APPROVAL_QUESTION_MAX:
+        raise StepFailed("bad_content", f"question: a text of 1 to {APPROVAL_QUESTION_MAX} characters")
+    key = f"intention:{intention.id}:{intention.steps_total}"
+    request = uuid.uuid5(APPROVAL_NAMESPACE, key)
+    deadline = cycle.now + datetime.timedelta(seconds=s["timeout"])
+    new = NewApprovalRequest(id=request, agent=cycle.mind.agent.pk, intention=intention.id, idempotency_key=key,
+                             name=s["name"], question=question, of=s["of"], deadline=deadline,
+                             plan=frame.get("label") or "", plan_version=frame.get("number"),
+                             step=frames.path_text(frame["pc"]))
+    try:
+        approval_request_check(new)
+    except InvalidInput as invalid:
+        raise StepFailed("bad_content", str(invalid)) from None
+    cycle.mind.approvals.append(new)
+    intention.status = IntentionStatus.WAITING
+    intention.wait = {"approval": str(request), "name": s["name"], "bind": s.get("bind")}
+    intention.wait_until = deadline
+    return "waiting", f"asked {s['of']} for approval {s['name']} (request {request}), at most {s['timeout']:g} s"
+
+
 def wait(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
     intention.status = IntentionStatus.WAITING
     intention.wait = {"event": s.get("event"), "args": s.get("args", []), "on_timeout": s.get("on_timeout", "fail")}
@@ -275,4 +306,5 @@ def drop(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
 
 KINDS = {"achieve": achieve, "achieve_new": achieve_new, "test": test, "add_belief": add_belief,
          "remove_belief": remove_belief, "replace_belief": add_belief, "constraint": constraint, "send": send,
-         "action": action, "wait": wait, "if": branch, "fail": fail, "succeed": succeed, "drop": drop}
+         "action": action, "ask_approval": ask_approval, "wait": wait, "if": branch, "fail": fail, "succeed": succeed,
+         "drop": drop}

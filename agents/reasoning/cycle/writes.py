@@ -2,7 +2,7 @@
 
 A fixed number of statements for any batch size: the consumed events, the events the cycles posted, belief
 upserts and removals, new goals and goal statuses, new and changed intentions, the messages of ``send``
-steps (one statement per organization, through the outbox), action requests, one trace row per cycle, and
+steps (one statement per organization, through the outbox), action and approval requests, one trace row per cycle, and
 the runtime rows. Nothing here is audited: these are an agent's own bookkeeping, explained by the trace
 rows, and the audit chain's lock must not be taken while the batch holds claimed runtime rows
 (docs/reasoning.md, "For the cycle"). A plan version's first use is recorded (and audited) after commit.
@@ -25,6 +25,7 @@ from agents.messaging.services.outbox import drafts_insert
 from agents.messaging.services.recipients import RecipientSpec
 from agents.organization.models import Organization
 from agents.reasoning.actions.services import action_requests_insert
+from agents.reasoning.approvals.services.requests import approval_requests_insert
 from agents.reasoning.cycle.state import Mind
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention
@@ -66,6 +67,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
         _insert(AgentEvent, EVENT_COLUMNS, events)
     _messages(minds)
     _actions(minds)
+    _approvals(minds)
     _traces(minds, now)
     _runtimes(minds, skipped, now)
     used = {pk for mind in minds for pk in mind.used_versions}
@@ -179,6 +181,12 @@ def _actions(minds: list[Mind]) -> None:
     requests = [request for mind in minds for request in mind.actions]
     if requests:
         action_requests_insert(requests=requests)
+
+
+def _approvals(minds: list[Mind]) -> None:
+    requests = [request for mind in minds for request in mind.approvals]
+    if requests:
+        approval_requests_insert(requests=requests)
 
 
 def _dumps(value: Any) -> str:

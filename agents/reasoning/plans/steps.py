@@ -18,10 +18,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import Group
+
 from agents.common.errors import invalid
 from agents.common.limits import (
     ACTION_NAME_MAX,
     ACTION_NAME_REGEX,
+    APPROVAL_TIMEOUT_DEFAULT_SECONDS,
     BELIEF_KEY_REGEX,
     EXPRESSION_MAX_CHARS,
     NAME_MAX,
@@ -36,9 +39,12 @@ from agents.common.validation import check_json
 from agents.messaging.models import Performative
 from agents.reasoning.actions.registry import action_step_check
 from agents.reasoning.plans.text import canonical_expression, text_to_term
-from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger
+from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger, clean_trigger_name
 from mabos import storable
 from mabos.errors import InvalidInput
+
+#: A Django group's name (auth.Group.name): the user roles an ``ask_approval`` may be asked of.
+GROUP_NAME_MAX = 150
 
 EXPRESSION = {"type": "string", "minLength": 1, "maxLength": EXPRESSION_MAX_CHARS, "x-mabos": "expression",
               "description": "An expression (docs/reasoning.md, Expressions) over beliefs and bound names."}
@@ -88,6 +94,16 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
                                        "maximum": PLAN_WAIT_MAX_SECONDS, "default": None,
                                        "description": "Seconds."},
                            "on_timeout": {"enum": ["fail", "continue"], "default": "fail"}}),
+    "ask_approval": _step("ask_approval", {
+        "name": {"type": "string", "minLength": 1, "maxLength": SHORT_TEXT,
+                 "description": "The gate's name: its approval event is ^approval:name."},
+        "question": {**TERM, "description": "What people are asked (text; computed when the step runs)."},
+        "of": {"type": "string", "minLength": 1, "maxLength": GROUP_NAME_MAX, "default": "operators",
+               "description": "Who may decide: operators (operate on the organization) or a user role's name."},
+        "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": PLAN_WAIT_MAX_SECONDS,
+                    "default": APPROVAL_TIMEOUT_DEFAULT_SECONDS, "description": "Seconds until it expires."},
+        "bind": {**MAYBE_VARIABLE, "description": "A name bound to the approver's comment."}},
+        ("name", "question")),
     "if": _step("if", {"condition": EXPRESSION, "then": STEPS, "else": {**STEPS, "default": []}},
                 ("condition", "then")),
     "fail": _step("fail", {"error": ERROR_CODE,
@@ -97,8 +113,8 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 #: In RUNTIME.md §3's table, built by a later issue: refused with a 400 saying so, not as unknown.
-NOT_YET = {"start_protocol": "interaction protocols come with issue 14",
-           "ask_approval": "human approval gates come with issue 14"}
+NOT_YET = {"start_protocol": "interaction protocols come with issue 14"}
+
 
 
 @dataclass(frozen=True)
@@ -277,6 +293,8 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
         walk.writes.add(out["belief"])
     if kind == "wait":
         _check_wait(path, out)
+    if kind == "ask_approval":
+        _check_approval(path, out)
     if kind == "action":
         action_step_check(path, out)  # a registered action; the args the plan writes fit its schema
     return out, _bind(after, binds)
@@ -325,6 +343,15 @@ def _check_wait(path: str, step: dict[str, Any]) -> None:
         if shape is not None and len(step["args"]) > len(shape):
             raise invalid(f"{path}.args", f"A {step['event']['kind']} event has {len(shape)} argument(s): "
                                           f"{', '.join(shape)}.")
+
+
+def _check_approval(path: str, step: dict[str, Any]) -> None:
+    """``of`` names ``operators`` or a user role that exists (a Django group), so a gate nobody may pass is a
+    400 when the plan is saved, not a request no one can decide."""
+    # The gate's name is the name of its ^approval:name trigger: cleaned the same way, so a plan can match it.
+    step["name"] = clean_trigger_name(f"{path}.name", "approval", step["name"])
+    if step["of"] != "operators" and not Group.objects.filter(name=step["of"]).exists():
+        raise invalid(f"{path}.of", f"No user role named {step['of']!r}; name one, or operators.")
 
 
 def _bind(bound: frozenset[str], binds: list[tuple[str, str]]) -> frozenset[str]:

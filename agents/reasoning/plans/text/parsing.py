@@ -22,17 +22,23 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from agents.common.errors import invalid
-from agents.common.limits import PLAN_TEXT_BRACKETS_MAX, PLAN_TEXT_MAX_CHARS, PLANS_PER_TEXT_MAX
+from agents.common.limits import (
+    APPROVAL_TIMEOUT_DEFAULT_SECONDS,
+    PLAN_TEXT_BRACKETS_MAX,
+    PLAN_TEXT_MAX_CHARS,
+    PLANS_PER_TEXT_MAX,
+)
 from agents.reasoning.plans.text.syntax_errors import syntax_message, where
 from mabos import storable
 from mabos.errors import InvalidInput
 
+#: ``.ask_approval`` without ``[of("role")]`` asks the organization's operators (approvals/models.py).
+OPERATORS = "operators"
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Steps of RUNTIME.md §3 that come with a later issue; the text names them so the error can say so.
-NOT_YET = {".start_protocol": "interaction protocols come with issue 14",
-           ".ask_approval": "human approval gates come with issue 14"}
-INTERNAL_ACTIONS = (".send", ".action", ".wait", ".fail", ".succeed", ".drop")
+NOT_YET = {".start_protocol": "interaction protocols come with issue 14"}
+INTERNAL_ACTIONS = (".send", ".action", ".wait", ".ask_approval", ".fail", ".succeed", ".drop")
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|([ \t\n\r\f\v]+)""",
@@ -242,6 +248,12 @@ class _Reader:
                     "bind": None if bind is None else str(bind)}
         if kind == "wait":
             return self.wait(children[0])
+        if kind == "ask_approval":
+            name, question, timeout, bind, approvers = children
+            return {"kind": "ask_approval", "name": self.name(name), "question": self.term(question),
+                    "of": OPERATORS if approvers is None else self.string(approvers.children[0]),
+                    "timeout": APPROVAL_TIMEOUT_DEFAULT_SECONDS if timeout is None else self.number(timeout),
+                    "bind": None if bind is None else str(bind)}
         if kind == "fail":
             error, message = children
             return {"kind": "fail", "error": "failed" if error is None else str(error),

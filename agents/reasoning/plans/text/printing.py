@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from agents.common.limits import APPROVAL_TIMEOUT_DEFAULT_SECONDS
 from agents.reasoning.plans.text.parsing import parser
 from agents.reasoning.plans.text.syntax_errors import WORDS
 
@@ -136,6 +137,14 @@ def _step(step: dict[str, Any], indent: str) -> str:
         if step.get("on_timeout") == "continue":
             parts.append("continue")
         return f".wait({', '.join(parts)})"
+    if kind == "ask_approval":
+        parts = [name_text(step["name"]), term_to_text(step["question"])]
+        if step["timeout"] != APPROVAL_TIMEOUT_DEFAULT_SECONDS or step.get("bind"):
+            parts.append(json.dumps(step["timeout"]))
+        if step.get("bind"):
+            parts.append(step["bind"])
+        approvers = "" if step.get("of", "operators") == "operators" else f"[of({_string(step['of'])})]"
+        return f".ask_approval({', '.join(parts)}){approvers}"
     if kind == "fail":
         error, message = step.get("error", "failed"), step.get("message")
         if message is not None:
