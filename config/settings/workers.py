@@ -82,6 +82,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                        "schedule": config.REASONING_SWEEPER_INTERVAL_SECONDS,
                                        "options": {"queue": "reasoning",
                                                    "expires": config.REASONING_SWEEPER_INTERVAL_SECONDS}},
+            # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md).
+            "agents-sweep-protocols": {"task": "agents.sweep_protocols", "schedule": 1.0,
+                                       "options": {"queue": "reasoning", "expires": 1.0}},
             # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
             "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
                                     "options": {"expires": 3600}},

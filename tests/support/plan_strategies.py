@@ -111,11 +111,21 @@ def _simple_steps() -> st.SearchStrategy[dict]:
                                "args": st.dictionaries(strings, terms, max_size=3).filter(lambda d: list(d) != ["expr"]),
                                "bind": st.none() | variables}),
         _waits(),
+        _start_protocols(),
         st.fixed_dictionaries({"kind": st.just("fail"), "error": st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
                                "message": terms}),
         st.just({"kind": "succeed"}),
         st.just({"kind": "drop"}),
     )
+
+
+@st.composite
+def _start_protocols(draw: st.DrawFn) -> dict:
+    step = {"kind": "start_protocol", "protocol": draw(st.sampled_from(["request", "query-if", "query-ref"])),
+            "to": draw(recipients), "content": draw(terms), "bind": draw(st.none() | variables)}
+    seconds = st.integers(1, 3600) | st.floats(0.5, 3600.0)
+    step["response_timeout"], step["result_timeout"] = draw(st.just((30, 300)) | st.tuples(seconds, seconds))
+    return step
 
 
 @st.composite

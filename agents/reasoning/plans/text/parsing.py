@@ -23,6 +23,7 @@ from lark.exceptions import UnexpectedInput
 
 from agents.common.errors import invalid
 from agents.common.limits import PLAN_TEXT_BRACKETS_MAX, PLAN_TEXT_MAX_CHARS, PLANS_PER_TEXT_MAX
+from agents.protocols.transitions import PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT
 from agents.reasoning.plans.text.syntax_errors import syntax_message, where
 from mabos import storable
 from mabos.errors import InvalidInput
@@ -30,9 +31,8 @@ from mabos.errors import InvalidInput
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Steps of RUNTIME.md §3 that come with a later issue; the text names them so the error can say so.
-NOT_YET = {".start_protocol": "interaction protocols come with issue 14",
-           ".ask_approval": "human approval gates come with issue 14"}
-INTERNAL_ACTIONS = (".send", ".action", ".wait", ".fail", ".succeed", ".drop")
+NOT_YET = {".ask_approval": "human approval gates come with issue 14"}
+INTERNAL_ACTIONS = (".send", ".action", ".start_protocol", ".wait", ".fail", ".succeed", ".drop")
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|([ \t\n\r\f\v]+)""",
@@ -239,6 +239,13 @@ class _Reader:
         if kind == "action":
             name, arguments, bind = children
             return {"kind": "action", "name": str(name), "args": {} if arguments is None else self.term(arguments),
+                    "bind": None if bind is None else str(bind)}
+        if kind == "start_protocol":
+            opening, to, content, bind, response, result = children
+            return {"kind": "start_protocol", "protocol": str(opening), "to": self.recipient(to.children[0]),
+                    "content": self.term(content),
+                    "response_timeout": PROTOCOL_RESPONSE_TIMEOUT if response is None else self.number(response),
+                    "result_timeout": PROTOCOL_RESULT_TIMEOUT if result is None else self.number(result),
                     "bind": None if bind is None else str(bind)}
         if kind == "wait":
             return self.wait(children[0])
