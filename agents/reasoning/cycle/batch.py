@@ -134,9 +134,10 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
     message_ids = {e.message_id for events in pending.values() for e in events if e.message_id}
     message_ids |= {pk for ids in replying.values() for pk in ids}
     messages = {m.pk: m for m in Message.objects.filter(pk__in=message_ids)} if message_ids else {}
-    # Messages of an interaction protocol are checked against their run before plan selection: the runs of
-    # the batch's protocol messages, with their sessions (two queries, only when there are such messages).
-    conversations = {m.conversation_id for m in messages.values() if m.protocol}
+    # A message of a protocol run's conversation is checked against the run before plan selection (with or
+    # without its protocol field: an external agent's reply through the API may leave it out): the runs of
+    # the batch's conversations, with their sessions (one query, and one more when there are runs).
+    conversations = {m.conversation_id for m in messages.values()}
     runs = {run.pk: run for run in ProtocolRun.objects.filter(pk__in=conversations).prefetch_related("sessions")} \
         if conversations else {}
     goal_ids = {str(e.args.get("goal")) for events in pending.values() for e in events

@@ -24,6 +24,7 @@ from agents.protocols.transitions import RunState
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.state import Draft
+from agents.reasoning.events.models import EventSource
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 
 if TYPE_CHECKING:
@@ -32,13 +33,15 @@ if TYPE_CHECKING:
 #: The interpreter's ``Cycle`` calls these; naming its type here would be an import circle.
 Cycle = Any
 
+#: The name the protocol sweeper's events carry as their source (``events.services.protocol_runs_closed``).
+SWEEPER = "protocols"
 #: A closed run's state -> the error a failed ``start_protocol`` step is annotated with.
 FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout"}
 
 
 def _run_of(cycle: Cycle, event: AgentEvent) -> tuple[Any, Any]:
     message = cycle.mind.messages.get(event.message_id)
-    if message is None or not message.protocol:
+    if message is None:
         return None, message
     return cycle.mind.runs.get(message.conversation_id), message
 
@@ -64,7 +67,7 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
             cycle.mind.drafts.append(Draft(
                 recipients=[message.sender_agent_id], performative="not-understood",
                 content={"reason": outcome.why, "performative": message.performative}, ontology=message.ontology,
-                protocol=message.protocol, conversation_id=run.pk, in_reply_to=message,
+                protocol=run.protocol, conversation_id=run.pk, in_reply_to=message,
                 key=f"protocol:{run.pk}:not-understood:{message.pk}"))
         return True
     cycle.trace["choice"] = {"why": f"{detail}: the run is {outcome.state.replace('_', ' ')}"}
@@ -96,6 +99,11 @@ def protocol_event(cycle: Cycle, event: AgentEvent) -> None:
     """A ``protocol`` event (the sweeper closed a run): the intention waiting on the run resumes or fails."""
     args = event.args or {}
     cycle.trace["event"]["name"] = f"{args.get('protocol', '')} {args.get('state', '')}".strip()
+    if (event.source, event.source_name) != (EventSource.SYSTEM, SWEEPER) or args.get("state") not in FAILURES:
+        # Events can be posted through the API: only the sweeper's own closes a run's wait, and only as a
+        # failure (a result comes from the participant's message, checked against the run).
+        cycle.trace["choice"] = {"why": "a protocol event not posted by the protocol sweeper: ignored"}
+        return
     waiter = _waiter(cycle, args.get("run"))
     if waiter is None:
         cycle.trace["choice"] = {"why": "no intention waits on this run any more"}

@@ -143,4 +143,4 @@ def protocol_runs_closed(closed: list[Any]) -> None:
                        args={"run": str(c.run_id), "protocol": c.protocol, "state": c.state, "reason": c.reason})
               for c in closed if c.initiator_id in agents]
     if events:
-        _events_store(events, Actor.system("protocols"))
+        _events_store(events, Actor.system("protocols"))  # cycle/protocols.py trusts only this source

@@ -94,3 +94,22 @@ def test_a_deadline_fires_within_two_seconds_of_its_time():
     run.refresh_from_db()
     assert run.state == "timeout"
     assert run.finished_at - run.response_by < datetime.timedelta(seconds=2)
+
+
+def test_a_protocol_event_posted_by_someone_else_does_not_end_the_wait():
+    """Events can be posted through the API; a forged ``protocol`` event neither resumes the intention with a
+    made-up result nor fails it: only the sweeper's own (and the participant's checked replies) count."""
+    from agents.reasoning.events.services import agent_event_post
+    from tests.support.actors import SYSTEM
+
+    world = World("ceo", "cfo")
+    world.plans(INITIATOR + """^message:request(Content, Sender) <- .send(Sender, agree, null).""")
+    world.goal("ceo", "cut")
+    run_with_mail()
+    run = ProtocolRun.objects.get()
+    for state in ("done", "timeout"):
+        agent_event_post(agent=world.ceo, kind="protocol", by=SYSTEM,
+                         args={"run": str(run.pk), "state": state, "result": "forged"})
+    run_with_mail()
+    assert intentions_of(world.ceo)[0].status == IntentionStatus.WAITING
+    assert "outcome" not in beliefs_of(world.ceo)

@@ -105,3 +105,17 @@ def test_run_apply_refuses_a_move_the_table_does_not_have_and_records_it(db):
     outcome = run_apply(run=run, session=None, performative="propose", role=PARTICIPANT, now=run.updated_at)
     assert outcome.verdict == "not_understood" and "allowed: failure, inform" in outcome.why
     assert run.state == "awaiting_result" and run.version == version  # no message: nothing to record
+
+
+def test_a_reply_in_the_runs_conversation_without_a_protocol_is_still_checked_against_the_run():
+    """An external agent answering through the API may leave the protocol field out: the conversation is the
+    run's, so the reply is the run's."""
+    world = _world("""^message:request(Content, Sender) : belief("never", False) <- +x(1).""")
+    world.plans("""^message:request(Content, Sender) : not belief("never", False) <- +waiting(true).""")
+    run_with_mail()
+    run = ProtocolRun.objects.get()
+    message_send(organization=world.org, sender_agent=world.cfo, by=SYSTEM, performative="inform", content=7,
+                 to=[world.ceo.pk], conversation_id=run.pk)
+    run_with_mail()
+    assert ProtocolRun.objects.get().state == "done"
+    assert beliefs_of(world.ceo)["outcome"] == 7 and "plain_inform" not in beliefs_of(world.ceo)
