@@ -10,6 +10,7 @@ FIPA Request (fipa00026) and FIPA Query (fipa00027) have the same shape; only th
 
     request | query-if | query-ref
       -> refuse                      -> refused   (terminal)
+      -> not-understood              -> failed    (terminal, in either waiting state)
       -> agree                       -> awaiting_result (the result's own deadline starts)
            -> failure                -> failed    (terminal)
            -> inform (done / result) -> done      (terminal)
@@ -62,9 +63,11 @@ def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
         (protocol, response, "agree", PARTICIPANT): result,
         (protocol, response, "failure", PARTICIPANT): RunState.FAILED,
         (protocol, response, "inform", PARTICIPANT): RunState.DONE,
+        (protocol, response, "not-understood", PARTICIPANT): RunState.FAILED,  # JADE: handleNotUnderstood ends it
         (protocol, response, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
         (protocol, result, "failure", PARTICIPANT): RunState.FAILED,
         (protocol, result, "inform", PARTICIPANT): RunState.DONE,
+        (protocol, result, "not-understood", PARTICIPANT): RunState.FAILED,
         (protocol, result, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
     }
 

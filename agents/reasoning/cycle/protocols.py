@@ -12,7 +12,9 @@ protocol conversation that has one. Then, in ``Cycle.take``:
   is the protocol's: no plan is selected for it.
 - a **participant** receives the opening act: its plans handle it as any message event (``^message:request``
   and so on); with no applicable plan it refuses at once with reason ``no_plan``.
-- a ``not-understood`` is never answered (two agents would trade them forever): plans may handle it.
+- a ``not-understood`` from the participant ends the run as ``failed`` (JADE's handleNotUnderstood); one
+  the run cannot take is recorded but never answered (two agents would trade them forever). At a
+  participant, plans may handle it.
 """
 
 from __future__ import annotations
@@ -50,9 +52,7 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     """Check a message event against its run; True when the protocol took it (no plan is selected)."""
     run, message = _run_of(cycle, event)
     me = cycle.mind.agent.pk
-    if run is None or message.performative == "not-understood" or run.initiator_id != me:
-        return False
-    if message.sender_agent_id == me:
+    if run is None or run.initiator_id != me or message.sender_agent_id == me:
         return False
     sessions = list(run.sessions.all())
     outcome = run_message(run=run, sessions=sessions, message=message, now=cycle.now)
@@ -63,7 +63,7 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     detail = f"{run.protocol} run {run.pk}: {message.performative} from agent {message.sender_agent_id}"
     if outcome.verdict == NOT_UNDERSTOOD:
         cycle.trace["choice"] = {"why": f"{detail} refused with not-understood: {outcome.why}"}
-        if message.sender_agent_id:
+        if message.sender_agent_id and message.performative != "not-understood":  # never answered: no ping-pong
             cycle.mind.drafts.append(Draft(
                 recipients=[message.sender_agent_id], performative="not-understood",
                 content={"reason": outcome.why, "performative": message.performative}, ontology=message.ontology,

@@ -119,3 +119,16 @@ def test_a_reply_in_the_runs_conversation_without_a_protocol_is_still_checked_ag
     run_with_mail()
     assert ProtocolRun.objects.get().state == "done"
     assert beliefs_of(world.ceo)["outcome"] == 7 and "plain_inform" not in beliefs_of(world.ceo)
+
+
+def test_a_not_understood_from_the_participant_ends_the_run_failed_and_a_late_one_is_not_answered():
+    world = _world("""^message:request(Content, Sender) <- .send(Sender, not-understood, {"reason": "what?"}).""")
+    run_with_mail()
+    run = ProtocolRun.objects.get()
+    assert (run.state, run.reason) == ("failed", "what?")
+    assert intentions_of(world.ceo)[0].error["error"] == "failure"
+    _in_run(world, "cfo", "not-understood", "again")
+    run_with_mail()
+    run = ProtocolRun.objects.get()
+    assert run.state == "failed" and run.rejected[-1]["performative"] == "not-understood"
+    assert [m.performative for m in sent_by(world.ceo)] == ["request"]  # never answered: no ping-pong
