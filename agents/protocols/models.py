@@ -28,6 +28,7 @@ class ProtocolRun(models.Model):
     protocol = models.CharField(max_length=32, choices=[(p, p) for p in PROTOCOLS])
     performative = models.CharField(max_length=20, help_text="The act that opened the run.")
     initiator = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="protocol_runs")
+    # A plain id, not a foreign key: intentions belong to reasoning, which comes after protocols (LAYOUT.md).
     intention_id = models.UUIDField(null=True, blank=True,
                                     help_text="The initiator's intention that waits on the run.")
     state = models.CharField(max_length=24, choices=RunState.CHOICES, default=RunState.AWAITING_RESPONSE)
