@@ -10,7 +10,8 @@ FIPA Request (fipa00026) and FIPA Query (fipa00027) have the same shape; only th
 
     request | query-if | query-ref
       -> refuse                      -> refused   (terminal)
-      -> not-understood              -> failed    (terminal, in either waiting state)
+      -> not-understood              -> failed    (terminal; JADE's negative response; after an agree it is
+                                                    out of sequence, as in JADE's AchieveRE session)
       -> agree                       -> awaiting_result (the result's own deadline starts)
            -> failure                -> failed    (terminal)
            -> inform (done / result) -> done      (terminal)
@@ -67,7 +68,6 @@ def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
         (protocol, response, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
         (protocol, result, "failure", PARTICIPANT): RunState.FAILED,
         (protocol, result, "inform", PARTICIPANT): RunState.DONE,
-        (protocol, result, "not-understood", PARTICIPANT): RunState.FAILED,
         (protocol, result, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
     }
 
