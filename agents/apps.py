@@ -12,10 +12,11 @@ class AgentsConfig(AppConfig):
         from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
         from agents.messaging.inbox import inbox_handler_register
         from agents.organization.access import register_policy as register_organization_policy
+        from agents.protocols.hooks import protocol_hooks_register
         from agents.reasoning.actions.registry import actions_load
         from agents.reasoning.cycle.drain import runtime_resumed
-        from agents.reasoning.events.services import message_events_store
-        from agents.reasoning.runtime.services import runtime_kinds_changed
+        from agents.reasoning.events.services import message_events_store, protocol_runs_closed
+        from agents.reasoning.runtime.services import runtime_kinds_changed, runtimes_try_lock
         from agents.reasoning.runtime.wakeup import reasoning_wakeup_enable
 
         register_organization_policy()
@@ -24,6 +25,8 @@ class AgentsConfig(AppConfig):
         # internal agent becomes its message event, and an internal agent gets its runtime row.
         inbox_handler_register(message_events_store)
         agent_kind_hook_register(runtime_kinds_changed)
+        # The protocol sweeper locks runs' initiators and tells them of timeouts through reasoning.
+        protocol_hooks_register(lock=runtimes_try_lock, closed=protocol_runs_closed)
         actions_load()  # the built-in actions, then the deployment's own (ACTIONS_MODULES)
         agent_resume_hook_register(runtime_resumed)
         # The cycle's task (agents.reason_due) is registered: events now publish its wake-up.

@@ -31,6 +31,7 @@ from agents.organization.models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
+from agents.protocols.models import ProtocolRun, ProtocolSession
 from agents.reasoning.actions.models import ActionRequest, ActionStatus
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
@@ -82,6 +83,8 @@ __all__ = [
     "Performative",
     "Plan",
     "PlanVersion",
+    "ProtocolRun",
+    "ProtocolSession",
     "Subscription",
     "TriggerKind",
 ]

@@ -1,1 +1,5 @@
-"""Interaction protocols (request, query, contract-net, subscribe) over messaging: empty until issue 13/14."""
+"""Interaction protocols (FIPA Request, FIPA Query) over messaging: runs, the transition table, deadlines.
+
+May import common, organization, agent and messaging; reasoning reaches in (the cycle checks messages against
+runs, the ``start_protocol`` step opens them) and registers the sweeper's hooks (``hooks.py``).
+"""

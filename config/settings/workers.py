@@ -85,6 +85,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
             # Approval requests past their deadline become expired (docs/protocols.md, Human approval gates).
             "agents-expire-approvals": {"task": "agents.expire_approvals", "schedule": 5.0,
                                         "options": {"queue": "reasoning", "expires": 5.0}},
+            # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md).
+            "agents-sweep-protocols": {"task": "agents.sweep_protocols", "schedule": 1.0,
+                                       "options": {"queue": "reasoning", "expires": 1.0}},
             # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
             "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
                                     "options": {"expires": 3600}},

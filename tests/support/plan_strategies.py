@@ -115,11 +115,21 @@ def _simple_steps() -> st.SearchStrategy[dict]:
                                "of": st.just("operators") | st.from_regex(r"[a-z][a-z0-9 _-]{0,10}", fullmatch=True),
                                "timeout": st.just(86400) | st.integers(1, 3600) | st.floats(0.5, 3600.0),
                                "bind": st.none() | variables}),
+        _start_protocols(),
         st.fixed_dictionaries({"kind": st.just("fail"), "error": st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
                                "message": terms}),
         st.just({"kind": "succeed"}),
         st.just({"kind": "drop"}),
     )
+
+
+@st.composite
+def _start_protocols(draw: st.DrawFn) -> dict:
+    step = {"kind": "start_protocol", "protocol": draw(st.sampled_from(["request", "query-if", "query-ref"])),
+            "to": draw(recipients), "content": draw(terms), "bind": draw(st.none() | variables)}
+    seconds = st.integers(1, 3600) | st.floats(0.5, 3600.0)
+    step["response_timeout"], step["result_timeout"] = draw(st.just((30, 300)) | st.tuples(seconds, seconds))
+    return step
 
 
 @st.composite

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from agents.agent.models import Agent, AgentKind, AgentStatus
 from agents.messaging.models import Message
+from agents.protocols.models import ProtocolRun
 from agents.reasoning.cycle.interpreter import Cycle
 from agents.reasoning.cycle.library import Directory, Library
 from agents.reasoning.cycle.selection import Policy, policy_from_settings
@@ -133,6 +134,12 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
     message_ids = {e.message_id for events in pending.values() for e in events if e.message_id}
     message_ids |= {pk for ids in replying.values() for pk in ids}
     messages = {m.pk: m for m in Message.objects.filter(pk__in=message_ids)} if message_ids else {}
+    # A message of a protocol run's conversation is checked against the run before plan selection (with or
+    # without its protocol field: an external agent's reply through the API may leave it out): the runs of
+    # the batch's conversations, with their sessions (one query, and one more when there are runs).
+    conversations = {m.conversation_id for m in messages.values()}
+    runs = {run.pk: run for run in ProtocolRun.objects.filter(pk__in=conversations).prefetch_related("sessions")} \
+        if conversations else {}
     goal_ids = {str(e.args.get("goal")) for events in pending.values() for e in events
                 if e.kind == EventKind.GOAL_ADDED and e.args.get("goal")}
     version_ids: set[str] = set()
@@ -159,7 +166,10 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
                           events=events[:EVENTS_LOOKAHEAD - 1], more_events=len(events) >= EVENTS_LOOKAHEAD,
                           intentions=intentions[agent.pk], goals=goals[agent.pk],
                           messages={m: messages[m] for m in {e.message_id for e in events} | replying[agent.pk]
-                                    if m in messages}))
+                                    if m in messages},
+                          runs={m.conversation_id: runs[m.conversation_id] for m in
+                                (messages[pk] for pk in {e.message_id for e in events} if pk in messages)
+                                if m.conversation_id in runs}))
     return minds, library
 
 
@@ -179,13 +189,15 @@ def think(mind: Mind, library: Library, directory: Directory, *, now: Any, polic
     except Exception as error:
         logger.exception("the cycle of agent %s failed inside MABOS", mind.agent.pk)
         taken = mind.consumed[:1]
-        for name in ("new_events", "new_goals", "drafts", "actions", "consumed"):
+        for name in ("new_events", "new_goals", "drafts", "actions", "consumed", "new_runs"):
             getattr(mind, name).clear()
         mind.belief_writes.clear()
         mind.goal_status.clear()
         mind.new_intentions.clear()
         mind.changed_intentions.clear()
         mind.used_versions.clear()
+        mind.changed_runs.clear()
+        mind.changed_sessions.clear()
         mind.intentions = [i for i in mind.intentions if i._state.adding is False]
         mind.consumed.extend(taken)  # the event it choked on is not taken again and again
         mind.error = f"{type(error).__name__}: {error}"[:2000]

@@ -31,6 +31,7 @@ from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger, event_trigger, matches
 from agents.reasoning.cycle.library import Candidate, Directory, Library
+from agents.reasoning.cycle.protocols import protocol_event, protocol_refuse_unplanned, protocol_route
 from agents.reasoning.cycle.selection import Policy
 from agents.reasoning.cycle.state import Mind
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
@@ -95,7 +96,10 @@ class Cycle:
         trigger = event_trigger(event, mind)
         self.trace["event"] = {"id": event.pk, "kind": event.kind, "name": trigger.name if trigger else "",
                                "source": {"kind": event.source, "id": event.source_id, "name": event.source_name}}
-        if trigger is None:
+        if event.kind == EventKind.PROTOCOL:
+            protocol_event(self, event)
+            return
+        if trigger is None or (event.kind == EventKind.MESSAGE and protocol_route(self, event)):
             return
         self.resume_waiters(event, trigger)
         if event.kind in (EventKind.BELIEF_ADDED, EventKind.BELIEF_CHANGED, EventKind.BELIEF_REMOVED):
@@ -114,6 +118,8 @@ class Cycle:
                 self.trace["choice"] = {"why": f"no plan is relevant to +!{trigger.name}: the goal waits for one"}
             elif trigger.kind == TriggerKind.GOAL_ADDED:
                 self.no_applicable_root(trigger, goal, event)
+            elif trigger.kind == TriggerKind.MESSAGE:
+                protocol_refuse_unplanned(self, event)
             return
         candidate, bindings = choice
         if goal is not None:

@@ -30,6 +30,7 @@ class Draft:
     conversation_id: Any
     in_reply_to: Message | None
     key: str
+    reply_by: datetime.datetime | None = None
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Mind:
     intentions: list[Intention]
     goals: dict[str, Goal]              # the goals the batch's events and frames name, and maintain goals
     messages: dict[Any, Message]        # the messages of its message events
+    runs: dict[Any, Any] = field(default_factory=dict)  # conversation id -> ProtocolRun (sessions prefetched)
 
     # What the cycle did, for writes.py:
     consumed: list[int] = field(default_factory=list)
@@ -54,6 +56,9 @@ class Mind:
     drafts: list[Draft] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)  # NewActionRequest
     approvals: list[Any] = field(default_factory=list)  # NewApprovalRequest
+    new_runs: list[Any] = field(default_factory=list)  # (ProtocolRun, ProtocolSession) of start_protocol steps
+    changed_runs: dict[Any, Any] = field(default_factory=dict)  # run id -> ProtocolRun moved by this cycle
+    changed_sessions: dict[Any, Any] = field(default_factory=dict)  # session id -> ProtocolSession
     used_versions: set[Any] = field(default_factory=set)
     trace: dict[str, Any] = field(default_factory=dict)
     error: str = ""

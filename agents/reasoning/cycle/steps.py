@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents.common.limits import APPROVAL_QUESTION_MAX, CONTENT_MAX_CHARS
 from agents.common.validation import check_json
+from agents.protocols.services import run_build, run_id_for
 from agents.reasoning.actions.services import NewActionRequest, action_request_check
 from agents.reasoning.approvals.services.requests import NewApprovalRequest, approval_request_check
 from agents.reasoning.cycle import frames
@@ -229,8 +230,10 @@ def send(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
     answering = reply.get("sender") and [str(pk) for pk in recipients] == [reply["sender"]]
     message = cycle.mind.messages.get(uuid.UUID(reply["message"])) if answering else None
     conversation = uuid.UUID(reply["conversation"]) if answering else uuid.uuid4()
+    # A reply inside an interaction protocol stays in it: the run checks it (docs/protocols.md).
+    protocol = s.get("protocol", "") or (message.protocol if message is not None else "")
     cycle.mind.drafts.append(Draft(recipients=recipients, performative=s["performative"], content=content,
-                                   ontology=s.get("ontology", ""), protocol=s.get("protocol", ""),
+                                   ontology=s.get("ontology", ""), protocol=protocol,
                                    conversation_id=conversation, in_reply_to=message,
                                    key=f"intention:{intention.id}:{intention.steps_total}"))
     return ADVANCE, f"sent {s['performative']} to {', '.join(str(value(cycle, frame, t)) for t in targets)}"
@@ -279,6 +282,31 @@ def ask_approval(cycle: Cycle, intention: Intention, frame: dict[str, Any], cand
     return "waiting", f"asked {s['of']} for approval {s['name']} (request {request}), at most {s['timeout']:g} s"
 
 
+def start_protocol(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    """Open a run (its id, the conversation's, derived from the step's key like an action's request), send its
+    opening act with the batch, and wait on the run: the run's deadlines bound the wait, never infinite."""
+    target = value(cycle, frame, s["to"])
+    recipients = cycle.directory.resolve(organization_id=cycle.mind.agent.organization_id, name=target,
+                                         template=candidate.template and not isinstance(s["to"], dict))
+    if len(recipients) != 1:
+        raise StepFailed("bad_recipient", f"{target!r} names {len(recipients)} agents; a run has one participant")
+    if recipients[0] == cycle.mind.agent.pk:
+        raise StepFailed("bad_recipient", "an agent does not open a protocol run with itself")
+    content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    key = f"intention:{intention.id}:{intention.steps_total}"
+    run, session = run_build(run_id=run_id_for(key), organization_id=cycle.mind.agent.organization_id,
+                             opening=s["protocol"], initiator_id=cycle.mind.agent.pk, participant_id=recipients[0],
+                             content=content, intention_id=intention.id, response_timeout=s["response_timeout"],
+                             result_timeout=s["result_timeout"], now=cycle.now)
+    cycle.mind.new_runs.append((run, session))
+    cycle.mind.drafts.append(Draft(recipients=recipients, performative=run.performative, content=content,
+                                   ontology="", protocol=run.protocol, conversation_id=run.pk, in_reply_to=None,
+                                   key=key, reply_by=run.response_by))
+    intention.status = IntentionStatus.WAITING
+    intention.wait = {"protocol": str(run.pk), "opening": s["protocol"], "to": str(target), "bind": s.get("bind")}
+    return "waiting", f"{run.protocol}: {run.performative} to {target} (run {run.pk})"
+
+
 def wait(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
     intention.status = IntentionStatus.WAITING
     intention.wait = {"event": s.get("event"), "args": s.get("args", []), "on_timeout": s.get("on_timeout", "fail")}
@@ -306,5 +334,5 @@ def drop(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
 
 KINDS = {"achieve": achieve, "achieve_new": achieve_new, "test": test, "add_belief": add_belief,
          "remove_belief": remove_belief, "replace_belief": add_belief, "constraint": constraint, "send": send,
-         "action": action, "ask_approval": ask_approval, "wait": wait, "if": branch, "fail": fail, "succeed": succeed,
-         "drop": drop}
+         "action": action, "ask_approval": ask_approval, "start_protocol": start_protocol,
+         "wait": wait, "if": branch, "fail": fail, "succeed": succeed, "drop": drop}

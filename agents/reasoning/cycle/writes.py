@@ -24,6 +24,7 @@ from agents.messaging.services.outbox import Draft as OutboxDraft
 from agents.messaging.services.outbox import drafts_insert
 from agents.messaging.services.recipients import RecipientSpec
 from agents.organization.models import Organization
+from agents.protocols.services import runs_write
 from agents.reasoning.actions.services import action_requests_insert
 from agents.reasoning.approvals.services.requests import approval_requests_insert
 from agents.reasoning.cycle.state import Mind
@@ -66,6 +67,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
     if events:
         _insert(AgentEvent, EVENT_COLUMNS, events)
     _messages(minds)
+    _runs(minds)
     _actions(minds)
     _approvals(minds)
     _traces(minds, now)
@@ -169,12 +171,21 @@ def _messages(minds: list[Mind]) -> None:
                 continue
             by_org[mind.agent.organization_id].append(OutboxDraft(
                 sender_agent=mind.agent, sender_user=None, key=draft.key, performative=draft.performative,
-                content=draft.content, priority=0, expires_at=None, reply_by=None, spec=RecipientSpec(),
+                content=draft.content, priority=0, expires_at=None, reply_by=draft.reply_by, spec=RecipientSpec(),
                 texts={"ontology": draft.ontology, "language": "", "protocol": draft.protocol, "topic": "",
                        "reply_with": ""},
                 conversation=draft.conversation_id, parent=draft.in_reply_to, recipient_ids=draft.recipients))
     for organization_id, drafts in by_org.items():
         drafts_insert(organization=organizations[organization_id], drafts=drafts)
+
+
+def _runs(minds: list[Mind]) -> None:
+    """Runs opened by ``start_protocol`` steps, and runs moved by the messages the cycles took."""
+    new = [pair for mind in minds for pair in mind.new_runs]
+    changed = [run for mind in minds for run in mind.changed_runs.values()]
+    sessions = [session for mind in minds for session in mind.changed_sessions.values()]
+    if new or changed or sessions:
+        runs_write(new=new, changed=changed, sessions=sessions)
 
 
 def _actions(minds: list[Mind]) -> None:

@@ -133,3 +133,14 @@ def agent_state_locked(agent_id: Any) -> tuple[str, str] | None:
             row = cursor.fetchone()
         return (row[0], row[1]) if row else None
     return Agent.objects.filter(pk=agent_id).values_list("kind", "status").first()
+
+
+def protocol_runs_closed(closed: list[Any]) -> None:
+    """The protocol sweeper's closed-run handler (``agents.protocols.hooks``): a ``protocol`` event for each
+    run's initiator, naming the run and the intention that waits on it, in the sweeper's transaction."""
+    agents = {a.pk: a for a in Agent.objects.filter(pk__in={c.initiator_id for c in closed}).only("id", "kind")}
+    events = [NewEvent(agent=agents[c.initiator_id], kind=EventKind.PROTOCOL, intention=c.intention_id,
+                       args={"run": str(c.run_id), "protocol": c.protocol, "state": c.state, "reason": c.reason})
+              for c in closed if c.initiator_id in agents]
+    if events:
+        _events_store(events, Actor.system("protocols"))  # cycle/protocols.py trusts only this source

@@ -37,6 +37,7 @@ from agents.common.limits import (
 )
 from agents.common.validation import check_json
 from agents.messaging.models import Performative
+from agents.protocols.transitions import OPENINGS, PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT
 from agents.reasoning.actions.registry import action_step_check
 from agents.reasoning.plans.text import canonical_expression, text_to_term
 from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger, clean_trigger_name
@@ -88,6 +89,17 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
     "action": _step("action", {"name": ACTION_NAME,
                                "args": {**TERM, "type": "object", "default": {}}, "bind": MAYBE_VARIABLE},
                     ("name",)),
+    "start_protocol": _step("start_protocol", {
+        "protocol": {"enum": list(OPENINGS), "description": "The opening act: request (FIPA Request), query-if or "
+                                                            "query-ref (FIPA Query)."},
+        "to": {**RECIPIENT, "description": "The participant: one agent (by slug or id, or an {\"expr\": ...})."},
+        "content": {**TERM, "default": None},
+        "response_timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": PLAN_WAIT_MAX_SECONDS,
+                             "default": PROTOCOL_RESPONSE_TIMEOUT, "description": "Seconds for agree / refuse."},
+        "result_timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": PLAN_WAIT_MAX_SECONDS,
+                           "default": PROTOCOL_RESULT_TIMEOUT,
+                           "description": "Seconds for the result after an agree (never infinite)."},
+        "bind": MAYBE_VARIABLE}, ("protocol", "to")),
     "wait": _step("wait", {"event": {"x-mabos": "trigger", "type": ["object", "null"], "default": None},
                            "args": {"type": "array", "items": VARIABLE, "maxItems": PLAN_ARGS_MAX, "default": []},
                            "timeout": {"type": ["number", "null"], "exclusiveMinimum": 0,
@@ -111,10 +123,6 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
     "succeed": _step("succeed", {}),
     "drop": _step("drop", {}),
 }
-
-#: In RUNTIME.md §3's table, built by a later issue: refused with a 400 saying so, not as unknown.
-NOT_YET = {"start_protocol": "interaction protocols come with issue 14"}
-
 
 
 @dataclass(frozen=True)
@@ -243,8 +251,6 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
     if not isinstance(step, dict):
         raise invalid(path, "Must be an object with a kind.")
     kind = step.get("kind")
-    if kind in NOT_YET:
-        raise invalid(f"{path}.kind", f"{kind} is not available yet: {NOT_YET[kind]}.")
     if kind not in STEP_SCHEMAS:
         raise invalid(f"{path}.kind", f"Unknown step kind {kind!r}; the kinds are {', '.join(STEP_SCHEMAS)}.")
     schema = STEP_SCHEMAS[kind]
@@ -295,6 +301,8 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
         _check_wait(path, out)
     if kind == "ask_approval":
         _check_approval(path, out)
+    if kind == "start_protocol" and isinstance(out["to"], list):
+        raise invalid(f"{path}.to", "A protocol run has one participant: name one agent.")
     if kind == "action":
         action_step_check(path, out)  # a registered action; the args the plan writes fit its schema
     return out, _bind(after, binds)

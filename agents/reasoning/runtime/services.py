@@ -117,3 +117,23 @@ def runtime_kinds_changed(internal: list[Any], external: list[Any]) -> None:
         runtimes_ensure(agent_ids=internal)
     if external:
         runtimes_drop(agent_ids=external)
+
+
+_TRY_LOCK = """
+SELECT agent_id FROM agents_agentruntime WHERE agent_id = ANY(%s::uuid[]) ORDER BY agent_id FOR UPDATE SKIP LOCKED
+"""
+
+
+def runtimes_try_lock(agent_ids: list[Any]) -> set[Any]:
+    """Lock the runtime rows of ``agent_ids`` that no batch holds, in the caller's transaction; the ids locked.
+
+    The protocol sweeper's owner lock (``agents.protocols.hooks``): a run is written only by whoever holds its
+    initiator's runtime row, the claim's batch or the sweeper, and neither waits for the other.
+    """
+    if not agent_ids:
+        return set()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_TRY_LOCK, [[str(pk) for pk in agent_ids]])
+            return {row[0] for row in cursor.fetchall()}
+    return set(AgentRuntime.objects.filter(agent_id__in=agent_ids).values_list("agent_id", flat=True))

@@ -144,8 +144,10 @@ def _skipped_words(entry: Mapping[str, Any]) -> str:
 
 def _no_choice_words(event: Any, options: list[Mapping[str, Any]]) -> str:
     text = "no applicable plan" if options else "no relevant plan"
-    kind = event.get("kind") if isinstance(event, Mapping) else None
-    return text + (": the goal failed (no_applicable)" if kind in GOAL_EVENTS else "")
+    kind = _text(event.get("kind")) if isinstance(event, Mapping) else ""
+    if kind not in GOAL_EVENTS:
+        return text
+    return text + (": the goal failed (no_applicable)" if options else ": the goal waits for a plan")
 
 
 def step_words(step: Mapping[str, Any]) -> str:

@@ -179,7 +179,7 @@ HOSTILE = [
     hostile("text and json", {"text": "+!g.", "trigger": None, "args": None, "body": None}, "context"),
     hostile("two plans in one text", {"text": "+!a. +!b.", "trigger": None, "args": None, "context": None,
                                       "body": None}, "text"),
-    hostile("not yet", {"body": [{"kind": "start_protocol"}]}, "body[0].kind"),
+    hostile("unknown step", {"body": [{"kind": "teleport"}]}, "body[0].kind"),
 ]
 
 

@@ -42,11 +42,12 @@ def test_a_model_row_reads_like_its_json():
                                 "(first applicable in source order)"]
 
 
-def test_no_applicable_plan_fails_a_goal_and_no_relevant_plan_is_said_so():
+def test_no_applicable_plan_fails_a_goal_and_with_no_relevant_plan_it_waits():
     assert trace_words({"event": EVENT, "options": [RAISE], "choice": None})[-1] == \
         "no applicable plan: the goal failed (no_applicable)"
     assert trace_words({"event": EVENT, "options": [], "choice": None})[-1] == \
-        "no relevant plan: the goal failed (no_applicable)"
+        "no relevant plan: the goal waits for a plan"
+    assert trace_words({"event": {"kind": ["goal_added"]}, "options": [], "choice": None})[-1] == "no relevant plan"
     message = {"id": 2, "kind": "message", "name": "request", "source": {"kind": "message", "id": "m1", "name": "ceo"}}
     assert trace_words({"event": message, "options": [], "choice": None}) == [
         "took event message request (in a message from ceo)", "no relevant plan"]

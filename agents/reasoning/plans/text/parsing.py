@@ -28,6 +28,7 @@ from agents.common.limits import (
     PLAN_TEXT_MAX_CHARS,
     PLANS_PER_TEXT_MAX,
 )
+from agents.protocols.transitions import PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT
 from agents.reasoning.plans.text.syntax_errors import syntax_message, where
 from mabos import storable
 from mabos.errors import InvalidInput
@@ -37,8 +38,7 @@ OPERATORS = "operators"
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Steps of RUNTIME.md §3 that come with a later issue; the text names them so the error can say so.
-NOT_YET = {".start_protocol": "interaction protocols come with issue 14"}
-INTERNAL_ACTIONS = (".send", ".action", ".wait", ".ask_approval", ".fail", ".succeed", ".drop")
+INTERNAL_ACTIONS = (".send", ".action", ".start_protocol", ".wait", ".ask_approval", ".fail", ".succeed", ".drop")
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|([ \t\n\r\f\v]+)""",
@@ -246,6 +246,13 @@ class _Reader:
             name, arguments, bind = children
             return {"kind": "action", "name": str(name), "args": {} if arguments is None else self.term(arguments),
                     "bind": None if bind is None else str(bind)}
+        if kind == "start_protocol":
+            opening, to, content, bind, response, result = children
+            return {"kind": "start_protocol", "protocol": str(opening), "to": self.recipient(to.children[0]),
+                    "content": self.term(content),
+                    "response_timeout": PROTOCOL_RESPONSE_TIMEOUT if response is None else self.number(response),
+                    "result_timeout": PROTOCOL_RESULT_TIMEOUT if result is None else self.number(result),
+                    "bind": None if bind is None else str(bind)}
         if kind == "wait":
             return self.wait(children[0])
         if kind == "ask_approval":
@@ -262,8 +269,6 @@ class _Reader:
             return {"kind": kind}
         if kind == "internal":
             name = str(children[0])
-            if name in NOT_YET:
-                raise _SyntaxProblem(children[0].start_pos, f"{name} is not available yet: {NOT_YET[name]}")
             raise _SyntaxProblem(children[0].start_pos,
                                  f"unknown internal action {name}; the steps are {', '.join(INTERNAL_ACTIONS)}")
         if kind == "if_":

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from agents.common.limits import APPROVAL_TIMEOUT_DEFAULT_SECONDS
+from agents.protocols.transitions import PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT
 from agents.reasoning.plans.text.parsing import parser
 from agents.reasoning.plans.text.syntax_errors import WORDS
 
@@ -128,6 +129,15 @@ def _step(step: dict[str, Any], indent: str) -> str:
         if step.get("bind"):
             parts.append(step["bind"])
         return f".action({', '.join(parts)})"
+    if kind == "start_protocol":
+        parts = [step["protocol"], recipient_text(step["to"]), term_to_text(step["content"])]
+        if step.get("bind"):
+            parts.append(step["bind"])
+        timeouts = (step.get("response_timeout", PROTOCOL_RESPONSE_TIMEOUT),
+                    step.get("result_timeout", PROTOCOL_RESULT_TIMEOUT))
+        if timeouts != (PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT):
+            parts.extend(json.dumps(timeout) for timeout in timeouts)
+        return f".start_protocol({', '.join(parts)})"
     if kind == "wait":
         parts = []
         if step.get("event"):
