@@ -31,7 +31,7 @@ from agents.organization.models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
-from agents.protocols.models import ProtocolRun, ProtocolSession
+from agents.protocols.models import ProtocolRun, ProtocolSession, ProtocolSubscription
 from agents.reasoning.actions.models import ActionRequest, ActionStatus
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
@@ -85,6 +85,7 @@ __all__ = [
     "PlanVersion",
     "ProtocolRun",
     "ProtocolSession",
+    "ProtocolSubscription",
     "Subscription",
     "TriggerKind",
 ]

@@ -98,3 +98,37 @@ class ProtocolSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} / {self.participant_id} ({self.state})"
+
+
+class ProtocolSubscription(models.Model):
+    """FIPA Subscribe at the participant: what it agreed to report, written by the participant's own cycle.
+
+    The run belongs to its initiator (only the initiator's cycle and the sweeper write it); the participant
+    must know, in its own cycle, which of its beliefs it promised to report and to whom, without reading or
+    writing the initiator's run: this row, made when its plan's ``agree`` goes out, ended (``active`` false)
+    when it sends a ``failure`` or takes the initiator's ``cancel``. ``run_id`` is a plain id: the row is the
+    participant's promise, and a conversation without a run must not fail the participant's batch.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    run_id = models.UUIDField(help_text="The run, and the conversation its informs go to.")
+    participant = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    initiator = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    belief = models.CharField(max_length=SHORT_TEXT, help_text="The participant's belief key subscribed to.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        app_label = "agents"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run_id", "participant"], name="protosub_one_per_run"),
+        ]
+        indexes = [
+            models.Index(fields=["participant", "belief"], name="protosub_active_idx",
+                         condition=Q(active=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} -> {self.initiator_id}: {self.belief} ({'active' if self.active else 'ended'})"

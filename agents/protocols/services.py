@@ -104,6 +104,10 @@ def run_apply(*, run: ProtocolRun, session: ProtocolSession | None, performative
     if target == RunState.AWAITING_RESULT:
         run.phase = "result"
         run.result_by = now + datetime.timedelta(seconds=run.result_timeout)
+    if target == RunState.SUBSCRIBED:  # FIPA Subscribe: open, no deadline; result = the latest inform's content
+        run.phase = "subscribed"
+        if performative == "inform":
+            run.result = content
     if target in TERMINAL:
         closing = run.phase
         run.phase, run.finished_at = "closed", now

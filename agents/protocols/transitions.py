@@ -18,6 +18,15 @@ FIPA Request (fipa00026) and FIPA Query (fipa00027) have the same shape; only th
       -> failure                     -> failed    (an agree may be left out, as in JADE)
       -> inform                      -> done
     each waiting state -> timeout (its deadline passed) -> timeout (terminal)
+
+FIPA Subscribe (fipa00035), the initiator's view::
+
+    subscribe
+      -> refuse | not-understood | failure -> refused | failed (terminal)
+      -> agree                             -> subscribed (open: no deadline, nobody waits on it)
+           -> inform (a change)            -> subscribed (every change of the subscribed belief, in order)
+           -> failure                      -> failed (terminal; also the participant's answer to a cancel)
+    awaiting_response -> timeout           -> timeout (terminal)
 """
 
 from __future__ import annotations
@@ -30,25 +39,33 @@ class RunState:
     REFUSED = "refused"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    SUBSCRIBED = "subscribed"                # FIPA Subscribe, agreed: informs come on every change, no deadline
 
     CHOICES = [(s, s.replace("_", " ")) for s in
-               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT)]
+               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT, SUBSCRIBED)]
 
 
 WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT})
 TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT})
+#: Open states: the run lives on with no deadline because nobody waits on it (the initiator's intention resumed
+#: at the agree); only a message of the participant (a failure, or its answer to a cancel) ends it.
+OPEN = frozenset({RunState.SUBSCRIBED})
 
 #: The protocols built, each with the acts that open it.
 PROTOCOLS: dict[str, frozenset[str]] = {
     "fipa-request": frozenset({"request"}),
     "fipa-query": frozenset({"query-if", "query-ref"}),
+    "fipa-subscribe": frozenset({"subscribe"}),
 }
 #: The opening act a ``start_protocol`` step names -> (protocol, performative).
 OPENINGS: dict[str, tuple[str, str]] = {
     "request": ("fipa-request", "request"),
     "query-if": ("fipa-query", "query-if"),
     "query-ref": ("fipa-query", "query-ref"),
+    "subscribe": ("fipa-subscribe", "subscribe"),
 }
+#: FIPA Subscribe: its run stays open after the agree (the initiator's step resumes there).
+SUBSCRIBE = "fipa-subscribe"
 
 #: A ``start_protocol`` step's default deadlines, in seconds: for the response, and for the result after an agree.
 PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT = 30, 300
@@ -72,10 +89,24 @@ def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
     }
 
 
+def _subscribe_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
+    response, subscribed = RunState.AWAITING_RESPONSE, RunState.SUBSCRIBED
+    return {
+        (protocol, response, "refuse", PARTICIPANT): RunState.REFUSED,
+        (protocol, response, "agree", PARTICIPANT): subscribed,
+        (protocol, response, "failure", PARTICIPANT): RunState.FAILED,
+        (protocol, response, "not-understood", PARTICIPANT): RunState.FAILED,
+        (protocol, response, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+        (protocol, subscribed, "inform", PARTICIPANT): subscribed,
+        (protocol, subscribed, "failure", PARTICIPANT): RunState.FAILED,
+    }
+
+
 #: (protocol, state, performative, role) -> the next state. The one table.
 TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     **_achieve_shape("fipa-request"),
     **_achieve_shape("fipa-query"),
+    **_subscribe_shape(SUBSCRIBE),
 }
 
 

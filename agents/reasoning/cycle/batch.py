@@ -28,6 +28,7 @@ from django.utils import timezone
 from agents.agent.models import Agent, AgentKind, AgentStatus
 from agents.messaging.models import Message
 from agents.protocols.models import ProtocolRun
+from agents.protocols.subscriptions import subscriptions_active
 from agents.reasoning.cycle.interpreter import Cycle
 from agents.reasoning.cycle.library import Directory, Library
 from agents.reasoning.cycle.selection import Policy, policy_from_settings
@@ -140,6 +141,12 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
     conversations = {m.conversation_id for m in messages.values()}
     runs = {run.pk: run for run in ProtocolRun.objects.filter(pk__in=conversations).prefetch_related("sessions")} \
         if conversations else {}
+    # FIPA Subscribe: the promises of the agents about to take a belief event (one query, only then).
+    changing = [pk for pk, events in pending.items() if events[:EVENTS_LOOKAHEAD - 1]
+                and events[0].kind in (EventKind.BELIEF_ADDED, EventKind.BELIEF_CHANGED, EventKind.BELIEF_REMOVED)]
+    subscriptions: dict[Any, list[Any]] = defaultdict(list)
+    for subscription in (subscriptions_active(changing) if changing else []):
+        subscriptions[subscription.participant_id].append(subscription)
     goal_ids = {str(e.args.get("goal")) for events in pending.values() for e in events
                 if e.kind == EventKind.GOAL_ADDED and e.args.get("goal")}
     version_ids: set[str] = set()
@@ -169,7 +176,8 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
                                     if m in messages},
                           runs={m.conversation_id: runs[m.conversation_id] for m in
                                 (messages[pk] for pk in {e.message_id for e in events} if pk in messages)
-                                if m.conversation_id in runs}))
+                                if m.conversation_id in runs},
+                          subscriptions=subscriptions[agent.pk]))
     return minds, library
 
 
@@ -198,6 +206,7 @@ def think(mind: Mind, library: Library, directory: Directory, *, now: Any, polic
         mind.used_versions.clear()
         mind.changed_runs.clear()
         mind.changed_sessions.clear()
+        mind.ended_subscriptions.clear()
         mind.intentions = [i for i in mind.intentions if i._state.adding is False]
         mind.consumed.extend(taken)  # the event it choked on is not taken again and again
         mind.error = f"{type(error).__name__}: {error}"[:2000]

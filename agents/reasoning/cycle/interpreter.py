@@ -34,6 +34,7 @@ from agents.reasoning.cycle.library import Candidate, Directory, Library
 from agents.reasoning.cycle.protocols import protocol_event, protocol_refuse_unplanned, protocol_route
 from agents.reasoning.cycle.selection import Policy
 from agents.reasoning.cycle.state import Mind
+from agents.reasoning.cycle.subscriptions import subscription_informs, subscription_message
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
 from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -99,11 +100,13 @@ class Cycle:
         if event.kind == EventKind.PROTOCOL:
             protocol_event(self, event)
             return
-        if trigger is None or (event.kind == EventKind.MESSAGE and protocol_route(self, event)):
+        if trigger is None or (event.kind == EventKind.MESSAGE
+                               and (protocol_route(self, event) or subscription_message(self, event))):
             return
         self.resume_waiters(event, trigger)
         if event.kind in (EventKind.BELIEF_ADDED, EventKind.BELIEF_CHANGED, EventKind.BELIEF_REMOVED):
             self.check_maintain(trigger.name)
+            subscription_informs(self, event)
         goal = None
         if event.kind == EventKind.GOAL_ADDED:
             goal = mind.goals.get(str(event.args.get("goal") or ""))

@@ -22,10 +22,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_message
-from agents.protocols.transitions import RunState
+from agents.protocols.transitions import SUBSCRIBE, RunState
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.state import Draft
+from agents.reasoning.cycle.subscriptions import subscription_agreed
 from agents.reasoning.events.models import EventSource
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 
@@ -55,6 +56,7 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     if run is None or run.initiator_id != me or message.sender_agent_id == me:
         return False
     sessions = list(run.sessions.all())
+    before = run.state
     outcome = run_message(run=run, sessions=sessions, message=message, now=cycle.now)
     cycle.mind.changed_runs[run.pk] = run
     for session in sessions:
@@ -71,6 +73,14 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
                 key=f"protocol:{run.pk}:not-understood:{message.pk}"))
         return True
     cycle.trace["choice"] = {"why": f"{detail}: the run is {outcome.state.replace('_', ' ')}"}
+    if run.protocol == SUBSCRIBE and RunState.SUBSCRIBED in (before, outcome.state):
+        # FIPA Subscribe: the step resumes at the agree; the informs (and a closing failure) reach its plans.
+        if before != RunState.SUBSCRIBED:
+            waiter = _waiter(cycle, run.pk)
+            if waiter is not None:
+                subscription_agreed(cycle, waiter, message.content)
+            return True
+        return False
     if outcome.verdict == TERMINAL_OUTCOME:
         waiter = _waiter(cycle, run.pk)
         if waiter is not None:

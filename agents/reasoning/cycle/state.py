@@ -44,6 +44,7 @@ class Mind:
     goals: dict[str, Goal]              # the goals the batch's events and frames name, and maintain goals
     messages: dict[Any, Message]        # the messages of its message events
     runs: dict[Any, Any] = field(default_factory=dict)  # conversation id -> ProtocolRun (sessions prefetched)
+    subscriptions: list[Any] = field(default_factory=list)  # its active ProtocolSubscriptions (belief events only)
 
     # What the cycle did, for writes.py:
     consumed: list[int] = field(default_factory=list)
@@ -59,6 +60,7 @@ class Mind:
     new_runs: list[Any] = field(default_factory=list)  # (ProtocolRun, ProtocolSession) of start_protocol steps
     changed_runs: dict[Any, Any] = field(default_factory=dict)  # run id -> ProtocolRun moved by this cycle
     changed_sessions: dict[Any, Any] = field(default_factory=dict)  # session id -> ProtocolSession
+    ended_subscriptions: set[Any] = field(default_factory=set)  # (run id, participant id) it no longer reports
     used_versions: set[Any] = field(default_factory=set)
     trace: dict[str, Any] = field(default_factory=dict)
     error: str = ""

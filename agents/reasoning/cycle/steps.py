@@ -25,6 +25,7 @@ from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
 from agents.reasoning.cycle.state import Draft
+from agents.reasoning.cycle.subscriptions import subscribed_key
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -293,6 +294,8 @@ def start_protocol(cycle: Cycle, intention: Intention, frame: dict[str, Any], ca
     if recipients[0] == cycle.mind.agent.pk:
         raise StepFailed("bad_recipient", "an agent does not open a protocol run with itself")
     content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    if s["protocol"] == "subscribe" and subscribed_key(content) is None:
+        raise StepFailed("bad_content", 'a subscribe names the belief subscribed to: {"belief": "<key>"}')
     key = f"intention:{intention.id}:{intention.steps_total}"
     run, session = run_build(run_id=run_id_for(key), organization_id=cycle.mind.agent.organization_id,
                              opening=s["protocol"], initiator_id=cycle.mind.agent.pk, participant_id=recipients[0],

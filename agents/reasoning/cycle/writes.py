@@ -25,9 +25,11 @@ from agents.messaging.services.outbox import drafts_insert
 from agents.messaging.services.recipients import RecipientSpec
 from agents.organization.models import Organization
 from agents.protocols.services import runs_write
+from agents.protocols.subscriptions import subscriptions_write
 from agents.reasoning.actions.services import action_requests_insert
 from agents.reasoning.approvals.services.requests import approval_requests_insert
 from agents.reasoning.cycle.state import Mind
+from agents.reasoning.cycle.subscriptions import subscriptions_from_drafts
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention
 from agents.reasoning.models import Belief, Goal
@@ -68,6 +70,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
         _insert(AgentEvent, EVENT_COLUMNS, events)
     _messages(minds)
     _runs(minds)
+    _subscriptions(minds, now)
     _actions(minds)
     _approvals(minds)
     _traces(minds, now)
@@ -186,6 +189,17 @@ def _runs(minds: list[Mind]) -> None:
     sessions = [session for mind in minds for session in mind.changed_sessions.values()]
     if new or changed or sessions:
         runs_write(new=new, changed=changed, sessions=sessions)
+
+
+def _subscriptions(minds: list[Mind], now: datetime.datetime) -> None:
+    """FIPA Subscribe: the participants' promises made (an agree sent) and ended (a failure sent, a cancel taken)."""
+    new, ended = [], []
+    for mind in minds:
+        made, gone = subscriptions_from_drafts(mind, now)
+        new.extend(made)
+        ended.extend(gone)
+    if new or ended:
+        subscriptions_write(new=new, ended=ended, now=now)
 
 
 def _actions(minds: list[Mind]) -> None:

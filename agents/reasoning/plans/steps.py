@@ -91,7 +91,8 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
                     ("name",)),
     "start_protocol": _step("start_protocol", {
         "protocol": {"enum": list(OPENINGS), "description": "The opening act: request (FIPA Request), query-if or "
-                                                            "query-ref (FIPA Query)."},
+                                                            "query-ref (FIPA Query), subscribe (FIPA Subscribe: "
+                                                            "content {\"belief\": key}; resumes at the agree)."},
         "to": {**RECIPIENT, "description": "The participant: one agent (by slug or id, or an {\"expr\": ...})."},
         "content": {**TERM, "default": None},
         "response_timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": PLAN_WAIT_MAX_SECONDS,

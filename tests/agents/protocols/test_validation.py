@@ -89,12 +89,17 @@ def test_a_reply_after_the_run_closed_gets_not_understood():
 
 def test_every_waiting_state_of_the_table_ends_in_a_terminal_state_on_every_path():
     """No path of the table waits forever: every waiting state has a timeout move, and every move leads to a
-    waiting state or a terminal one."""
-    from agents.protocols.transitions import DEADLINE, TERMINAL, TIMEOUT_ACT, WAITING
+    waiting state, an open one or a terminal one. An open state (FIPA Subscribe's ``subscribed``) has no
+    deadline because nobody waits on it, and the participant's failure always ends it."""
+    from agents.protocols.transitions import DEADLINE, OPEN, PARTICIPANT, TERMINAL, TIMEOUT_ACT, WAITING
 
     for (protocol, state, _performative, _role), target in TRANSITIONS.items():
-        assert state in WAITING and (target in WAITING or target in TERMINAL)
-        assert (protocol, state, TIMEOUT_ACT, DEADLINE) in TRANSITIONS
+        assert state in WAITING | OPEN and target in WAITING | OPEN | TERMINAL
+        if state in WAITING:
+            assert (protocol, state, TIMEOUT_ACT, DEADLINE) in TRANSITIONS
+        else:
+            assert (protocol, state, TIMEOUT_ACT, DEADLINE) not in TRANSITIONS
+            assert TRANSITIONS[(protocol, state, "failure", PARTICIPANT)] in TERMINAL
 
 
 def test_run_apply_refuses_a_move_the_table_does_not_have_and_records_it(db):
