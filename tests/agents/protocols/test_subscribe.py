@@ -214,3 +214,20 @@ def _changes_batch_queries(participants: int) -> int:
 
 def test_a_batch_of_subscribed_changes_costs_the_same_queries_for_2_and_for_20_participants():
     assert _changes_batch_queries(2) == _changes_batch_queries(20)
+
+
+def test_two_initiators_subscribed_to_one_belief_each_get_every_change_in_their_own_run():
+    world = World("ceo", "cfo", "cto")
+    world.plans(INITIATOR + AGREES)
+    world.goal("ceo", "watch")
+    world.goal("cto", "watch")
+    run_with_mail()
+    runs = {run.initiator_id: run for run in ProtocolRun.objects.all()}
+    assert {run.state for run in runs.values()} == {"subscribed"}
+    belief_set(agent=world.cfo, key="cash", value=1, by=SYSTEM)
+    belief_set(agent=world.cfo, key="cash", value=2, by=SYSTEM)
+    run_with_mail()
+    for initiator in (world.ceo, world.cto):
+        informs = [m for m in _informs(world.cfo) if m.conversation_id == runs[initiator.pk].pk]
+        assert [m.content["value"] for m in informs] == [1, 2]
+        assert beliefs_of(initiator)["seen"] == {"belief": "cash", "value": 2}
