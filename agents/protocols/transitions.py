@@ -18,6 +18,7 @@ FIPA Request (fipa00026) and FIPA Query (fipa00027) have the same shape; only th
       -> failure                     -> failed    (an agree may be left out, as in JADE)
       -> inform                      -> done
     each waiting state -> timeout (its deadline passed) -> timeout (terminal)
+    each waiting state -> cancel (a person, for the initiator: ``services.run_cancel``) -> cancelled (terminal)
 """
 
 from __future__ import annotations
@@ -30,19 +31,23 @@ class RunState:
     REFUSED = "refused"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
 
     CHOICES = [(s, s.replace("_", " ")) for s in
-               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT)]
+               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT, CANCELLED)]
 
 
 WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT})
-TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT})
+TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT, RunState.CANCELLED})
 
 #: The protocols built, each with the acts that open it.
 PROTOCOLS: dict[str, frozenset[str]] = {
     "fipa-request": frozenset({"request"}),
     "fipa-query": frozenset({"query-if", "query-ref"}),
 }
+#: The API's enums of protocols and run states (config ENUM_NAME_OVERRIDES: ``ProtocolEnum``, ``RunStateEnum``).
+PROTOCOL_CHOICES = [(p, p) for p in sorted(PROTOCOLS)]
+STATE_CHOICES = RunState.CHOICES
 #: The opening act a ``start_protocol`` step names -> (protocol, performative).
 OPENINGS: dict[str, tuple[str, str]] = {
     "request": ("fipa-request", "request"),
@@ -53,8 +58,8 @@ OPENINGS: dict[str, tuple[str, str]] = {
 #: A ``start_protocol`` step's default deadlines, in seconds: for the response, and for the result after an agree.
 PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT = 30, 300
 
-PARTICIPANT, DEADLINE = "participant", "deadline"
-TIMEOUT_ACT = "timeout"
+PARTICIPANT, DEADLINE, INITIATOR = "participant", "deadline", "initiator"
+TIMEOUT_ACT, CANCEL_ACT = "timeout", "cancel"
 
 
 def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
@@ -77,6 +82,9 @@ TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     **_achieve_shape("fipa-request"),
     **_achieve_shape("fipa-query"),
 }
+# The cancel meta-protocol, for every protocol: whatever a run waits in, its initiator may cancel it.
+TRANSITIONS.update({(protocol, state, CANCEL_ACT, INITIATOR): RunState.CANCELLED
+                    for (protocol, state, _act, _role) in list(TRANSITIONS) if state in WAITING})
 
 
 def next_state(protocol: str, state: str, performative: str, role: str) -> str | None:
