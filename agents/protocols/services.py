@@ -204,6 +204,8 @@ def run_start(*, by: Any, initiator: Agent, participant: Agent, opening: str, co
     act (``message_send``) commit together with the audit event, or nothing does."""
     if opening not in OPENINGS:
         raise invalid("protocol", f"Unknown opening {opening!r}; one of: {', '.join(sorted(OPENINGS))}.")
+    if initiator.kind != AgentKind.INTERNAL:
+        raise invalid("initiator", "Only an internal agent initiates a run: its cycle takes the replies.")
     if participant.pk == initiator.pk:
         raise invalid("to", "An agent does not open a protocol run with itself.")
     if participant.organization_id != initiator.organization_id:

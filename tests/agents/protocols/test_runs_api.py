@@ -89,6 +89,9 @@ def test_bad_start_input_is_a_400_naming_the_field_and_nothing_is_written(org):
     elsewhere = AgentFactory(organization=OrganizationFactory())
     response = _start(client, ceo, elsewhere)
     assert response.status_code == 400 and "to" in response.json()["fields"]
+    external = AgentFactory(organization=org, kind=AgentKind.EXTERNAL)
+    response = _start(client, external, ceo)
+    assert response.status_code == 400 and "initiator" in response.json()["fields"]
     assert not ProtocolRun.objects.exists() and not Message.objects.exists()
 
 
