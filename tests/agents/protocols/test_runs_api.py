@@ -9,11 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
+from agents.keys.services import agent_key_create
 from agents.models import AgentEvent, AgentKind, Message, ProtocolRun, ProtocolSession
 from auditlog.models import AuditEvent
-from tests.support.actors import grant
-from tests.support.api import client_for, create_user
+from tests.support.actors import SYSTEM, grant
+from tests.support.api import client_for, create_user, key_client
 from tests.support.factories import AgentFactory, OrganizationFactory
+from tests.support.openapi import assert_conforms, served_schema
 from tests.support.permission_matrix import PermissionMatrix
 from tests.support.protocols import protocol_run
 from tests.support.reasoning import run_with_mail
@@ -185,3 +187,31 @@ def test_the_list_filters_and_its_queries_do_not_grow_with_its_length(org):
     with CaptureQueriesContext(connection) as many:
         assert len(client.get("/api/v1/protocols/?page_size=100").json()["results"]) == 40
     assert len(many) == len(few)
+
+
+def test_an_agent_key_is_401_everywhere_even_the_participants_own():
+    run = protocol_run()
+    supplier = ProtocolSession.objects.get(run=run).participant
+    _key, raw = agent_key_create(agent=supplier, by=SYSTEM)
+    client = key_client(raw)
+    assert client.get("/api/v1/protocols/").status_code == 401
+    assert client.get(f"/api/v1/protocols/{run.pk}/").status_code == 401
+    assert _reply(client, run, supplier, "agree").status_code == 401
+    assert client.post(f"/api/v1/protocols/{run.pk}/cancel/", {}, format="json").status_code == 401
+
+
+def test_a_closed_run_takes_no_reply_and_the_answers_conform_to_the_served_schema():
+    run = protocol_run()
+    supplier = ProtocolSession.objects.get(run=run).participant
+    client = client_for(_operator(run.organization))
+    schema = served_schema(client)
+    assert_conforms(schema, "GET", "/api/v1/protocols/", client.get("/api/v1/protocols/"))
+    assert_conforms(schema, "GET", "/api/v1/protocols/{id}/", client.get(f"/api/v1/protocols/{run.pk}/"))
+    assert_conforms(schema, "POST", "/api/v1/protocols/{id}/reply/", _reply(client, run, supplier, "agree"))
+    assert_conforms(schema, "POST", "/api/v1/protocols/{id}/cancel/",
+                    client.post(f"/api/v1/protocols/{run.pk}/cancel/", {}, format="json"))
+    late = _reply(client, run, supplier, "inform", "too late")
+    assert late.status_code == 409 and "the run is closed (cancelled)" in late.json()["detail"]
+    assert Message.objects.filter(performative="inform").count() == 0
+    ceo, to = AgentFactory(organization=run.organization), AgentFactory(organization=run.organization)
+    assert_conforms(schema, "POST", "/api/v1/protocols/", _start(client, ceo, to))
