@@ -27,6 +27,10 @@ FIPA Subscribe (fipa00035), the initiator's view::
            -> inform (a change)            -> subscribed (every change of the subscribed belief, in order)
            -> failure                      -> failed (terminal; also the participant's answer to a cancel)
     awaiting_response -> timeout           -> timeout (terminal)
+
+Every protocol, the cancel meta-protocol::
+
+    each waiting state -> cancel (a person, for the initiator: ``services.run_cancel``) -> cancelled (terminal)
 """
 
 from __future__ import annotations
@@ -40,13 +44,14 @@ class RunState:
     FAILED = "failed"
     TIMEOUT = "timeout"
     SUBSCRIBED = "subscribed"                # FIPA Subscribe, agreed: informs come on every change, no deadline
+    CANCELLED = "cancelled"                  # cancelled by a person for its initiator (services.run_cancel)
 
     CHOICES = [(s, s.replace("_", " ")) for s in
-               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT, SUBSCRIBED)]
+               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT, SUBSCRIBED, CANCELLED)]
 
 
 WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT})
-TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT})
+TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT, RunState.CANCELLED})
 #: Open states: the run lives on with no deadline because nobody waits on it (the initiator's intention resumed
 #: at the agree); only a message of the participant (a failure, or its answer to a cancel) ends it.
 OPEN = frozenset({RunState.SUBSCRIBED})
@@ -57,6 +62,9 @@ PROTOCOLS: dict[str, frozenset[str]] = {
     "fipa-query": frozenset({"query-if", "query-ref"}),
     "fipa-subscribe": frozenset({"subscribe"}),
 }
+#: The API's enums of protocols and run states (config ENUM_NAME_OVERRIDES: ``ProtocolEnum``, ``RunStateEnum``).
+PROTOCOL_CHOICES = [(p, p) for p in sorted(PROTOCOLS)]
+STATE_CHOICES = RunState.CHOICES
 #: The opening act a ``start_protocol`` step names -> (protocol, performative).
 OPENINGS: dict[str, tuple[str, str]] = {
     "request": ("fipa-request", "request"),
@@ -70,8 +78,8 @@ SUBSCRIBE = "fipa-subscribe"
 #: A ``start_protocol`` step's default deadlines, in seconds: for the response, and for the result after an agree.
 PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT = 30, 300
 
-PARTICIPANT, DEADLINE = "participant", "deadline"
-TIMEOUT_ACT = "timeout"
+PARTICIPANT, DEADLINE, INITIATOR = "participant", "deadline", "initiator"
+TIMEOUT_ACT, CANCEL_ACT = "timeout", "cancel"
 
 
 def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
@@ -108,6 +116,9 @@ TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     **_achieve_shape("fipa-query"),
     **_subscribe_shape(SUBSCRIBE),
 }
+# The cancel meta-protocol, for every protocol: whatever a run waits in, its initiator may cancel it.
+TRANSITIONS.update({(protocol, state, CANCEL_ACT, INITIATOR): RunState.CANCELLED
+                    for (protocol, state, _act, _role) in list(TRANSITIONS) if state in WAITING})
 
 
 def next_state(protocol: str, state: str, performative: str, role: str) -> str | None:

@@ -191,6 +191,8 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "EventSourceEnum": "agents.reasoning.events.models.EventSource",
                 "TriggerKindEnum": "agents.reasoning.plans.triggers.TriggerKind",
                 "IntentionStatusEnum": "agents.reasoning.intentions.models.IntentionStatus",
+                "ProtocolEnum": "agents.protocols.transitions.PROTOCOL_CHOICES",
+                "RunStateEnum": "agents.protocols.transitions.STATE_CHOICES",
             },
         },
     }

@@ -163,3 +163,19 @@ def test_approval_requests_are_listed_shown_and_approved_with_the_action(admin_p
     admin_page.assert_clean("the list after approving", admin_page.settle())
     assert "Approved 1 request(s)" in admin_page.text()
     assert ApprovalRequest.objects.get(pk=request.pk).status == ApprovalStatus.APPROVED
+
+
+def test_a_protocol_run_shows_its_sequence_diagram(admin_page, retailer):
+    from tests.support.protocols import protocol_run
+
+    run = protocol_run(organization=retailer["org"])
+    agent_pause(agent=run.initiator, by=SYSTEM)  # the suite's worker must not reason over the run meanwhile
+    admin_page.check("the protocol run list", reverse("admin:agents_protocolrun_changelist"))
+    assert "fipa-request" in admin_page.text()
+    admin_page.check("a protocol run's page", reverse("admin:agents_protocolrun_change", args=[run.pk]))
+    page = admin_page.page
+    assert page.locator("svg.seq").count() == 1, "the run page draws its sequence diagram"
+    labels = page.locator("svg.seq .seq-label").all_text_contents()  # SVG text: no inner text
+    assert [label.split()[0] for label in labels] == ["request"], labels
+    assert "awaiting response" in page.locator("svg.seq .seq-state").first.text_content()
+    admin_page.check("the reply form", reverse("admin:agents_protocolrun_reply", args=[run.pk]))

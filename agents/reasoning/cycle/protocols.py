@@ -39,7 +39,8 @@ Cycle = Any
 #: The name the protocol sweeper's events carry as their source (``events.services.protocol_runs_closed``).
 SWEEPER = "protocols"
 #: A closed run's state -> the error a failed ``start_protocol`` step is annotated with.
-FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout"}
+FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout",
+            RunState.CANCELLED: "cancelled"}
 
 
 def _run_of(cycle: Cycle, event: AgentEvent) -> tuple[Any, Any]:

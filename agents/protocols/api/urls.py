@@ -1,0 +1,12 @@
+"""/api/v1/ routes of protocol runs."""
+
+from django.urls import path
+
+from agents.protocols.api.runs import RunCancelApi, RunDetailApi, RunListApi, RunReplyApi
+
+urlpatterns = [
+    path("protocols/", RunListApi.as_view(), name="protocols"),
+    path("protocols/<uuid:pk>/", RunDetailApi.as_view(), name="protocol-detail"),
+    path("protocols/<uuid:pk>/cancel/", RunCancelApi.as_view(), name="protocol-cancel"),
+    path("protocols/<uuid:pk>/reply/", RunReplyApi.as_view(), name="protocol-reply"),
+]
