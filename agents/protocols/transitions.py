@@ -30,30 +30,43 @@ class RunState:
     REFUSED = "refused"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    # Contract-Net (contract_net.py): a session that proposed, a run whose initiator decides, a proposal rejected.
+    PROPOSED = "proposed"
+    AWAITING_DECISION = "awaiting_decision"
+    REJECTED = "rejected"
 
     CHOICES = [(s, s.replace("_", " ")) for s in
-               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT)]
+               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT,
+                PROPOSED, AWAITING_DECISION, REJECTED)]
 
 
-WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT})
+WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT, RunState.AWAITING_DECISION})
 TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT})
 
 #: The protocols built, each with the acts that open it.
 PROTOCOLS: dict[str, frozenset[str]] = {
     "fipa-request": frozenset({"request"}),
     "fipa-query": frozenset({"query-if", "query-ref"}),
+    "fipa-contract-net": frozenset({"cfp"}),
 }
 #: The opening act a ``start_protocol`` step names -> (protocol, performative).
 OPENINGS: dict[str, tuple[str, str]] = {
     "request": ("fipa-request", "request"),
     "query-if": ("fipa-query", "query-if"),
     "query-ref": ("fipa-query", "query-ref"),
+    "cfp": ("fipa-contract-net", "cfp"),
 }
+#: The ``start_protocol`` step's ``protocol`` that is no opening: the initiator's decision in a Contract-Net run.
+ACCEPT_PROPOSAL = "accept-proposal"
+CONTRACT_NET = "fipa-contract-net"
 
 #: A ``start_protocol`` step's default deadlines, in seconds: for the response, and for the result after an agree.
 PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT = 30, 300
 
 PARTICIPANT, DEADLINE = "participant", "deadline"
+#: Contract-Net: the initiator's own acts (accept-proposal, reject-proposal), and the run's moves its sessions
+#: decide (every session answered: ``all_responses``; none proposed: ``no_proposals``; every accepted one closed).
+INITIATOR, SESSIONS = "initiator", "sessions"
 TIMEOUT_ACT = "timeout"
 
 
@@ -72,11 +85,47 @@ def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
     }
 
 
+def _contract_net_run() -> dict[tuple[str, str, str, str], str]:
+    """FIPA Contract-Net (fipa00029), the run: collecting proposals -> the initiator decides -> results."""
+    response, decision, result = RunState.AWAITING_RESPONSE, RunState.AWAITING_DECISION, RunState.AWAITING_RESULT
+    return {
+        (CONTRACT_NET, response, "all_responses", SESSIONS): decision,   # every participant answered
+        (CONTRACT_NET, response, TIMEOUT_ACT, DEADLINE): decision,       # reply-by passed: the call is closed
+        (CONTRACT_NET, decision, "no_proposals", SESSIONS): RunState.FAILED,
+        (CONTRACT_NET, decision, ACCEPT_PROPOSAL, INITIATOR): result,    # the plan accepted one or more
+        (CONTRACT_NET, decision, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,  # no decision in time
+        (CONTRACT_NET, result, "all_results", SESSIONS): RunState.DONE,  # every accepted one closed, one informed
+        (CONTRACT_NET, result, "all_failed", SESSIONS): RunState.FAILED,
+        (CONTRACT_NET, result, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+    }
+
+
+def _contract_net_sessions() -> dict[tuple[str, str, str, str], str]:
+    response, result = RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT
+    return {
+        (CONTRACT_NET, response, "propose", PARTICIPANT): RunState.PROPOSED,
+        (CONTRACT_NET, response, "refuse", PARTICIPANT): RunState.REFUSED,
+        (CONTRACT_NET, response, "not-understood", PARTICIPANT): RunState.FAILED,
+        (CONTRACT_NET, response, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+        (CONTRACT_NET, RunState.PROPOSED, ACCEPT_PROPOSAL, INITIATOR): result,
+        (CONTRACT_NET, RunState.PROPOSED, "reject-proposal", INITIATOR): RunState.REJECTED,
+        (CONTRACT_NET, RunState.PROPOSED, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+        (CONTRACT_NET, result, "inform", PARTICIPANT): RunState.DONE,
+        (CONTRACT_NET, result, "failure", PARTICIPANT): RunState.FAILED,
+        (CONTRACT_NET, result, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+    }
+
+
 #: (protocol, state, performative, role) -> the next state. The one table.
 TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     **_achieve_shape("fipa-request"),
     **_achieve_shape("fipa-query"),
+    **_contract_net_run(),
 }
+
+#: Contract-Net's per-participant moves: (protocol, session state, performative, role) -> the session's next state.
+#: A run's state follows from its sessions' (``agents.protocols.contract_net``).
+SESSION_TRANSITIONS: dict[tuple[str, str, str, str], str] = _contract_net_sessions()
 
 
 def next_state(protocol: str, state: str, performative: str, role: str) -> str | None:

@@ -22,8 +22,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_message
-from agents.protocols.transitions import RunState
+from agents.protocols.transitions import CONTRACT_NET, TERMINAL, RunState
 from agents.reasoning.cycle import frames
+from agents.reasoning.cycle.contract_net import cnet_route, collected_resume
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.events.models import EventSource
@@ -39,6 +40,8 @@ Cycle = Any
 SWEEPER = "protocols"
 #: A closed run's state -> the error a failed ``start_protocol`` step is annotated with.
 FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout"}
+#: A Contract-Net call that closed with no proposal fails its step with this error (and reason).
+NO_PROPOSALS = "no_proposals"
 
 
 def _run_of(cycle: Cycle, event: AgentEvent) -> tuple[Any, Any]:
@@ -52,6 +55,14 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     """Check a message event against its run; True when the protocol took it (no plan is selected)."""
     run, message = _run_of(cycle, event)
     me = cycle.mind.agent.pk
+    if run is not None and run.protocol == CONTRACT_NET:
+        took = cnet_route(cycle, run, message)
+        waiter = _waiter(cycle, run.pk) if took and run.initiator_id == me else None
+        if waiter is not None and run.pk in cycle.mind.collected:
+            collected_resume(cycle, waiter, run.pk, cycle.mind.collected.pop(run.pk))
+        elif waiter is not None and run.state in TERMINAL:
+            run_closed_resume(cycle, waiter, state=run.state, result=run.result, reason=run.reason)
+        return took
     if run is None or run.initiator_id != me or message.sender_agent_id == me:
         return False
     sessions = list(run.sessions.all())
@@ -99,7 +110,9 @@ def protocol_event(cycle: Cycle, event: AgentEvent) -> None:
     """A ``protocol`` event (the sweeper closed a run): the intention waiting on the run resumes or fails."""
     args = event.args or {}
     cycle.trace["event"]["name"] = f"{args.get('protocol', '')} {args.get('state', '')}".strip()
-    if (event.source, event.source_name) != (EventSource.SYSTEM, SWEEPER) or args.get("state") not in FAILURES:
+    collected = args.get("state") == RunState.AWAITING_DECISION and args.get("phase") == "all_responses"
+    if (event.source, event.source_name) != (EventSource.SYSTEM, SWEEPER) or (
+            args.get("state") not in FAILURES and not collected):
         # Events can be posted through the API: only the sweeper's own closes a run's wait, and only as a
         # failure (a result comes from the participant's message, checked against the run).
         cycle.trace["choice"] = {"why": "a protocol event not posted by the protocol sweeper: ignored"}
@@ -109,6 +122,10 @@ def protocol_event(cycle: Cycle, event: AgentEvent) -> None:
         cycle.trace["choice"] = {"why": "no intention waits on this run any more"}
         return
     cycle.trace["choice"] = {"why": f"run {args.get('run')} is {args.get('state')}"}
+    if collected:  # Contract-Net: the reply-by deadline closed the call
+        collected_resume(cycle, waiter, args.get("run"), {"proposals": list(args.get("proposals") or []),
+                                                          "refused": list(args.get("refused") or [])})
+        return
     run_closed_resume(cycle, waiter, state=str(args.get("state")), result=args.get("result"),
                       reason=str(args.get("reason") or ""))
 
@@ -130,7 +147,7 @@ def run_closed_resume(cycle: Cycle, intention: Intention, *, state: str, result:
         return
     cycle.resume(intention, {}, "", advance=False)
     frame = intention.stack[-1]
-    error = FAILURES.get(state, "failure")
+    error = NO_PROPOSALS if reason == NO_PROPOSALS else FAILURES.get(state, "failure")
     cycle.fail(intention, StepFailed(error, f"{wait.get('opening', 'protocol')} run {wait.get('protocol')}: "
                                             f"{reason or state}"), frame, frames.path_text(frame["pc"]))
 
