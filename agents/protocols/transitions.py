@@ -34,14 +34,15 @@ class RunState:
     PROPOSED = "proposed"
     AWAITING_DECISION = "awaiting_decision"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"  # the cancel meta-protocol (cancel.py): the initiator called it off
 
     CHOICES = [(s, s.replace("_", " ")) for s in
                (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT,
-                PROPOSED, AWAITING_DECISION, REJECTED)]
+                PROPOSED, AWAITING_DECISION, REJECTED, CANCELLED)]
 
 
 WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT, RunState.AWAITING_DECISION})
-TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT})
+TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT, RunState.CANCELLED})
 
 #: The protocols built, each with the acts that open it.
 PROTOCOLS: dict[str, frozenset[str]] = {
@@ -68,6 +69,7 @@ PARTICIPANT, DEADLINE = "participant", "deadline"
 #: decide (every session answered: ``all_responses``; none proposed: ``no_proposals``; every accepted one closed).
 INITIATOR, SESSIONS = "initiator", "sessions"
 TIMEOUT_ACT = "timeout"
+CANCEL_ACT = "cancel"
 
 
 def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
@@ -122,10 +124,15 @@ TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     **_achieve_shape("fipa-query"),
     **_contract_net_run(),
 }
+# The cancel meta-protocol (FIPA's cancel, for every protocol): the initiator may call off any waiting run.
+TRANSITIONS.update({(protocol, state, CANCEL_ACT, INITIATOR): RunState.CANCELLED
+                    for (protocol, state, _act, _role) in list(TRANSITIONS)})
 
 #: Contract-Net's per-participant moves: (protocol, session state, performative, role) -> the session's next state.
 #: A run's state follows from its sessions' (``agents.protocols.contract_net``).
 SESSION_TRANSITIONS: dict[tuple[str, str, str, str], str] = _contract_net_sessions()
+SESSION_TRANSITIONS.update({(protocol, state, CANCEL_ACT, INITIATOR): RunState.CANCELLED
+                            for (protocol, state, _act, _role) in list(SESSION_TRANSITIONS)})
 
 
 def next_state(protocol: str, state: str, performative: str, role: str) -> str | None:

@@ -39,7 +39,8 @@ Cycle = Any
 #: The name the protocol sweeper's events carry as their source (``events.services.protocol_runs_closed``).
 SWEEPER = "protocols"
 #: A closed run's state -> the error a failed ``start_protocol`` step is annotated with.
-FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout"}
+FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout",
+            RunState.CANCELLED: "cancelled"}
 #: A Contract-Net call that closed with no proposal fails its step with this error (and reason).
 NO_PROPOSALS = "no_proposals"
 
@@ -55,6 +56,9 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     """Check a message event against its run; True when the protocol took it (no plan is selected)."""
     run, message = _run_of(cycle, event)
     me = cycle.mind.agent.pk
+    if run is not None and message.performative == "cancel" and me not in (run.initiator_id,
+                                                                          message.sender_agent_id):
+        return _cancel_check(cycle, run, message)
     if run is not None and run.protocol == CONTRACT_NET:
         took = cnet_route(cycle, run, message)
         waiter = _waiter(cycle, run.pk) if took and run.initiator_id == me else None
@@ -86,6 +90,23 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
         waiter = _waiter(cycle, run.pk)
         if waiter is not None:
             run_closed_resume(cycle, waiter, state=run.state, result=run.result, reason=run.reason)
+    return True
+
+
+def _cancel_check(cycle: Cycle, run: Any, message: Any) -> bool:
+    """At a participant: a cancel goes on to its plans (``^message:cancel``) only for a run its initiator
+    cancelled (``protocols.cancel.run_cancel``); one for a run that finished otherwise, or from someone else, is
+    answered with not-understood."""
+    if run.state == RunState.CANCELLED and message.sender_agent_id == run.initiator_id:
+        return False
+    why = (f"the run is {run.state.replace('_', ' ')}: there is nothing to cancel"
+           if message.sender_agent_id == run.initiator_id else "only the run's initiator may cancel it")
+    cycle.trace["choice"] = {"why": f"{run.protocol} run {run.pk}: cancel refused with not-understood: {why}"}
+    if message.sender_agent_id:
+        cycle.mind.drafts.append(Draft(
+            recipients=[message.sender_agent_id], performative="not-understood",
+            content={"reason": why, "performative": "cancel"}, ontology=message.ontology, protocol=run.protocol,
+            conversation_id=run.pk, in_reply_to=message, key=f"protocol:{run.pk}:not-understood:{message.pk}"))
     return True
 
 
