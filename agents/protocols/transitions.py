@@ -18,6 +18,12 @@ FIPA Request (fipa00026) and FIPA Query (fipa00027) have the same shape; only th
       -> failure                     -> failed    (an agree may be left out, as in JADE)
       -> inform                      -> done
     each waiting state -> timeout (its deadline passed) -> timeout (terminal)
+
+FIPA Contract-Net (fipa00029) has a session per participant: its participants' moves are
+``SESSION_TRANSITIONS``; the run's own rows here are moved by its sessions (role ``sessions``: every one
+answered, none proposed, every accepted one closed), by the initiator's decision (role ``initiator``) or a
+deadline (``contract_net.py``). The cancel meta-protocol adds, for every waiting state of every protocol,
+``cancel`` from the ``initiator`` -> cancelled (terminal; ``cancel.py``).
 """
 
 from __future__ import annotations
