@@ -195,3 +195,17 @@ def test_every_session_state_that_waits_has_a_timeout_move():
 
     for (protocol, state, _performative, _role) in SESSION_TRANSITIONS:
         assert (protocol, state, TIMEOUT_ACT, DEADLINE) in SESSION_TRANSITIONS
+
+
+def test_a_bidder_with_no_applicable_plan_refuses_the_cfp_with_no_plan():
+    world = World("buyer", "a", "z", beliefs={"a": {"price": 30}})
+    world.plans("""
+        +!buy : true <- .start_protocol(cfp, [a, z], "desk", Bids); +bids(Bids).
+        ^message:cfp(Task, Sender) : belief("price", 0) > 0 <- .send(Sender, propose, belief("price", 0)).
+    """)
+    world.goal("buyer", "buy")
+    run_with_mail()
+    bids = beliefs_of(world.buyer)["bids"]
+    assert bids["proposals"] == [{"participant": str(world.a.pk), "content": 30}]
+    assert bids["refused"] == [{"participant": str(world.z.pk), "content": {"reason": "no_plan"}}]
+    assert ProtocolRun.objects.get().state == "awaiting_decision"
