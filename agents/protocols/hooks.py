@@ -24,6 +24,8 @@ class RunClosed(NamedTuple):
     protocol: str
     state: str
     reason: str
+    #: Contract-Net, when the reply-by deadline closed the call: the proposals and refusals to decide on.
+    result: Any = None
 
 
 #: Locks the runtime rows of the given agents that no one else holds; returns the ids it locked.

@@ -28,4 +28,5 @@ def runs_across_organizations() -> QuerySet[ProtocolSession]:
 def runs_never_swept() -> QuerySet[ProtocolRun]:
     before = timezone.now() - SWEEP_GRACE
     return ProtocolRun.objects.filter(Q(state=RunState.AWAITING_RESPONSE, response_by__lt=before)
-                                      | Q(state=RunState.AWAITING_RESULT, result_by__lt=before))
+                                      | Q(state__in=[RunState.AWAITING_RESULT, RunState.AWAITING_DECISION],
+                                          result_by__lt=before))

@@ -32,10 +32,12 @@ class ProtocolRun(models.Model):
     intention_id = models.UUIDField(null=True, blank=True,
                                     help_text="The initiator's intention that waits on the run.")
     state = models.CharField(max_length=24, choices=RunState.CHOICES, default=RunState.AWAITING_RESPONSE)
-    phase = models.CharField(max_length=24, default="response", help_text="response, result, or closed.")
+    phase = models.CharField(max_length=24, default="response",
+                             help_text="response, decision (Contract-Net), result, or closed.")
     response_by = models.DateTimeField(help_text="The deadline of the response phase (agree / refuse).")
     result_timeout = models.FloatField(help_text="Seconds the result may take after an agree.")
-    result_by = models.DateTimeField(null=True, blank=True, help_text="The deadline of the result phase.")
+    result_by = models.DateTimeField(null=True, blank=True,
+                                     help_text="The deadline of the result phase (or of a Contract-Net decision).")
     content = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True, help_text="The closing message's content.")
     reason = models.CharField(max_length=SHORT_TEXT, blank=True, default="",
@@ -58,6 +60,8 @@ class ProtocolRun(models.Model):
                                    name="protocolrun_result_phase_has_deadline"),
             json_size_check("content", "protocolrun_content_size"),
             json_size_check("result", "protocolrun_result_size"),
+            models.CheckConstraint(condition=~Q(state=RunState.AWAITING_DECISION) | Q(result_by__isnull=False),
+                                   name="protocolrun_decision_phase_has_deadline"),
         ]
         indexes = [
             # The sweeper: waiting runs by the deadline in force.
@@ -65,6 +69,8 @@ class ProtocolRun(models.Model):
                          condition=Q(state=RunState.AWAITING_RESPONSE)),
             models.Index(fields=["result_by"], name="protocolrun_result_due_idx",
                          condition=Q(state=RunState.AWAITING_RESULT)),
+            models.Index(fields=["result_by"], name="protocolrun_decision_due_idx",
+                         condition=Q(state=RunState.AWAITING_DECISION)),
             models.Index(fields=["initiator", "-created_at"], name="protocolrun_initiator_idx"),
         ]
 
@@ -85,6 +91,8 @@ class ProtocolSession(models.Model):
     state = models.CharField(max_length=24, choices=RunState.CHOICES, default=RunState.AWAITING_RESPONSE)
     last_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reply_with = models.CharField(max_length=SHORT_TEXT, blank=True, default="")
+    content = models.JSONField(null=True, blank=True,
+                               help_text="Its last message's content (a Contract-Net proposal, or the result).")
     updated_at = models.DateTimeField()
 
     class Meta:

@@ -138,6 +138,7 @@ def run_apply(*, run: ProtocolRun, session: ProtocolSession | None, performative
         if message is not None:
             session.last_message = message
             session.reply_with = message.reply_with
+            session.content = message.content
     return Outcome(TERMINAL_OUTCOME if target in TERMINAL else ACCEPT, target)
 
 
@@ -168,7 +169,7 @@ def _refuse(run: ProtocolRun, message: Message | None, why: str, now: datetime.d
 
 
 RUN_FIELDS = ["state", "phase", "result_by", "result", "reason", "rejected", "version", "updated_at", "finished_at"]
-SESSION_FIELDS = ["state", "last_message", "reply_with", "updated_at"]
+SESSION_FIELDS = ["state", "last_message", "reply_with", "content", "updated_at"]
 
 
 @transaction.atomic(savepoint=False)
@@ -180,7 +181,8 @@ def runs_write(*, new: list[tuple[ProtocolRun, ProtocolSession]], changed: list[
     nothing twice (``ON CONFLICT DO NOTHING``).
     """
     if new:
-        ProtocolRun.objects.bulk_create([run for run, _ in new], ignore_conflicts=True)
+        # A Contract-Net run comes once per session: each run is inserted once.
+        ProtocolRun.objects.bulk_create(list({run.pk: run for run, _ in new}.values()), ignore_conflicts=True)
         ProtocolSession.objects.bulk_create([session for _, session in new], ignore_conflicts=True)
     if changed:
         ProtocolRun.objects.bulk_update(changed, RUN_FIELDS)

@@ -18,15 +18,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agents.protocols.contract_net import cnet_timeout, proposals
 from agents.protocols.hooks import RunClosed, owners_lock, runs_closed
 from agents.protocols.models import ProtocolRun, ProtocolSession
 from agents.protocols.services import TERMINAL_OUTCOME, run_timeout, runs_write
-from agents.protocols.transitions import RunState
+from agents.protocols.transitions import CONTRACT_NET, RunState
 
 
 def _due(now: datetime.datetime) -> Q:
     return (Q(state=RunState.AWAITING_RESPONSE, response_by__lte=now)
-            | Q(state=RunState.AWAITING_RESULT, result_by__lte=now))
+            | Q(state__in=[RunState.AWAITING_RESULT, RunState.AWAITING_DECISION], result_by__lte=now))
 
 
 def protocols_sweep(*, limit: int = 500, now: datetime.datetime | None = None) -> int:
@@ -47,9 +48,15 @@ def protocols_sweep(*, limit: int = 500, now: datetime.datetime | None = None) -
             sessions[session.run_id].append(session)
         closed = []
         for run in runs:
-            if run_timeout(run=run, sessions=sessions[run.pk], now=now).verdict == TERMINAL_OUTCOME:
+            collecting = run.state == RunState.AWAITING_RESPONSE
+            timeout = cnet_timeout if run.protocol == CONTRACT_NET else run_timeout
+            if timeout(run=run, sessions=sessions[run.pk], now=now).verdict == TERMINAL_OUTCOME:
                 closed.append(RunClosed(run.pk, run.initiator_id, run.intention_id, run.protocol, run.state,
                                         run.reason))
+            elif collecting and run.state == RunState.AWAITING_DECISION:
+                # Contract-Net: the reply-by deadline closed the call; the initiator decides on the proposals.
+                closed.append(RunClosed(run.pk, run.initiator_id, run.intention_id, run.protocol, run.state,
+                                        run.reason, proposals(sessions[run.pk])))
         runs_write(new=[], changed=runs, sessions=[s for run in runs for s in sessions[run.pk]])
         runs_closed(closed)
         return len(closed)

@@ -28,9 +28,12 @@ FIPA Subscribe (fipa00035), the initiator's view::
            -> failure                      -> failed (terminal; also the participant's answer to a cancel)
     awaiting_response -> timeout           -> timeout (terminal)
 
-Every protocol, the cancel meta-protocol::
 
-    each waiting state -> cancel (a person, for the initiator: ``services.run_cancel``) -> cancelled (terminal)
+FIPA Contract-Net (fipa00029) has a session per participant: its participants' moves are
+``SESSION_TRANSITIONS``; the run's own rows here are moved by its sessions (role ``sessions``: every one
+answered, none proposed, every accepted one closed), by the initiator's decision (role ``initiator``) or a
+deadline (``contract_net.py``). The cancel meta-protocol adds, for every waiting state of every protocol,
+``cancel`` from the ``initiator`` -> cancelled (terminal; ``services.run_cancel``).
 """
 
 from __future__ import annotations
@@ -44,13 +47,18 @@ class RunState:
     FAILED = "failed"
     TIMEOUT = "timeout"
     SUBSCRIBED = "subscribed"                # FIPA Subscribe, agreed: informs come on every change, no deadline
-    CANCELLED = "cancelled"                  # cancelled by a person for its initiator (services.run_cancel)
+    # Contract-Net (contract_net.py): a session that proposed, a run whose initiator decides, a proposal rejected.
+    PROPOSED = "proposed"
+    AWAITING_DECISION = "awaiting_decision"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"                  # the cancel meta-protocol (services.run_cancel)
 
     CHOICES = [(s, s.replace("_", " ")) for s in
-               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT, SUBSCRIBED, CANCELLED)]
+               (AWAITING_RESPONSE, AWAITING_RESULT, DONE, REFUSED, FAILED, TIMEOUT, SUBSCRIBED,
+                PROPOSED, AWAITING_DECISION, REJECTED, CANCELLED)]
 
 
-WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT})
+WAITING = frozenset({RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT, RunState.AWAITING_DECISION})
 TERMINAL = frozenset({RunState.DONE, RunState.REFUSED, RunState.FAILED, RunState.TIMEOUT, RunState.CANCELLED})
 #: Open states: the run lives on with no deadline because nobody waits on it (the initiator's intention resumed
 #: at the agree); only a message of the participant (a failure, or its answer to a cancel) ends it.
@@ -61,6 +69,7 @@ PROTOCOLS: dict[str, frozenset[str]] = {
     "fipa-request": frozenset({"request"}),
     "fipa-query": frozenset({"query-if", "query-ref"}),
     "fipa-subscribe": frozenset({"subscribe"}),
+    "fipa-contract-net": frozenset({"cfp"}),
 }
 #: The API's enums of protocols and run states (config ENUM_NAME_OVERRIDES: ``ProtocolEnum``, ``RunStateEnum``).
 PROTOCOL_CHOICES = [(p, p) for p in sorted(PROTOCOLS)]
@@ -71,15 +80,23 @@ OPENINGS: dict[str, tuple[str, str]] = {
     "query-if": ("fipa-query", "query-if"),
     "query-ref": ("fipa-query", "query-ref"),
     "subscribe": ("fipa-subscribe", "subscribe"),
+    "cfp": ("fipa-contract-net", "cfp"),
 }
 #: FIPA Subscribe: its run stays open after the agree (the initiator's step resumes there).
 SUBSCRIBE = "fipa-subscribe"
+#: The ``start_protocol`` step's ``protocol`` that is no opening: the initiator's decision in a Contract-Net run.
+ACCEPT_PROPOSAL = "accept-proposal"
+CONTRACT_NET = "fipa-contract-net"
 
 #: A ``start_protocol`` step's default deadlines, in seconds: for the response, and for the result after an agree.
 PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT = 30, 300
 
-PARTICIPANT, DEADLINE, INITIATOR = "participant", "deadline", "initiator"
-TIMEOUT_ACT, CANCEL_ACT = "timeout", "cancel"
+PARTICIPANT, DEADLINE = "participant", "deadline"
+#: Contract-Net: the initiator's own acts (accept-proposal, reject-proposal), and the run's moves its sessions
+#: decide (every session answered: ``all_responses``; none proposed: ``no_proposals``; every accepted one closed).
+INITIATOR, SESSIONS = "initiator", "sessions"
+TIMEOUT_ACT = "timeout"
+CANCEL_ACT = "cancel"
 
 
 def _achieve_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
@@ -110,15 +127,54 @@ def _subscribe_shape(protocol: str) -> dict[tuple[str, str, str, str], str]:
     }
 
 
+def _contract_net_run() -> dict[tuple[str, str, str, str], str]:
+    """FIPA Contract-Net (fipa00029), the run: collecting proposals -> the initiator decides -> results."""
+    response, decision, result = RunState.AWAITING_RESPONSE, RunState.AWAITING_DECISION, RunState.AWAITING_RESULT
+    return {
+        (CONTRACT_NET, response, "all_responses", SESSIONS): decision,   # every participant answered
+        (CONTRACT_NET, response, TIMEOUT_ACT, DEADLINE): decision,       # reply-by passed: the call is closed
+        (CONTRACT_NET, decision, "no_proposals", SESSIONS): RunState.FAILED,
+        (CONTRACT_NET, decision, ACCEPT_PROPOSAL, INITIATOR): result,    # the plan accepted one or more
+        (CONTRACT_NET, decision, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,  # no decision in time
+        (CONTRACT_NET, result, "all_results", SESSIONS): RunState.DONE,  # every accepted one closed, one informed
+        (CONTRACT_NET, result, "all_failed", SESSIONS): RunState.FAILED,
+        (CONTRACT_NET, result, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+    }
+
+
+def _contract_net_sessions() -> dict[tuple[str, str, str, str], str]:
+    response, result = RunState.AWAITING_RESPONSE, RunState.AWAITING_RESULT
+    return {
+        (CONTRACT_NET, response, "propose", PARTICIPANT): RunState.PROPOSED,
+        (CONTRACT_NET, response, "refuse", PARTICIPANT): RunState.REFUSED,
+        (CONTRACT_NET, response, "not-understood", PARTICIPANT): RunState.FAILED,
+        (CONTRACT_NET, response, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+        (CONTRACT_NET, RunState.PROPOSED, ACCEPT_PROPOSAL, INITIATOR): result,
+        (CONTRACT_NET, RunState.PROPOSED, "reject-proposal", INITIATOR): RunState.REJECTED,
+        (CONTRACT_NET, RunState.PROPOSED, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+        (CONTRACT_NET, result, "inform", PARTICIPANT): RunState.DONE,
+        (CONTRACT_NET, result, "failure", PARTICIPANT): RunState.FAILED,
+        (CONTRACT_NET, result, TIMEOUT_ACT, DEADLINE): RunState.TIMEOUT,
+    }
+
+
 #: (protocol, state, performative, role) -> the next state. The one table.
 TRANSITIONS: dict[tuple[str, str, str, str], str] = {
     **_achieve_shape("fipa-request"),
     **_achieve_shape("fipa-query"),
     **_subscribe_shape(SUBSCRIBE),
+    **_contract_net_run(),
 }
-# The cancel meta-protocol, for every protocol: whatever a run waits in, its initiator may cancel it.
+# The cancel meta-protocol (FIPA's cancel, for every protocol): the initiator may call off any run that is not
+# closed (waiting, or a subscription that is open).
 TRANSITIONS.update({(protocol, state, CANCEL_ACT, INITIATOR): RunState.CANCELLED
-                    for (protocol, state, _act, _role) in list(TRANSITIONS) if state in WAITING})
+                    for (protocol, state, _act, _role) in list(TRANSITIONS)})
+
+#: Contract-Net's per-participant moves: (protocol, session state, performative, role) -> the session's next state.
+#: A run's state follows from its sessions' (``agents.protocols.contract_net``).
+SESSION_TRANSITIONS: dict[tuple[str, str, str, str], str] = _contract_net_sessions()
+SESSION_TRANSITIONS.update({(protocol, state, CANCEL_ACT, INITIATOR): RunState.CANCELLED
+                            for (protocol, state, _act, _role) in list(SESSION_TRANSITIONS)})
 
 
 def next_state(protocol: str, state: str, performative: str, role: str) -> str | None:

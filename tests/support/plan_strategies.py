@@ -125,8 +125,10 @@ def _simple_steps() -> st.SearchStrategy[dict]:
 
 @st.composite
 def _start_protocols(draw: st.DrawFn) -> dict:
-    step = {"kind": "start_protocol", "protocol": draw(st.sampled_from(["request", "query-if", "query-ref"])),
-            "to": draw(recipients), "content": draw(terms), "bind": draw(st.none() | variables)}
+    protocol = draw(st.sampled_from(["request", "query-if", "query-ref", "cfp", "accept-proposal"]))
+    many = st.lists(recipients, min_size=1, max_size=3) if protocol in ("cfp", "accept-proposal") else st.nothing()
+    step = {"kind": "start_protocol", "protocol": protocol, "to": draw(recipients | many), "content": draw(terms),
+            "bind": draw(st.none() | variables)}
     seconds = st.integers(1, 3600) | st.floats(0.5, 3600.0)
     step["response_timeout"], step["result_timeout"] = draw(st.just((30, 300)) | st.tuples(seconds, seconds))
     return step

@@ -29,6 +29,7 @@ from agents.agent.models import Agent, AgentKind, AgentStatus
 from agents.messaging.models import Message
 from agents.protocols.models import ProtocolRun
 from agents.protocols.subscriptions import subscriptions_active
+from agents.protocols.transitions import CONTRACT_NET
 from agents.reasoning.cycle.interpreter import Cycle
 from agents.reasoning.cycle.library import Directory, Library
 from agents.reasoning.cycle.selection import Policy, policy_from_settings
@@ -139,6 +140,10 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
     # without its protocol field: an external agent's reply through the API may leave it out): the runs of
     # the batch's conversations, with their sessions (one query, and one more when there are runs).
     conversations = {m.conversation_id for m in messages.values()}
+    # Contract-Net: the runs the live intentions decide on (a frame resumed from a cfp) and those the sweeper's
+    # protocol events name, in the same query (docs/protocols.md, Contract-Net).
+    deciding = _deciding_runs(intentions, pending)
+    conversations |= {pk for ids in deciding.values() for pk in ids}
     runs = {run.pk: run for run in ProtocolRun.objects.filter(pk__in=conversations).prefetch_related("sessions")} \
         if conversations else {}
     # FIPA Subscribe: the promises of the agents about to take a belief event (one query, only then).
@@ -176,7 +181,8 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
                                     if m in messages},
                           runs={m.conversation_id: runs[m.conversation_id] for m in
                                 (messages[pk] for pk in {e.message_id for e in events} if pk in messages)
-                                if m.conversation_id in runs},
+                                if m.conversation_id in runs}
+                          | {pk: runs[pk] for pk in deciding[agent.pk] if pk in runs},
                           subscriptions=subscriptions[agent.pk]))
     return minds, library
 
@@ -207,6 +213,7 @@ def think(mind: Mind, library: Library, directory: Directory, *, now: Any, polic
         mind.changed_runs.clear()
         mind.changed_sessions.clear()
         mind.ended_subscriptions.clear()
+        mind.collected.clear()
         mind.intentions = [i for i in mind.intentions if i._state.adding is False]
         mind.consumed.extend(taken)  # the event it choked on is not taken again and again
         mind.error = f"{type(error).__name__}: {error}"[:2000]
@@ -233,3 +240,21 @@ def reason_batch(*, limit: int, policy: Policy | None = None) -> int:
             think(mind, library, directory, now=now, policy=policy)
         minds_write(minds, skipped=skipped, now=now)
     return len(minds)
+
+
+def _deciding_runs(intentions: dict[Any, list[Any]], pending: dict[Any, list[Any]]) -> dict[Any, set[Any]]:
+    """Per agent, the Contract-Net runs its intentions decide on and those its protocol events name."""
+    deciding: dict[Any, set[Any]] = defaultdict(set)
+    for agent_id, live in intentions.items():
+        for intention in live:
+            for frame in intention.stack:
+                if frame.get("deciding") and _is_uuid(frame["deciding"]):
+                    deciding[agent_id].add(uuid.UUID(frame["deciding"]))
+    for agent_id, events in pending.items():
+        for event in events:
+            args = event.args or {}
+            run_id = args.get("run") if event.kind == EventKind.PROTOCOL and args.get("protocol") == CONTRACT_NET \
+                else None
+            if isinstance(run_id, str) and _is_uuid(run_id):
+                deciding[agent_id].add(uuid.UUID(run_id))
+    return deciding

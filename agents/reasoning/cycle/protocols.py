@@ -22,8 +22,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_message
-from agents.protocols.transitions import SUBSCRIBE, RunState
+from agents.protocols.transitions import CONTRACT_NET, SUBSCRIBE, TERMINAL, RunState
 from agents.reasoning.cycle import frames
+from agents.reasoning.cycle.contract_net import cnet_route, collected_resume
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.cycle.subscriptions import subscription_agreed
@@ -41,6 +42,8 @@ SWEEPER = "protocols"
 #: A closed run's state -> the error a failed ``start_protocol`` step is annotated with.
 FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout",
             RunState.CANCELLED: "cancelled"}
+#: A Contract-Net call that closed with no proposal fails its step with this error (and reason).
+NO_PROPOSALS = "no_proposals"
 
 
 def _run_of(cycle: Cycle, event: AgentEvent) -> tuple[Any, Any]:
@@ -54,6 +57,17 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     """Check a message event against its run; True when the protocol took it (no plan is selected)."""
     run, message = _run_of(cycle, event)
     me = cycle.mind.agent.pk
+    if run is not None and message.performative == "cancel" and me not in (run.initiator_id,
+                                                                          message.sender_agent_id):
+        return _cancel_check(cycle, run, message)
+    if run is not None and run.protocol == CONTRACT_NET:
+        took = cnet_route(cycle, run, message)
+        waiter = _waiter(cycle, run.pk) if took and run.initiator_id == me else None
+        if waiter is not None and run.pk in cycle.mind.collected:
+            collected_resume(cycle, waiter, run.pk, cycle.mind.collected.pop(run.pk))
+        elif waiter is not None and run.state in TERMINAL:
+            run_closed_resume(cycle, waiter, state=run.state, result=run.result, reason=run.reason)
+        return took
     if run is None or run.initiator_id != me or message.sender_agent_id == me:
         return False
     sessions = list(run.sessions.all())
@@ -89,6 +103,26 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
     return True
 
 
+def _cancel_check(cycle: Cycle, run: Any, message: Any) -> bool:
+    """At a participant: a cancel goes on to its plans (``^message:cancel``) only for a run its initiator
+    cancelled (``protocols.services.run_cancel``), or for an open subscription (FIPA Subscribe's own cancel: the
+    participant ends its promise, ``cycle/subscriptions.py``); one for a run that finished otherwise, or from
+    someone else, is answered with not-understood."""
+    from_initiator = message.sender_agent_id == run.initiator_id
+    if from_initiator and (run.state == RunState.CANCELLED
+                           or (run.protocol == SUBSCRIBE and run.state == RunState.SUBSCRIBED)):
+        return False
+    why = (f"the run is {run.state.replace('_', ' ')}: there is nothing to cancel"
+           if message.sender_agent_id == run.initiator_id else "only the run's initiator may cancel it")
+    cycle.trace["choice"] = {"why": f"{run.protocol} run {run.pk}: cancel refused with not-understood: {why}"}
+    if message.sender_agent_id:
+        cycle.mind.drafts.append(Draft(
+            recipients=[message.sender_agent_id], performative="not-understood",
+            content={"reason": why, "performative": "cancel"}, ontology=message.ontology, protocol=run.protocol,
+            conversation_id=run.pk, in_reply_to=message, key=f"protocol:{run.pk}:not-understood:{message.pk}"))
+    return True
+
+
 def protocol_refuse_unplanned(cycle: Cycle, event: AgentEvent) -> bool:
     """A participant with no applicable plan for a run's opening act refuses it (reason ``no_plan``)."""
     run, message = _run_of(cycle, event)
@@ -110,7 +144,9 @@ def protocol_event(cycle: Cycle, event: AgentEvent) -> None:
     """A ``protocol`` event (the sweeper closed a run): the intention waiting on the run resumes or fails."""
     args = event.args or {}
     cycle.trace["event"]["name"] = f"{args.get('protocol', '')} {args.get('state', '')}".strip()
-    if (event.source, event.source_name) != (EventSource.SYSTEM, SWEEPER) or args.get("state") not in FAILURES:
+    collected = args.get("state") == RunState.AWAITING_DECISION and args.get("phase") == "all_responses"
+    if (event.source, event.source_name) != (EventSource.SYSTEM, SWEEPER) or (
+            args.get("state") not in FAILURES and not collected):
         # Events can be posted through the API: only the sweeper's own closes a run's wait, and only as a
         # failure (a result comes from the participant's message, checked against the run).
         cycle.trace["choice"] = {"why": "a protocol event not posted by the protocol sweeper: ignored"}
@@ -120,6 +156,10 @@ def protocol_event(cycle: Cycle, event: AgentEvent) -> None:
         cycle.trace["choice"] = {"why": "no intention waits on this run any more"}
         return
     cycle.trace["choice"] = {"why": f"run {args.get('run')} is {args.get('state')}"}
+    if collected:  # Contract-Net: the reply-by deadline closed the call
+        collected_resume(cycle, waiter, args.get("run"), {"proposals": list(args.get("proposals") or []),
+                                                          "refused": list(args.get("refused") or [])})
+        return
     run_closed_resume(cycle, waiter, state=str(args.get("state")), result=args.get("result"),
                       reason=str(args.get("reason") or ""))
 
@@ -141,7 +181,7 @@ def run_closed_resume(cycle: Cycle, intention: Intention, *, state: str, result:
         return
     cycle.resume(intention, {}, "", advance=False)
     frame = intention.stack[-1]
-    error = FAILURES.get(state, "failure")
+    error = NO_PROPOSALS if reason == NO_PROPOSALS else FAILURES.get(state, "failure")
     cycle.fail(intention, StepFailed(error, f"{wait.get('opening', 'protocol')} run {wait.get('protocol')}: "
                                             f"{reason or state}"), frame, frames.path_text(frame["pc"]))
 

@@ -59,6 +59,7 @@ class Mind:
     approvals: list[Any] = field(default_factory=list)  # NewApprovalRequest
     new_runs: list[Any] = field(default_factory=list)  # (ProtocolRun, ProtocolSession) of start_protocol steps
     changed_runs: dict[Any, Any] = field(default_factory=dict)  # run id -> ProtocolRun moved by this cycle
+    collected: dict[Any, Any] = field(default_factory=dict)  # Contract-Net run id -> the proposals just collected
     changed_sessions: dict[Any, Any] = field(default_factory=dict)  # session id -> ProtocolSession
     ended_subscriptions: set[Any] = field(default_factory=set)  # (run id, participant id) it no longer reports
     used_versions: set[Any] = field(default_factory=set)

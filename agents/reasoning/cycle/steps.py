@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from agents.common.limits import APPROVAL_QUESTION_MAX, CONTENT_MAX_CHARS
 from agents.common.validation import check_json
+from agents.protocols.contract_net import cnet_build
 from agents.protocols.services import run_build, run_id_for
+from agents.protocols.transitions import ACCEPT_PROPOSAL
 from agents.reasoning.actions.services import NewActionRequest, action_request_check
 from agents.reasoning.approvals.services.requests import NewApprovalRequest, approval_request_check
 from agents.reasoning.cycle import frames
+from agents.reasoning.cycle.contract_net import accept_proposals
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
 from agents.reasoning.cycle.state import Draft
@@ -44,6 +47,8 @@ ACTION_NAMESPACE = uuid.UUID("6f1d8f0e-9c1b-4a43-a0e3-2f7f7b9a1c55")
 APPROVAL_NAMESPACE = uuid.UUID("0b7f5c2e-4d0a-4e8b-9a51-3c6a1d2e9f47")
 
 ADVANCE, STAY = "advance", "stay"
+#: The ``start_protocol`` protocols addressed to several agents (Contract-Net).
+MANY = ("cfp", ACCEPT_PROPOSAL)
 
 
 def step(cycle: Cycle, intention: Intention) -> None:
@@ -133,7 +138,9 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
     child = cycle.frame(chosen, bindings, child_trigger, goal=goal.pk, goal_args=args, reply=frame.get("reply"))
     # Only a goal's plan is a caller a tail call may drop (Jason: "are both goal"): a +?b plan's frame must
     # stay, its pop is what binds the ?b step below it.
+    # A frame deciding on a Contract-Net run stays: its subgoals' accept-proposal finds the run through it.
     tail = (frames.is_last(candidate.body, frame["pc"]) and frame["recovers"] is None and not frame["atomic"]
+            and not frame.get("deciding")
             and frame["trigger"]["kind"] == TriggerKind.GOAL_ADDED
             and not cycle.library.relevant(organization_id=cycle.mind.agent.organization_id,
                                            role_id=cycle.mind.agent.role_id, kind=TriggerKind.GOAL_FAILED,
@@ -286,6 +293,8 @@ def ask_approval(cycle: Cycle, intention: Intention, frame: dict[str, Any], cand
 def start_protocol(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
     """Open a run (its id, the conversation's, derived from the step's key like an action's request), send its
     opening act with the batch, and wait on the run: the run's deadlines bound the wait, never infinite."""
+    if s["protocol"] in MANY:
+        return _contract_net(cycle, intention, frame, candidate, s)
     target = value(cycle, frame, s["to"])
     recipients = cycle.directory.resolve(organization_id=cycle.mind.agent.organization_id, name=target,
                                          template=candidate.template and not isinstance(s["to"], dict))
@@ -308,6 +317,41 @@ def start_protocol(cycle: Cycle, intention: Intention, frame: dict[str, Any], ca
     intention.status = IntentionStatus.WAITING
     intention.wait = {"protocol": str(run.pk), "opening": s["protocol"], "to": str(target), "bind": s.get("bind")}
     return "waiting", f"{run.protocol}: {run.performative} to {target} (run {run.pk})"
+
+
+def _contract_net(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    """Contract-Net (docs/protocols.md): ``cfp`` opens a run with every agent ``to`` names (a list, a group
+    or a role), ``accept-proposal`` is the initiator's decision on the run its frame resumed from."""
+    targets = s["to"] if isinstance(s["to"], list) else [s["to"]]
+    named = [value(cycle, frame, target) for target in targets]
+    recipients: list[Any] = []
+    for target, name in zip(targets, named, strict=True):
+        for pk in cycle.directory.resolve(organization_id=cycle.mind.agent.organization_id, name=name,
+                                          template=candidate.template and not isinstance(target, dict)):
+            if pk not in recipients and pk != cycle.mind.agent.pk:
+                recipients.append(pk)
+    shown = ", ".join(str(name) for name in named)
+    content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    key = f"intention:{intention.id}:{intention.steps_total}"
+    if s["protocol"] == ACCEPT_PROPOSAL:
+        if not recipients:
+            raise StepFailed("bad_recipient", f"{shown or 'nobody'}: an accept-proposal names the winners")
+        return "waiting", accept_proposals(cycle, intention, recipients=recipients, content=content, key=key,
+                                           bind=s.get("bind"), target=shown)
+    if not recipients:
+        raise StepFailed("bad_recipient", f"{shown or 'nobody'} names no agent but this one: a cfp needs bidders")
+    pairs = cnet_build(run_id=run_id_for(key), organization_id=cycle.mind.agent.organization_id,
+                       initiator_id=cycle.mind.agent.pk, participant_ids=recipients, content=content,
+                       intention_id=intention.id, response_timeout=s["response_timeout"],
+                       result_timeout=s["result_timeout"], now=cycle.now)
+    run = pairs[0][0]
+    cycle.mind.new_runs.extend(pairs)
+    cycle.mind.drafts.append(Draft(recipients=recipients, performative="cfp", content=content, ontology="",
+                                   protocol=run.protocol, conversation_id=run.pk, in_reply_to=None, key=key,
+                                   reply_by=run.response_by))
+    intention.status = IntentionStatus.WAITING
+    intention.wait = {"protocol": str(run.pk), "opening": "cfp", "to": shown, "bind": s.get("bind")}
+    return "waiting", f"{run.protocol}: cfp to {shown} ({len(recipients)} agents, run {run.pk})"
 
 
 def wait(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):

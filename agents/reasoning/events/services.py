@@ -140,7 +140,8 @@ def protocol_runs_closed(closed: list[Any]) -> None:
     run's initiator, naming the run and the intention that waits on it, in the sweeper's transaction."""
     agents = {a.pk: a for a in Agent.objects.filter(pk__in={c.initiator_id for c in closed}).only("id", "kind")}
     events = [NewEvent(agent=agents[c.initiator_id], kind=EventKind.PROTOCOL, intention=c.intention_id,
-                       args={"run": str(c.run_id), "protocol": c.protocol, "state": c.state, "reason": c.reason})
+                       args={"run": str(c.run_id), "protocol": c.protocol, "state": c.state, "reason": c.reason,
+                             **({"phase": "all_responses", **c.result} if c.result is not None else {})})
               for c in closed if c.initiator_id in agents]
     if events:
         _events_store(events, Actor.system("protocols"))  # cycle/protocols.py trusts only this source

@@ -37,7 +37,12 @@ from agents.common.limits import (
 )
 from agents.common.validation import check_json
 from agents.messaging.models import Performative
-from agents.protocols.transitions import OPENINGS, PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT
+from agents.protocols.transitions import (
+    ACCEPT_PROPOSAL,
+    OPENINGS,
+    PROTOCOL_RESPONSE_TIMEOUT,
+    PROTOCOL_RESULT_TIMEOUT,
+)
 from agents.reasoning.actions.registry import action_step_check
 from agents.reasoning.plans.text import canonical_expression, text_to_term
 from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, clean_trigger, clean_trigger_name
@@ -90,10 +95,13 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
                                "args": {**TERM, "type": "object", "default": {}}, "bind": MAYBE_VARIABLE},
                     ("name",)),
     "start_protocol": _step("start_protocol", {
-        "protocol": {"enum": list(OPENINGS), "description": "The opening act: request (FIPA Request), query-if or "
-                                                            "query-ref (FIPA Query), subscribe (FIPA Subscribe: "
-                                                            "content {\"belief\": key}; resumes at the agree)."},
-        "to": {**RECIPIENT, "description": "The participant: one agent (by slug or id, or an {\"expr\": ...})."},
+        "protocol": {"enum": [*OPENINGS, ACCEPT_PROPOSAL],
+                     "description": "The opening act: request (FIPA Request), query-if or query-ref (FIPA Query), "
+                                    "subscribe (FIPA Subscribe: content {\"belief\": key}; resumes at the agree), "
+                                    "cfp (Contract-Net); or accept-proposal, the decision on the Contract-Net "
+                                    "run the plan resumed from."},
+        "to": {**RECIPIENT, "description": "The participant: one agent (by slug or id, or an {\"expr\": ...}); "
+                                           "for cfp and accept-proposal, a list, a group or a role too."},
         "content": {**TERM, "default": None},
         "response_timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": PLAN_WAIT_MAX_SECONDS,
                              "default": PROTOCOL_RESPONSE_TIMEOUT, "description": "Seconds for agree / refuse."},
@@ -302,7 +310,7 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
         _check_wait(path, out)
     if kind == "ask_approval":
         _check_approval(path, out)
-    if kind == "start_protocol" and isinstance(out["to"], list):
+    if kind == "start_protocol" and isinstance(out["to"], list) and out["protocol"] not in ("cfp", ACCEPT_PROPOSAL):
         raise invalid(f"{path}.to", "A protocol run has one participant: name one agent.")
     if kind == "action":
         action_step_check(path, out)  # a registered action; the args the plan writes fit its schema
