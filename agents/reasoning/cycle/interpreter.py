@@ -20,33 +20,26 @@ Where MABOS differs from Jason's in-memory interpreter, on purpose:
 
 from __future__ import annotations
 
-import datetime
 import logging
 import uuid
 from typing import Any
 
-from agents.common.limits import INTENTION_MAX_DEPTH, INTENTION_MAX_STEPS, INTENTION_STACK_MAX_CHARS
+from agents.common.limits import INTENTION_MAX_DEPTH, INTENTION_STACK_MAX_CHARS
 from agents.common.validation import json_size
 from agents.reasoning.cycle import frames
+from agents.reasoning.cycle.bookkeeping import PURSUABLE, MindBook
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger, event_trigger, matches
-from agents.reasoning.cycle.library import Candidate, Directory, Library
+from agents.reasoning.cycle.library import Candidate
 from agents.reasoning.cycle.protocols import protocol_event, protocol_refuse_unplanned, protocol_route
-from agents.reasoning.cycle.selection import Policy
-from agents.reasoning.cycle.state import Mind
 from agents.reasoning.cycle.subscriptions import subscription_informs, subscription_message
-from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
-from agents.reasoning.expressions import ExpressionFailed, compile_expression
+from agents.reasoning.events.models import AgentEvent, EventKind
+from agents.reasoning.expressions import ExpressionFailed
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import Goal, GoalStatus
 from agents.reasoning.plans.triggers import TRIGGER_ARGUMENTS, TriggerKind
-from mabos.errors import InvalidInput
 
 logger = logging.getLogger("agents.reasoning")
-
-#: Finished goals are not pursued again by a late event.
-PURSUABLE = frozenset({GoalStatus.PENDING, GoalStatus.ACTIVE})
-
 
 def bind(names: tuple[str, ...] | list[str], values: list[Any], kind: str) -> dict[str, Any] | None:
     """A plan's (or a wait's) names bound to an event's values, or None when they cannot be (Jason's
@@ -59,14 +52,8 @@ def bind(names: tuple[str, ...] | list[str], values: list[Any], kind: str) -> di
     return {name: value for name, value in zip(names, values, strict=False) if name != "_"}
 
 
-class Cycle:
-    def __init__(self, mind: Mind, library: Library, directory: Directory, *, now: datetime.datetime,
-                 policy: Policy) -> None:
-        self.mind, self.library, self.directory, self.now, self.policy = mind, library, directory, now, policy
-        self.number = mind.cycle_count + 1
-        self.trace: dict[str, Any] = {"event": None, "options": [], "choice": None, "steps": []}
-        self._roots: dict[Any, dict[str, Any]] = {}
-        mind.trace = self.trace
+class Cycle(MindBook):
+    """The cycle's semantics: events, options, intentions and their frames, failure and recovery."""
 
     # ----------------------------------------------------------------- the cycle
     def run(self, step: Any) -> None:
@@ -263,13 +250,6 @@ class Cycle:
         more = f"; {others} other applicable plan(s) come later in source order" if others > 0 else ""
         return f"first applicable plan in source order: {held}{more}"
 
-    def holds(self, condition: str) -> bool | None:
-        try:
-            return bool(compile_expression(condition, field="condition").evaluate(
-                beliefs=self.mind.beliefs, bindings={}, now=self.now))
-        except (ExpressionFailed, InvalidInput):
-            return None
-
     # ----------------------------------------------------------------- intentions and frames
     def frame(self, candidate: Candidate | None, bindings: dict[str, Any], trigger: dict[str, Any], *,
               goal: Any = None, goal_args: list[Any] | None = None, reply: dict[str, Any] | None = None,
@@ -412,72 +392,3 @@ class Cycle:
                   f"{error['error']}: -!{name} handled by plan `{candidate.label}`")
         self.changed(intention)
         return True
-
-    # ----------------------------------------------------------------- goals, beliefs, bookkeeping
-    def new_goal(self, name: str, args: list[Any], parent: Any) -> Goal:
-        goal = Goal(id=uuid.uuid4(), agent_id=self.mind.agent.pk, name=name[:200], args=args, kind="achieve",
-                    status=GoalStatus.ACTIVE, parent_id=parent, created_at=self.now, updated_at=self.now)
-        self.mind.new_goals.append(goal)
-        self.mind.goals[str(goal.pk)] = goal
-        return goal
-
-    def set_goal(self, goal: Goal, status: str) -> None:
-        goal.status = status
-        self.mind.goal_status[str(goal.pk)] = status
-
-    def frame_goals(self, frame: dict[str, Any], status: str) -> None:
-        for goal_id in [*frame.get("goals", []), frame.get("goal")]:
-            goal = self.mind.goals.get(str(goal_id)) if goal_id else None
-            if goal is not None and goal.status in PURSUABLE:
-                self.set_goal(goal, status)
-
-    def set_belief(self, key: str, value: Any, *, present: bool = True) -> None:
-        """Change a belief for the rest of the cycle and the batch's write; an event when its value changed."""
-        beliefs = self.mind.beliefs
-        had, previous = key in beliefs, beliefs.get(key)
-        if present and had and previous == value and type(previous) is type(value):
-            return
-        if not present and not had:
-            return
-        if present:
-            beliefs[key] = value
-            kind = EventKind.BELIEF_CHANGED if had else EventKind.BELIEF_ADDED
-            args = {"key": key, "value": value, **({"previous": previous} if had else {})}
-        else:
-            del beliefs[key]
-            kind, args = EventKind.BELIEF_REMOVED, {"key": key, "previous": previous}
-        self.mind.belief_writes[key] = (present, value)
-        self.post(kind, args)
-
-    def post(self, kind: str, args: dict[str, Any], intention: Intention | None = None) -> None:
-        agent = self.mind.agent
-        self.mind.new_events.append(AgentEvent(
-            agent_id=agent.pk, kind=kind, args=args, source=EventSource.AGENT, source_id=str(agent.pk),
-            source_name=str(agent)[:200], intention_id=intention.id if intention else None, created_at=self.now))
-
-    def check_maintain(self, key: str) -> None:
-        """Re-adopt every maintain goal whose condition reads ``key`` and no longer holds."""
-        for goal in list(self.mind.goals.values()):
-            if goal.kind != "maintain" or not goal.condition or goal.status != GoalStatus.ACHIEVED:
-                continue
-            try:
-                reads = compile_expression(goal.condition, field="condition").belief_reads()
-            except InvalidInput:
-                continue
-            if key in reads and self.holds(goal.condition) is False:
-                self.set_goal(goal, GoalStatus.ACTIVE)
-                self.post(EventKind.GOAL_ADDED, {"goal": str(goal.pk), "name": goal.name, "kind": goal.kind,
-                                                 "priority": goal.priority, "args": goal.args or [],
-                                                 "reason": f"{goal.condition} no longer holds"})
-
-    def changed(self, intention: Intention) -> None:
-        intention.updated_at = self.now
-        self.mind.changed_intentions.add(intention.id)
-
-    def note(self, intention: Intention, frame: dict[str, Any], kind: str, result: str, detail: str = "") -> None:
-        self.trace["steps"].append({"intention": str(intention.id), "label": frame.get("label"),
-                                    "version": frame.get("number"), "path": frames.path_text(frame["pc"]),
-                                    "kind": kind, "result": result, "detail": detail})
-
-    def steps_left(self, intention: Intention) -> bool:
-        return intention.steps_total < INTENTION_MAX_STEPS
