@@ -10,6 +10,7 @@ server is slow; that is the fake's behaviour, not a test sleeping), wait until t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import deque
@@ -114,21 +115,23 @@ class FakeServer:
                     server.released.wait(HOLD_MAX)
                 if canned.delay:
                     server.released.wait(canned.delay)  # slow, unless the test is over
-                try:
-                    if canned.raw is not None:
-                        self.wfile.write(canned.raw)
-                        self.close_connection = True
-                        return
-                    payload = canned.payload()
-                    self.send_response(canned.status)
-                    if canned.content_type:
-                        self.send_header("Content-Type", canned.content_type)
-                    for name, value in canned.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass  # the client gave up (a timeout under test): nothing to answer
+                # A client that gave up (a timeout under test) leaves nothing to answer: its OSError is ignored.
+                with contextlib.suppress(OSError):
+                    self._answer(canned)
+
+            def _answer(self, canned: Any) -> None:
+                if canned.raw is not None:
+                    self.wfile.write(canned.raw)
+                    self.close_connection = True
+                    return
+                payload = canned.payload()
+                self.send_response(canned.status)
+                if canned.content_type:
+                    self.send_header("Content-Type", canned.content_type)
+                for name, value in canned.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
         return Handler

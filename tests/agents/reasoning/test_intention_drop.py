@@ -3,11 +3,10 @@ transaction; the agent's runtime row is locked first, so a drop waits for a cycl
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from mabos.errors import InvalidInput
 from tests.support.api import create_user
 from tests.support.factories import AgentFactory, GoalFactory
 from tests.support.mind import IntentionFactory, frame, plan_version
-from tests.support.polling import wait_until
+from tests.support.runtime_race import write_while_a_cycle_holds
 
 
 @pytest.fixture
@@ -119,45 +118,12 @@ def test_a_drop_waits_for_a_cycle_holding_the_agent_and_sees_what_it_committed()
     agent = AgentFactory()
     intention = IntentionFactory(agent=agent)
     person = create_user()
-    held, release = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
 
-    def cycle() -> None:
-        try:
-            with transaction.atomic():
-                list(AgentRuntime.objects.select_for_update().filter(agent=agent))
-                held.set()
-                release.wait(30)
-                Intention.objects.filter(pk=intention.pk).update(status=IntentionStatus.ACHIEVED,
-                                                                 finished_at=timezone.now())
-        finally:
-            connection.close()
+    def achieved() -> None:
+        Intention.objects.filter(pk=intention.pk).update(status=IntentionStatus.ACHIEVED, finished_at=timezone.now())
 
-    def drop() -> None:
-        try:
-            outcome["result"] = intention_drop(intention=intention, by=person)
-        except Exception as exc:  # the outcome is what the test asserts
-            outcome["result"] = exc
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=cycle)
-    holder.start()
-    assert held.wait(30)
-    dropper = threading.Thread(target=drop)
-    dropper.start()
-
-    def drop_is_waiting_for_a_lock() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND query LIKE '%%agents_agentruntime%%'")
-            return cursor.fetchone()[0] >= 1
-
-    wait_until(drop_is_waiting_for_a_lock, timeout=20, message="the drop waiting for the runtime row")
-    assert "result" not in outcome
-    release.set()
-    holder.join(30)
-    dropper.join(30)
-    assert isinstance(outcome["result"], IntentionNotLive), outcome
-    assert "is achieved" in outcome["result"].detail
+    result = write_while_a_cycle_holds(agent, cycle_commits=achieved,
+                                       write=lambda: intention_drop(intention=intention, by=person))
+    assert isinstance(result, IntentionNotLive), result
+    assert "is achieved" in result.detail
     assert not AuditEvent.objects.filter(target_type="agents.intention").exists()

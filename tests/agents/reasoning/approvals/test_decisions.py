@@ -3,21 +3,18 @@ holds it and then sees what that cycle committed (here: the gate expired, so the
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.common.errors import ApprovalClosed
-from agents.models import AgentEvent, AgentRuntime, Intention, IntentionStatus
+from agents.models import AgentEvent, Intention, IntentionStatus
 from agents.reasoning.approvals.models import ApprovalStatus
 from agents.reasoning.approvals.services import approval_decide
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
 from tests.support.api import create_user
 from tests.support.approvals import approval_request
-from tests.support.polling import wait_until
+from tests.support.runtime_race import write_while_a_cycle_holds
 
 
 @pytest.mark.django_db
@@ -34,46 +31,15 @@ def test_a_decision_other_than_approved_or_rejected_is_a_400_naming_it():
 def test_a_decision_waits_for_a_cycle_holding_the_agent_and_sees_what_it_committed():
     request = approval_request()
     person = create_user()
-    held, release = threading.Event(), threading.Event()
-    outcome: dict[str, object] = {}
 
-    def cycle() -> None:  # what the cycle's batch does at the deadline: the gate's step fails
-        try:
-            with transaction.atomic():
-                list(AgentRuntime.objects.select_for_update().filter(agent=request.agent))
-                held.set()
-                release.wait(30)
-                Intention.objects.filter(pk=request.intention_id).update(
-                    status=IntentionStatus.FAILED, wait=None, wait_until=None, finished_at=timezone.now())
-        finally:
-            connection.close()
+    def gate_failed_at_the_deadline() -> None:  # what the cycle's batch does at the deadline: the step fails
+        Intention.objects.filter(pk=request.intention_id).update(
+            status=IntentionStatus.FAILED, wait=None, wait_until=None, finished_at=timezone.now())
 
-    def decide() -> None:
-        try:
-            outcome["result"] = approval_decide(request=request, by=person, decision="approved", comment="")
-        except Exception as exc:  # the outcome is what the test asserts
-            outcome["result"] = exc
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=cycle)
-    holder.start()
-    assert held.wait(30)
-    decider = threading.Thread(target=decide)
-    decider.start()
-
-    def decision_is_waiting_for_a_lock() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                           "AND query LIKE '%%agents_agentruntime%%'")
-            return cursor.fetchone()[0] >= 1
-
-    wait_until(decision_is_waiting_for_a_lock, timeout=20, message="the decision waiting for the runtime row")
-    assert "result" not in outcome
-    release.set()
-    holder.join(30)
-    decider.join(30)
-    assert isinstance(outcome["result"], ApprovalClosed), outcome
+    result = write_while_a_cycle_holds(
+        request.agent, cycle_commits=gate_failed_at_the_deadline,
+        write=lambda: approval_decide(request=request, by=person, decision="approved", comment=""))
+    assert isinstance(result, ApprovalClosed), result
     request.refresh_from_db()
     assert request.status == ApprovalStatus.PENDING
     assert not AgentEvent.objects.filter(kind="approval").exists()
