@@ -16,11 +16,12 @@ from typing import Any
 
 from django.db.models import Q
 
-from agents.agent.models import Agent
+from agents.agent.models import Agent, Membership, MembershipRole
 from agents.common.validation import parse_uuid
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.expressions import CompiledExpression, compile_expression
 from agents.reasoning.plans.models import PlanVersion
+from agents.reasoning.plans.references import GROUP_PREFIX, ROLE_PREFIX
 from agents.reasoning.plans.triggers import TriggerKind
 
 
@@ -108,26 +109,41 @@ class Library:
 
 
 class Directory:
-    """The agents a plan may send to, per organization, loaded on the first send of the batch to it."""
+    """The agents a plan may send to, per organization, loaded on the first send of the batch to it; a
+    group's members on the first ``group:`` name (docs/reasoning.md, Recipients)."""
 
     def __init__(self) -> None:
         self._orgs: dict[Any, dict[str, list[Any]]] = {}
         self._ids: dict[Any, set[str]] = {}
+        self._groups: dict[Any, dict[str, list[Any]]] = {}
 
     def _load(self, organization_id: Any) -> None:
         names: dict[str, list[Any]] = defaultdict(list)
         ids: set[str] = set()
-        for pk, slug, role_slug, role_org in Agent.objects.filter(organization_id=organization_id).values_list(
-                "pk", "slug", "role__slug", "role__organization_id"):
+        for pk, slug, role_slug, role_org in Agent.objects.filter(organization_id=organization_id).order_by(
+                "slug").values_list("pk", "slug", "role__slug", "role__organization_id"):
             names[f"agent:{slug}"].append(pk)
+            names[f"role:{role_slug}"].append(pk)
             if role_org is None:
-                names[f"role:{role_slug}"].append(pk)
+                names[f"template:{role_slug}"].append(pk)
             ids.add(str(pk))
         self._orgs[organization_id], self._ids[organization_id] = names, ids
 
+    def _members(self, organization_id: Any, group: str) -> list[Any]:
+        if organization_id not in self._groups:
+            members: dict[str, list[Any]] = defaultdict(list)
+            for name, agent_id in Membership.objects.filter(organization_id=organization_id).exclude(
+                    role=MembershipRole.OBSERVER).order_by("group__name", "agent__slug").values_list(
+                    "group__name", "agent_id"):
+                members[name].append(agent_id)
+            self._groups[organization_id] = members
+        return self._groups[organization_id].get(group, [])
+
     def resolve(self, *, organization_id: Any, name: Any, template: bool) -> list[Any]:
         """The agent ids ``name`` stands for in the organization: a slug (a role template's slug in a
-        template's plan) or an id. StepFailed (``bad_recipient``) when it names nobody there."""
+        template's plan), an id, ``role:<slug>`` (every agent holding the role) or ``group:<name>`` (the
+        group's leader and members, not its observers). StepFailed (``bad_recipient``) when it names nobody
+        there."""
         if organization_id not in self._orgs:
             self._load(organization_id)
         if not isinstance(name, str) or not name:
@@ -135,7 +151,18 @@ class Directory:
         pk = parse_uuid(name)
         if pk is not None and str(pk) in self._ids[organization_id]:
             return [pk]
-        found = self._orgs[organization_id].get(f"{'role' if template else 'agent'}:{name}")
+        prefix, _, rest = name.partition(":")
+        if prefix == GROUP_PREFIX and rest:
+            found = self._members(organization_id, rest)
+            if not found:
+                raise StepFailed("bad_recipient", f"No group {rest!r} with members in this organization.")
+            return found
+        if prefix == ROLE_PREFIX and rest:
+            found = self._orgs[organization_id].get(f"role:{rest}")
+            if not found:
+                raise StepFailed("bad_recipient", f"No agent holds the role {rest!r} in this organization.")
+            return found
+        found = self._orgs[organization_id].get(f"{'template' if template else 'agent'}:{name}")
         if not found:
             raise StepFailed("bad_recipient", f"No agent {name!r} in this organization.")
         return found[:1] if not template else found

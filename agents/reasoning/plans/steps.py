@@ -63,9 +63,12 @@ GOAL = {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "description": 
 BELIEF = {"type": "string", "pattern": BELIEF_KEY_REGEX, "description": "A belief's key.",
           "x-message": "A belief key: letters, digits and _ . : - (starting with a letter, digit or _)."}
 STEPS = {"type": "array", "x-mabos": "steps", "items": {"$ref": "#/$defs/step"}}
+#: A slug or id, or ``group:`` and a group's name (NAME_MAX).
+RECIPIENT_MAX = NAME_MAX + len("group:")
 RECIPIENT = {"x-mabos": "recipient",
              "description": "An agent of the plan's organization by slug or id (a role's slug in a role template's "
-                            'plan), an {"expr": ...} giving one, or a list of those.'}
+                            'plan), role:<slug> (every agent holding the role), group:<name> (a group\'s leader '
+                            'and members), an {"expr": ...} giving one, or a list of those.'}
 SHORT = {"type": "string", "maxLength": SHORT_TEXT, "default": ""}
 ACTION_NAME = {"type": "string", "pattern": ACTION_NAME_REGEX, "maxLength": ACTION_NAME_MAX,
                "x-message": "An action's name: lower-case words joined by dots (crm.create_lead)."}
@@ -101,7 +104,8 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
                                     "cfp (Contract-Net); or accept-proposal, the decision on the Contract-Net "
                                     "run the plan resumed from."},
         "to": {**RECIPIENT, "description": "The participant: one agent (by slug or id, or an {\"expr\": ...}); "
-                                           "for cfp and accept-proposal, a list, a group or a role too."},
+                                           "for cfp and accept-proposal, a list, a group:<name> or a "
+                                           "role:<slug> too."},
         "content": {**TERM, "default": None},
         "response_timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": PLAN_WAIT_MAX_SECONDS,
                              "default": PROTOCOL_RESPONSE_TIMEOUT, "description": "Seconds for agree / refuse."},
@@ -225,8 +229,8 @@ def _term(path: str, value: Any, bound: frozenset[str], walk: Walk) -> Any:
 
 def _recipient(path: str, value: Any, bound: frozenset[str], walk: Walk, *, many: bool = True) -> Any:
     if isinstance(value, str):
-        if not value.strip() or len(value) > SHORT_TEXT:
-            raise invalid(path, f"Name an agent by slug or id (at most {SHORT_TEXT} characters).")
+        if not value.strip() or len(value) > RECIPIENT_MAX:
+            raise invalid(path, f"Name an agent by slug or id (at most {RECIPIENT_MAX} characters).")
         walk.sites.append(Site(path, value, bound, "recipient"))
         return value
     if isinstance(value, list) and many:
