@@ -152,6 +152,21 @@ def run_timeout(*, run: ProtocolRun, sessions: list[ProtocolSession], now: datet
     return outcome
 
 
+def run_cancel_apply(*, run: ProtocolRun, sessions: list[ProtocolSession], reason: str,
+                     now: datetime.datetime) -> list[ProtocolSession] | None:
+    """The cancel meta-protocol's move, in memory: the run ``cancelled`` with ``reason`` and every open
+    session too; the sessions that were open (their participants get the ``cancel``), or None when the run
+    is closed (nothing changed). A person's ``run_cancel`` and a plan's ``cancel_protocol`` step both use it."""
+    outcome = run_apply(run=run, session=None, performative=CANCEL_ACT, role=INITIATOR, now=now)
+    if outcome.verdict == NOT_UNDERSTOOD:
+        return None
+    run.reason = reason[:200]
+    open_sessions = [s for s in sessions if s.state not in TERMINAL]
+    for session in open_sessions:
+        session.state, session.updated_at = RunState.CANCELLED, now
+    return open_sessions
+
+
 def _reason(content: Any) -> str:
     if isinstance(content, dict) and content.get("reason") is not None:
         return str(content["reason"])
@@ -265,15 +280,12 @@ def run_cancel(*, by: Any, run: ProtocolRun, reason: str = "") -> ProtocolRun:
                        code="protocol_run_busy")
     locked = ProtocolRun.objects.select_for_update().get(pk=run.pk)
     sessions = list(ProtocolSession.objects.filter(run=locked).order_by("id"))
-    before, now = locked.state, timezone.now()
-    outcome = run_apply(run=locked, session=None, performative=CANCEL_ACT, role=INITIATOR, now=now)
-    if outcome.verdict == NOT_UNDERSTOOD:
+    before = locked.state
+    open_sessions = run_cancel_apply(run=locked, sessions=sessions, reason=reason or "cancelled by a person",
+                                     now=timezone.now())
+    if open_sessions is None:
         raise Conflict(f"The run is {before.replace('_', ' ')}: only an open run can be cancelled.",
                        code="protocol_run_closed", state=before)
-    locked.reason = (reason or "cancelled by a person")[:200]
-    open_sessions = [s for s in sessions if s.state not in TERMINAL]
-    for session in open_sessions:
-        session.state, session.updated_at = RunState.CANCELLED, now
     runs_write(new=[], changed=[locked], sessions=open_sessions)
     if open_sessions:
         message_send(organization=initiator.organization, by=by, sender_agent=initiator, performative=CANCEL_ACT,

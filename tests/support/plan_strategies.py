@@ -116,6 +116,8 @@ def _simple_steps() -> st.SearchStrategy[dict]:
                                "timeout": st.just(86400) | st.integers(1, 3600) | st.floats(0.5, 3600.0),
                                "bind": st.none() | variables}),
         _start_protocols(),
+        st.fixed_dictionaries({"kind": st.just("cancel_protocol"), "run": st.none() | terms,
+                               "reason": st.none() | terms}),
         st.fixed_dictionaries({"kind": st.just("fail"), "error": st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True),
                                "message": terms}),
         st.just({"kind": "succeed"}),

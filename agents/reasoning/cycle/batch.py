@@ -180,7 +180,8 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
                           messages={m: messages[m] for m in {e.message_id for e in events} | replying[agent.pk]
                                     if m in messages},
                           runs={m.conversation_id: runs[m.conversation_id] for m in
-                                (messages[pk] for pk in {e.message_id for e in events} if pk in messages)
+                                (messages[pk] for pk in {e.message_id for e in events} | replying[agent.pk]
+                                 if pk in messages)
                                 if m.conversation_id in runs}
                           | {pk: runs[pk] for pk in deciding[agent.pk] if pk in runs},
                           subscriptions=subscriptions[agent.pk]))

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_message
+from agents.common.validation import parse_uuid
+from agents.protocols.models import ProtocolRun
+from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_cancel_apply, run_message
 from agents.protocols.transitions import CONTRACT_NET, SUBSCRIBE, TERMINAL, RunState
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.contract_net import cnet_route, collected_resume
@@ -185,3 +187,57 @@ def run_closed_resume(cycle: Cycle, intention: Intention, *, state: str, result:
     cycle.fail(intention, StepFailed(error, f"{wait.get('opening', 'protocol')} run {wait.get('protocol')}: "
                                             f"{reason or state}"), frame, frames.path_text(frame["pc"]))
 
+
+
+def protocol_cancel(cycle: Cycle, intention: Intention, frame: dict[str, Any], ref: Any, reason: str,
+                    key: str) -> str:
+    """The initiator's plan cancels one of its own open runs (the cancel meta-protocol, as ``run_cancel`` for a
+    person): the run and its open sessions ``cancelled``, a ``cancel`` to those sessions' participants, and an
+    intention waiting on the run fails ``cancelled``, all with this cycle's writes. ``ref`` is the run: its id,
+    a cfp's bound result (``{"run": id, ...}``), or None for the run of the conversation the plan answers (a
+    subscription's inform) or else the Contract-Net run the intention decides on."""
+    run = _cancel_target(cycle, intention, frame, ref)
+    sessions = list(run.sessions.all())
+    state = run.state
+    opened = run_cancel_apply(run=run, sessions=sessions, reason=reason, now=cycle.now)
+    if opened is None:
+        raise StepFailed("protocol_closed", f"{run.protocol} run {run.pk} is {state.replace('_', ' ')}: "
+                                            "only an open run can be cancelled")
+    cycle.mind.changed_runs[run.pk] = run
+    for session in opened:
+        cycle.mind.changed_sessions[session.pk] = session
+    if opened:
+        cycle.mind.drafts.append(Draft(
+            recipients=[session.participant_id for session in opened], performative="cancel",
+            content={"reason": run.reason}, ontology="", protocol=run.protocol, conversation_id=run.pk,
+            in_reply_to=None, key=key))
+    waiter = _waiter(cycle, run.pk)
+    if waiter is not None:
+        run_closed_resume(cycle, waiter, state=run.state, result=None, reason=run.reason)
+    return f"cancelled {run.protocol} run {run.pk} ({len(opened)} participant(s) told)"
+
+
+def _cancel_target(cycle: Cycle, intention: Intention, frame: dict[str, Any], ref: Any) -> Any:
+    me = cycle.mind.agent.pk
+    if isinstance(ref, dict) and "run" in ref:
+        ref = ref["run"]
+    if ref is None:
+        conversation = parse_uuid(str((frame.get("reply") or {}).get("conversation") or ""))
+        run = cycle.mind.runs.get(conversation) if conversation else None
+        if run is None:
+            deciding = next((f["deciding"] for f in reversed(intention.stack) if f.get("deciding")), None)
+            run = cycle.mind.runs.get(parse_uuid(deciding)) if deciding else None
+        if run is None or run.initiator_id != me:
+            raise StepFailed("bad_run", "no run to cancel here: name it (its id, or a cfp's result)")
+        return run
+    pk = parse_uuid(ref) if isinstance(ref, str) else None
+    if pk is None:
+        raise StepFailed("bad_run", f"{ref!r} is not a run id")
+    run = cycle.mind.runs.get(pk)
+    if run is None:  # a run the batch did not load (started in an earlier cycle): one query, this step only
+        run = ProtocolRun.objects.filter(pk=pk, initiator_id=me).prefetch_related("sessions").first()
+        if run is not None:
+            cycle.mind.runs[pk] = run
+    if run is None or run.initiator_id != me:
+        raise StepFailed("bad_run", f"run {ref} is not a run this agent started")
+    return run

@@ -27,6 +27,7 @@ from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.contract_net import accept_proposals
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
+from agents.reasoning.cycle.protocols import protocol_cancel
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.cycle.subscriptions import subscribed_key
 from agents.reasoning.events.models import EventKind
@@ -354,6 +355,14 @@ def _contract_net(cycle: Cycle, intention: Intention, frame: dict[str, Any], can
     return "waiting", f"{run.protocol}: cfp to {shown} ({len(recipients)} agents, run {run.pk})"
 
 
+def cancel_protocol(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    """Cancel one of the agent's own open runs (cycle/protocols.py, ``protocol_cancel``)."""
+    reason = value(cycle, frame, s.get("reason"))
+    reason = "cancelled by the initiator's plan" if reason is None else str(reason)
+    return ADVANCE, protocol_cancel(cycle, intention, frame, value(cycle, frame, s.get("run")), reason,
+                                    f"intention:{intention.id}:{intention.steps_total}")
+
+
 def wait(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
     intention.status = IntentionStatus.WAITING
     intention.wait = {"event": s.get("event"), "args": s.get("args", []), "on_timeout": s.get("on_timeout", "fail")}
@@ -382,4 +391,5 @@ def drop(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
 KINDS = {"achieve": achieve, "achieve_new": achieve_new, "test": test, "add_belief": add_belief,
          "remove_belief": remove_belief, "replace_belief": add_belief, "constraint": constraint, "send": send,
          "action": action, "ask_approval": ask_approval, "start_protocol": start_protocol,
+         "cancel_protocol": cancel_protocol,
          "wait": wait, "if": branch, "fail": fail, "succeed": succeed, "drop": drop}

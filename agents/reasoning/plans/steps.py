@@ -113,6 +113,12 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
                            "default": PROTOCOL_RESULT_TIMEOUT,
                            "description": "Seconds for the result after an agree (never infinite)."},
         "bind": MAYBE_VARIABLE}, ("protocol", "to")),
+    "cancel_protocol": _step("cancel_protocol", {
+        "run": {**TERM, "default": None,
+                "description": "The run to cancel: its id, or a cfp's bound result; null: the run of the "
+                               "conversation the plan answers (a subscription's inform), else the "
+                               "Contract-Net run the intention decides on."},
+        "reason": {**TERM, "default": None, "description": "Why: the run's reason and the cancel's content."}}),
     "wait": _step("wait", {"event": {"x-mabos": "trigger", "type": ["object", "null"], "default": None},
                            "args": {"type": "array", "items": VARIABLE, "maxItems": PLAN_ARGS_MAX, "default": []},
                            "timeout": {"type": ["number", "null"], "exclusiveMinimum": 0,

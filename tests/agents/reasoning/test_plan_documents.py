@@ -57,6 +57,8 @@ EXAMPLES = {
                         "bind": "Result"},
                        {"kind": "start_protocol", "protocol": "request", "to": "cfo", "content": {"cut": 1},
                         "response_timeout": 30, "result_timeout": 300, "bind": "Result"}),
+    "cancel_protocol": ({"kind": "cancel_protocol", "reason": "too dear"},
+                        {"kind": "cancel_protocol", "run": None, "reason": "too dear"}),
     "wait": ({"kind": "wait", "event": {"kind": "belief_added", "name": "cash"}, "args": ["V"], "timeout": 60},
              {"kind": "wait", "event": {"kind": "belief_added", "name": "cash"}, "args": ["V"], "timeout": 60,
               "on_timeout": "fail"}),

@@ -38,7 +38,8 @@ OPERATORS = "operators"
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Steps of RUNTIME.md §3 that come with a later issue; the text names them so the error can say so.
-INTERNAL_ACTIONS = (".send", ".action", ".start_protocol", ".wait", ".ask_approval", ".fail", ".succeed", ".drop")
+INTERNAL_ACTIONS = (".send", ".action", ".start_protocol", ".cancel_protocol", ".wait", ".ask_approval", ".fail",
+                    ".succeed", ".drop")
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|([ \t\n\r\f\v]+)""",
@@ -253,6 +254,10 @@ class _Reader:
                     "response_timeout": PROTOCOL_RESPONSE_TIMEOUT if response is None else self.number(response),
                     "result_timeout": PROTOCOL_RESULT_TIMEOUT if result is None else self.number(result),
                     "bind": None if bind is None else str(bind)}
+        if kind == "cancel_protocol":
+            run, reason = [*children, None, None][:2]
+            return {"kind": "cancel_protocol", "run": None if run is None else self.term(run),
+                    "reason": None if reason is None else self.term(reason)}
         if kind == "wait":
             return self.wait(children[0])
         if kind == "ask_approval":

@@ -138,6 +138,11 @@ def _step(step: dict[str, Any], indent: str) -> str:
         if timeouts != (PROTOCOL_RESPONSE_TIMEOUT, PROTOCOL_RESULT_TIMEOUT):
             parts.extend(json.dumps(timeout) for timeout in timeouts)
         return f".start_protocol({', '.join(parts)})"
+    if kind == "cancel_protocol":
+        run, reason = step.get("run"), step.get("reason")
+        if reason is not None:
+            return f".cancel_protocol({term_to_text(run)}, {term_to_text(reason)})"
+        return ".cancel_protocol" if run is None else f".cancel_protocol({term_to_text(run)})"
     if kind == "wait":
         parts = []
         if step.get("event"):
