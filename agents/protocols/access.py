@@ -2,7 +2,8 @@
 
 - Seeing one: view on its organization or its initiator (``selectors.run_list``).
 - Starting one: operate on the agent it is started as (its initiator).
-- Cancelling one: operate on its initiator (the person speaks for the agent that opened it).
+- Cancelling one, or deciding a Contract-Net call: operate on its initiator (the person speaks for the agent
+  that opened it).
 - Replying in one: operate on the participant agent the reply is sent as.
 Each is a 403 when the caller may see the agent and a 404 when they may not.
 """
@@ -23,7 +24,7 @@ def run_start_agent(user: Any, pk: Any) -> Agent:
     return agent_for(user, pk, OPERATE)
 
 
-def run_cancel_require(user: Any, run: ProtocolRun) -> None:
+def run_initiator_require(user: Any, run: ProtocolRun) -> None:
     require(user, OPERATE, run.initiator)
 
 

@@ -25,8 +25,8 @@ from agents.messaging.models import Performative
 from agents.protocols.access import run_cancel_allowed
 from agents.protocols.diagram import sequence_svg
 from agents.protocols.models import ProtocolRun
+from agents.protocols.people import run_cancel, run_reply
 from agents.protocols.selectors import run_get, run_list, run_messages
-from agents.protocols.services import run_cancel, run_reply
 from agents.protocols.transitions import allowed
 from mabos.errors import DomainError
 

@@ -14,21 +14,14 @@ not audited).
 
 from __future__ import annotations
 
-import copy
 import datetime
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from agents.agent.models import Agent, AgentKind
-from agents.common.audit import record
-from agents.common.errors import invalid
 from agents.messaging.models import Message
-from agents.messaging.services.send import message_send
-from agents.protocols.hooks import RunClosed, owners_lock, runs_closed
 from agents.protocols.models import ProtocolRun, ProtocolSession
 from agents.protocols.transitions import (
     CANCEL_ACT,
@@ -36,8 +29,6 @@ from agents.protocols.transitions import (
     INITIATOR,
     OPENINGS,
     PARTICIPANT,
-    PROTOCOL_RESPONSE_TIMEOUT,
-    PROTOCOL_RESULT_TIMEOUT,
     PROTOCOLS,
     TERMINAL,
     TIMEOUT_ACT,
@@ -45,8 +36,6 @@ from agents.protocols.transitions import (
     allowed,
     next_state,
 )
-from auditlog.models import Action
-from mabos.errors import Conflict
 
 #: The namespace of run ids (= conversation ids): uuid5(namespace, the step's idempotency key).
 RUN_NAMESPACE = uuid.UUID("0b6f3a52-6c1e-4f0e-9d7a-5a1f2f0c9e41")
@@ -203,97 +192,3 @@ def runs_write(*, new: list[tuple[ProtocolRun, ProtocolSession]], changed: list[
         ProtocolRun.objects.bulk_update(changed, RUN_FIELDS)
     if sessions:
         ProtocolSession.objects.bulk_update(sessions, SESSION_FIELDS)
-
-
-# ------------------------------------------------------------------ a person's doors: start, reply, cancel
-# These three are writes a person makes (the API and the admin call them), so unlike the cycle's bookkeeping
-# above they are audited, and each is one transaction with the message it sends.
-
-def _open_opening(run: ProtocolRun) -> Message | None:
-    """The act that opened ``run`` (what its replies answer)."""
-    return (Message.objects.filter(organization_id=run.organization_id, conversation_id=run.pk,
-                                   sender_agent_id=run.initiator_id, in_reply_to__isnull=True)
-            .order_by("created_at", "id").first())
-
-
-@transaction.atomic
-def run_start(*, by: Any, initiator: Agent, participant: Agent, opening: str, content: Any = None,
-              response_timeout: float = PROTOCOL_RESPONSE_TIMEOUT,
-              result_timeout: float = PROTOCOL_RESULT_TIMEOUT) -> ProtocolRun:
-    """A person opens a Request or Query run as ``initiator`` (an agent they may operate, checked by the caller):
-    the run (``run_build``, as a ``start_protocol`` step builds it, with no intention waiting) and its opening
-    act (``message_send``) commit together with the audit event, or nothing does."""
-    if opening not in OPENINGS:
-        raise invalid("protocol", f"Unknown opening {opening!r}; one of: {', '.join(sorted(OPENINGS))}.")
-    if initiator.kind != AgentKind.INTERNAL:
-        raise invalid("initiator", "Only an internal agent initiates a run: its cycle takes the replies.")
-    if participant.pk == initiator.pk:
-        raise invalid("to", "An agent does not open a protocol run with itself.")
-    if participant.organization_id != initiator.organization_id:
-        raise invalid("to", "The participant belongs to another organization.")
-    now = timezone.now()
-    run, session = run_build(run_id=uuid.uuid4(), organization_id=initiator.organization_id, opening=opening,
-                             initiator_id=initiator.pk, participant_id=participant.pk, content=content,
-                             intention_id=None, response_timeout=response_timeout, result_timeout=result_timeout,
-                             now=now)
-    runs_write(new=[(run, session)], changed=[], sessions=[])
-    message_send(organization=initiator.organization, by=by, sender_agent=initiator, performative=run.performative,
-                 content=content, to=[participant.pk], conversation_id=run.pk, protocol=run.protocol,
-                 reply_by=run.response_by, audit=True)
-    record(action=Action.CREATE, by=by, target=run, target_repr=str(run),
-           changes={"protocol": [None, run.protocol], "initiator": [None, str(initiator.pk)],
-                    "participant": [None, str(participant.pk)]}, note="started by a person for the agent")
-    return run
-
-
-@transaction.atomic
-def run_reply(*, by: Any, run: ProtocolRun, sender: Agent, performative: str, content: Any = None) -> Message:
-    """A person answers a step of ``run`` as ``sender`` (a participant they may operate, checked by the caller).
-
-    The reply is checked against the run by ``run_apply`` on a copy (nothing changes here): a move the run
-    cannot take now is a 409 naming why, and nothing is sent. The run itself moves when its initiator takes
-    the reply, checked again there (the initiator's cycle is the run's one writer)."""
-    locked = ProtocolRun.objects.select_for_update().get(pk=run.pk)
-    session = ProtocolSession.objects.filter(run=locked, participant=sender).first()
-    if session is None:
-        raise invalid("sender", f"Agent {sender.pk} is not a participant of this {locked.protocol} run.")
-    trial = run_apply(run=copy.copy(locked), session=copy.copy(session), performative=performative,
-                      role=PARTICIPANT, now=timezone.now())
-    if trial.verdict == NOT_UNDERSTOOD:
-        raise Conflict(trial.why, code="protocol_reply_refused")
-    result = message_send(organization=sender.organization, by=by, sender_agent=sender, performative=performative,
-                          content=content, to=[locked.initiator_id], conversation_id=locked.pk,
-                          protocol=locked.protocol, in_reply_to=_open_opening(locked), audit=True)
-    return result.message
-
-
-@transaction.atomic
-def run_cancel(*, by: Any, run: ProtocolRun, reason: str = "") -> ProtocolRun:
-    """End an open run ``cancelled``: every open session too, a ``cancel`` to their participants, and the
-    initiator's waiting intention woken as a timeout wakes it (the closed-run hook), with the audit event.
-
-    Only the holder of the initiator's runtime row writes a run (models.py): a cycle holding it now is a 409
-    (try again in a moment), never a second writer. A closed run is a 409 naming its state."""
-    initiator = Agent.objects.get(pk=run.initiator_id)
-    if initiator.kind == AgentKind.INTERNAL and initiator.pk not in owners_lock([initiator.pk]):
-        raise Conflict("The initiator is in a reasoning cycle right now; try again in a moment.",
-                       code="protocol_run_busy")
-    locked = ProtocolRun.objects.select_for_update().get(pk=run.pk)
-    sessions = list(ProtocolSession.objects.filter(run=locked).order_by("id"))
-    before = locked.state
-    open_sessions = run_cancel_apply(run=locked, sessions=sessions, reason=reason or "cancelled by a person",
-                                     now=timezone.now())
-    if open_sessions is None:
-        raise Conflict(f"The run is {before.replace('_', ' ')}: only an open run can be cancelled.",
-                       code="protocol_run_closed", state=before)
-    runs_write(new=[], changed=[locked], sessions=open_sessions)
-    if open_sessions:
-        message_send(organization=initiator.organization, by=by, sender_agent=initiator, performative=CANCEL_ACT,
-                     content={"reason": locked.reason}, to=[s.participant_id for s in open_sessions],
-                     conversation_id=locked.pk, protocol=locked.protocol, in_reply_to=_open_opening(locked),
-                     audit=False)
-    runs_closed([RunClosed(locked.pk, locked.initiator_id, locked.intention_id, locked.protocol, locked.state,
-                           locked.reason)])
-    record(action=Action.UPDATE, by=by, target=locked, target_repr=str(locked),
-           changes={"state": [before, locked.state]}, note=locked.reason)
-    return locked

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.models import AgentKind, ProtocolRun
-from agents.protocols.services import run_start
+from agents.protocols.people import run_start
 from tests.support.actors import SYSTEM
 from tests.support.factories import AgentFactory, OrganizationFactory
 
@@ -17,5 +17,5 @@ def protocol_run(*, organization: Any = None, opening: str = "request", content:
     organization = organization or OrganizationFactory()
     initiator = AgentFactory(organization=organization, name="CEO")
     participant = AgentFactory(organization=organization, name="Supplier", kind=AgentKind.EXTERNAL)
-    return run_start(by=SYSTEM, initiator=initiator, participant=participant, opening=opening,
+    return run_start(by=SYSTEM, initiator=initiator, participants=[participant], opening=opening,
                      content=content if content is not None else {"cut": 10}, **timeouts)

@@ -3,7 +3,8 @@
 Reading: the runs of organizations (or initiators) the caller may view. Starting: as an agent the caller may
 operate (403 if they can see it, 404 if not). Replying: as a participant agent the caller may operate, with a
 performative the run takes now (409 ``protocol_reply_refused`` naming why otherwise, nothing sent).
-Cancelling: operate on the initiator; a closed run is a 409 ``protocol_run_closed``. People only: an agent
+Cancelling and deciding a Contract-Net call: operate on the initiator; a closed run is a 409
+``protocol_run_closed``. People only: an agent
 key gets 401 (agents take part in runs through their messages).
 """
 
@@ -22,9 +23,10 @@ from agents.agent.access import actor_of
 from agents.agent.selectors import agent_get
 from agents.common.api import ListApi
 from agents.common.selectors import resolve
-from agents.protocols.access import run_cancel_require, run_reply_agent, run_start_agent
+from agents.protocols.access import run_initiator_require, run_reply_agent, run_start_agent
 from agents.protocols.api.serializers import (
     RunCancelInput,
+    RunDecideInput,
     RunDetailOutput,
     RunMessageOutput,
     RunOutput,
@@ -32,8 +34,8 @@ from agents.protocols.api.serializers import (
     RunStartInput,
 )
 from agents.protocols.models import ProtocolRun
+from agents.protocols.people import run_cancel, run_decide, run_reply, run_start
 from agents.protocols.selectors import run_get, run_list, run_messages
-from agents.protocols.services import run_cancel, run_reply, run_start
 from agents.protocols.transitions import PROTOCOL_CHOICES, STATE_CHOICES
 
 
@@ -69,11 +71,12 @@ class RunListApi(ListApi):
 
     @extend_schema(request=RunStartInput, responses={201: RunDetailOutput})
     def post(self, request: Request) -> Response:
-        """Start a Request or Query run as an agent you operate: the run and its opening act commit together."""
+        """Start a run as an agent you operate (a Request, a Query, a Subscribe, or a cfp to several agents):
+        the run and its opening act commit together."""
         data = RunStartInput.parse(request.data)
         initiator = run_start_agent(request.user, data["initiator"])
-        participant = resolve("to", lambda: agent_get(user=request.user, pk=data["to"]))
-        run = run_start(by=actor_of(request.user), initiator=initiator, participant=participant,
+        participants = [resolve("to", lambda pk=pk: agent_get(user=request.user, pk=pk)) for pk in data["to"]]
+        run = run_start(by=actor_of(request.user), initiator=initiator, participants=participants,
                         opening=data["protocol"], content=data["content"],
                         response_timeout=data["response_timeout"], result_timeout=data["result_timeout"])
         return Response(run_detail(request, run), status=status.HTTP_201_CREATED)
@@ -91,10 +94,22 @@ class RunCancelApi(APIView):
     def post(self, request: Request, pk: Any) -> Response:
         """Cancel an open run: it ends ``cancelled``, its participants get a ``cancel``, its intention fails."""
         run = run_get(user=request.user, pk=pk)
-        run_cancel_require(request.user, run)
+        run_initiator_require(request.user, run)
         data = RunCancelInput.parse(request.data)
         cancelled = run_cancel(by=actor_of(request.user), run=run, **data)
         return Response(run_detail(request, cancelled))
+
+
+class RunDecideApi(APIView):
+    @extend_schema(request=RunDecideInput, responses={200: RunDetailOutput})
+    def post(self, request: Request, pk: Any) -> Response:
+        """Decide a Contract-Net call a person started, once its proposals are in (``awaiting_decision``):
+        accept-proposal to ``accept``, reject-proposal to every other proposer."""
+        run = run_get(user=request.user, pk=pk)
+        run_initiator_require(request.user, run)
+        data = RunDecideInput.parse(request.data)
+        decided = run_decide(by=actor_of(request.user), run=run, accepted=data["accept"], content=data["content"])
+        return Response(run_detail(request, decided))
 
 
 class RunReplyApi(APIView):

@@ -1,10 +1,12 @@
 """Shapes of protocols/: a run as people see it (its sessions, deadlines and conversation), and the bodies of
-starting, replying in and cancelling one."""
+starting, replying in, deciding and cancelling one."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.common.limits import SHORT_TEXT
@@ -15,6 +17,8 @@ from mabos.api.serializers import InputSerializer
 
 #: The longest deadline a person may give a phase: a day.
 TIMEOUT_MAX = 86400.0
+#: The most participants a person's cfp may name.
+CFP_MAX = 100
 
 
 class RunMessageOutput(serializers.ModelSerializer):
@@ -76,14 +80,51 @@ def _timeout(default: float, help_text: str) -> serializers.FloatField:
                                   help_text=help_text)
 
 
+@extend_schema_field({"oneOf": [{"type": "string", "format": "uuid"},
+                                 {"type": "array", "items": {"type": "string", "format": "uuid"},
+                                  "minItems": 1, "maxItems": CFP_MAX}]})
+class AgentIds(serializers.ListField):
+    """One agent id, or a list of them (a cfp's participants): always a list inside."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.UUIDField(), min_length=1, max_length=CFP_MAX, **kwargs)
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        return super().to_internal_value([data] if isinstance(data, str) else data)
+
+
 class RunStartInput(InputSerializer):
     protocol = serializers.ChoiceField(choices=sorted(OPENINGS),
-                                       help_text="The opening act: request (FIPA Request), query-if or query-ref.")
+                                       help_text="The opening act: request (FIPA Request), query-if or query-ref "
+                                                 "(FIPA Query), subscribe (FIPA Subscribe), cfp (Contract-Net).")
     initiator = serializers.UUIDField(help_text="The agent the run is started as (you must operate it).")
-    to = serializers.UUIDField(help_text="The participant agent.")
+    to = AgentIds(help_text="The participant agent; for a cfp, a list of them.")
     content = serializers.JSONField(required=False, allow_null=True, default=None)
-    response_timeout = _timeout(PROTOCOL_RESPONSE_TIMEOUT, "Seconds for the agree / refuse.")
-    result_timeout = _timeout(PROTOCOL_RESULT_TIMEOUT, "Seconds for the result after an agree.")
+    response_timeout = _timeout(PROTOCOL_RESPONSE_TIMEOUT, "Seconds for the agree / refuse (a cfp's proposals).")
+    reply_by = serializers.DateTimeField(required=False, help_text="Instead of response_timeout: when the "
+                                                                   "response phase ends (in the future, within a day).")
+    result_timeout = _timeout(PROTOCOL_RESULT_TIMEOUT, "Seconds for the result after an agree (a cfp: for the "
+                                                       "decision, then for the results after it).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        reply_by = attrs.pop("reply_by", None)
+        if reply_by is not None:
+            if "response_timeout" in self.initial_data:
+                raise serializers.ValidationError({"reply_by": ["Give reply_by or response_timeout, not both."]})
+            seconds = (reply_by - timezone.now()).total_seconds()
+            if seconds <= 0:
+                raise serializers.ValidationError({"reply_by": ["The reply-by must be in the future."]})
+            if seconds > TIMEOUT_MAX:
+                raise serializers.ValidationError({"reply_by": ["The reply-by must be within a day."]})
+            attrs["response_timeout"] = seconds
+        return attrs
+
+
+class RunDecideInput(InputSerializer):
+    accept = AgentIds(help_text="The participants whose proposals are accepted (each must have proposed); every "
+                                "other proposer gets a reject-proposal.")
+    content = serializers.JSONField(required=False, allow_null=True, default=None,
+                                    help_text="The accept-proposal's content.")
 
 
 class RunReplyInput(InputSerializer):

@@ -81,11 +81,15 @@ class MindBook:
         self.mind.belief_writes[key] = (present, value)
         self.post(kind, args)
 
-    def post(self, kind: str, args: dict[str, Any], intention: Intention | None = None) -> None:
+    def post(self, kind: str, args: dict[str, Any], intention: Intention | None = None, *,
+             system: str = "") -> None:
+        """An event of the agent's own, for a later cycle; ``system`` names the part of MABOS that posts it
+        instead of the agent (an event only that part may post, such as the protocols' ``all_responses``)."""
         agent = self.mind.agent
+        source = (EventSource.SYSTEM, "", system) if system else (EventSource.AGENT, str(agent.pk), str(agent)[:200])
         self.mind.new_events.append(AgentEvent(
-            agent_id=agent.pk, kind=kind, args=args, source=EventSource.AGENT, source_id=str(agent.pk),
-            source_name=str(agent)[:200], intention_id=intention.id if intention else None, created_at=self.now))
+            agent_id=agent.pk, kind=kind, args=args, source=source[0], source_id=source[1], source_name=source[2],
+            intention_id=intention.id if intention else None, created_at=self.now))
 
     def check_maintain(self, key: str) -> None:
         """Re-adopt every maintain goal whose condition reads ``key`` and no longer holds."""

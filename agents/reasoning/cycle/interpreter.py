@@ -85,10 +85,11 @@ class Cycle(MindBook):
         self.trace["event"] = {"id": event.pk, "kind": event.kind, "name": trigger.name if trigger else "",
                                "source": {"kind": event.source, "id": event.source_id, "name": event.source_name}}
         if event.kind == EventKind.PROTOCOL:
-            protocol_event(self, event)
-            return
-        if trigger is None or (event.kind == EventKind.MESSAGE
-                               and (protocol_route(self, event) or subscription_message(self, event))):
+            trigger = protocol_event(self, event)  # None: the protocol took it; else ^protocol:all_responses
+            if trigger is None:
+                return
+        elif trigger is None or (event.kind == EventKind.MESSAGE
+                                 and (protocol_route(self, event) or subscription_message(self, event))):
             return
         self.resume_waiters(event, trigger)
         if event.kind in (EventKind.BELIEF_ADDED, EventKind.BELIEF_CHANGED, EventKind.BELIEF_REMOVED):
@@ -110,6 +111,9 @@ class Cycle(MindBook):
                 self.no_applicable_root(trigger, goal, event)
             elif trigger.kind == TriggerKind.MESSAGE:
                 protocol_refuse_unplanned(self, event)
+            elif trigger.kind == TriggerKind.PROTOCOL:
+                self.trace["choice"] = {"why": "no applicable plan for ^protocol:all_responses: the run waits for "
+                                               "a decision until its deadline"}
             return
         candidate, bindings = choice
         if goal is not None:
@@ -268,6 +272,8 @@ class Cycle(MindBook):
               goal: Goal | None, event: AgentEvent) -> Intention:
         frame = self.frame(candidate, bindings, {"kind": trigger.kind, "name": trigger.name},
                            goal=goal.pk if goal else None, goal_args=trigger.values, reply=trigger.reply)
+        if trigger.extra.get("deciding"):  # ^protocol:all_responses: the plan decides on that run
+            frame["deciding"] = trigger.extra["deciding"]
         intention = self.new_intention([frame], trigger, goal, event)
         self.trace["intention"] = str(intention.id)
         return intention

@@ -22,16 +22,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agents.common.validation import parse_uuid
+from agents.protocols.contract_net import proposals
 from agents.protocols.models import ProtocolRun
 from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_cancel_apply, run_message
 from agents.protocols.transitions import CONTRACT_NET, SUBSCRIBE, TERMINAL, RunState
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.contract_net import cnet_route, collected_resume
 from agents.reasoning.cycle.errors import StepFailed
+from agents.reasoning.cycle.events import EventTrigger
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.cycle.subscriptions import subscription_agreed
-from agents.reasoning.events.models import EventSource
+from agents.reasoning.events.models import EventKind, EventSource
 from agents.reasoning.intentions.models import Intention, IntentionStatus
+from agents.reasoning.plans.triggers import TriggerKind
 
 if TYPE_CHECKING:
     from agents.reasoning.events.models import AgentEvent
@@ -44,6 +47,8 @@ SWEEPER = "protocols"
 #: A closed run's state -> the error a failed ``start_protocol`` step is annotated with.
 FAILURES = {RunState.REFUSED: "refused", RunState.FAILED: "failure", RunState.TIMEOUT: "timeout",
             RunState.CANCELLED: "cancelled"}
+#: The phase of a Contract-Net call that closed with proposals: the trigger ``^protocol:all_responses``.
+ALL_RESPONSES = "all_responses"
 #: A Contract-Net call that closed with no proposal fails its step with this error (and reason).
 NO_PROPOSALS = "no_proposals"
 
@@ -67,6 +72,12 @@ def protocol_route(cycle: Cycle, event: AgentEvent) -> bool:
         waiter = _waiter(cycle, run.pk) if took and run.initiator_id == me else None
         if waiter is not None and run.pk in cycle.mind.collected:
             collected_resume(cycle, waiter, run.pk, cycle.mind.collected.pop(run.pk))
+        elif run.pk in cycle.mind.collected and run.initiator_id == me:
+            # Nobody waits on the call (started through the API, or its intention was dropped): the
+            # initiator's plans decide, on a ^protocol:all_responses event (taken in a later cycle).
+            cycle.mind.collected.pop(run.pk)
+            cycle.post(EventKind.PROTOCOL, {"run": str(run.pk), "protocol": run.protocol, "state": run.state,
+                                            "phase": ALL_RESPONSES}, system=SWEEPER)
         elif waiter is not None and run.state in TERMINAL:
             run_closed_resume(cycle, waiter, state=run.state, result=run.result, reason=run.reason)
         return took
@@ -142,28 +153,47 @@ def protocol_refuse_unplanned(cycle: Cycle, event: AgentEvent) -> bool:
     return True
 
 
-def protocol_event(cycle: Cycle, event: AgentEvent) -> None:
-    """A ``protocol`` event (the sweeper closed a run): the intention waiting on the run resumes or fails."""
+def protocol_event(cycle: Cycle, event: AgentEvent) -> EventTrigger | None:
+    """A ``protocol`` event (the sweeper closed a run, or a call closed): the intention waiting on the run
+    resumes or fails; a call nobody waits on is the ``^protocol:all_responses`` trigger returned for plan
+    selection. None: the event is taken (no plan is selected)."""
     args = event.args or {}
     cycle.trace["event"]["name"] = f"{args.get('protocol', '')} {args.get('state', '')}".strip()
-    collected = args.get("state") == RunState.AWAITING_DECISION and args.get("phase") == "all_responses"
+    collected = args.get("state") == RunState.AWAITING_DECISION and args.get("phase") == ALL_RESPONSES
     if (event.source, event.source_name) != (EventSource.SYSTEM, SWEEPER) or (
             args.get("state") not in FAILURES and not collected):
         # Events can be posted through the API: only the sweeper's own closes a run's wait, and only as a
         # failure (a result comes from the participant's message, checked against the run).
         cycle.trace["choice"] = {"why": "a protocol event not posted by the protocol sweeper: ignored"}
-        return
+        return None
     waiter = _waiter(cycle, args.get("run"))
+    if waiter is None and collected:
+        return _all_responses(cycle, args.get("run"))
     if waiter is None:
         cycle.trace["choice"] = {"why": "no intention waits on this run any more"}
-        return
+        return None
     cycle.trace["choice"] = {"why": f"run {args.get('run')} is {args.get('state')}"}
     if collected:  # Contract-Net: the reply-by deadline closed the call
         collected_resume(cycle, waiter, args.get("run"), {"proposals": list(args.get("proposals") or []),
                                                           "refused": list(args.get("refused") or [])})
-        return
+        return None
     run_closed_resume(cycle, waiter, state=str(args.get("state")), result=args.get("result"),
                       reason=str(args.get("reason") or ""))
+    return None
+
+
+def _all_responses(cycle: Cycle, run_id: Any) -> EventTrigger | None:
+    """The trigger of a closed call nobody waits on, if the run (loaded with the batch) still waits for this
+    agent's decision: its proposals and refusals read from the run's sessions, never from the event."""
+    pk = parse_uuid(run_id)
+    run = cycle.mind.runs.get(pk) if pk else None
+    if run is None or run.initiator_id != cycle.mind.agent.pk or run.state != RunState.AWAITING_DECISION:
+        cycle.trace["choice"] = {"why": f"run {run_id} no longer waits for a decision"}
+        return None
+    responses = {"run": str(run.pk), **proposals(list(run.sessions.all()))}
+    cycle.trace["event"]["name"] = ALL_RESPONSES
+    return EventTrigger(kind=TriggerKind.PROTOCOL, name=ALL_RESPONSES, values=[responses],
+                        protocol=run.protocol, extra={"deciding": str(run.pk)})
 
 
 def _waiter(cycle: Cycle, run_id: Any) -> Intention | None:

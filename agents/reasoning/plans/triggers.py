@@ -1,10 +1,11 @@
 """Triggers: which events a plan is relevant to, and what it binds from them.
 
 The kinds are Jason's triggering events (``+!g``, ``-!g``, ``+?b``, ``+b``, ``-b``) plus MABOS's own
-(a message, an approval, an action's result, a timer). A trigger names what it matches: the goal or
-belief, the message's performative (with an optional ontology and protocol), the approval, the action
-or the timer. Its ``args`` bind the event's positional arguments, in order: ``TRIGGER_ARGUMENTS`` says
-what they are for the kinds whose events have a fixed shape (the cycle passes them in that order).
+(a message, an approval, an action's result, a timer, a protocol run's call for a decision). A trigger
+names what it matches: the goal or belief, the message's performative (with an optional ontology and
+protocol), the approval, the action, the timer or the run's moment (``all_responses``). Its ``args``
+bind the event's positional arguments, in order: ``TRIGGER_ARGUMENTS`` says what they
+are for the kinds whose events have a fixed shape (the cycle passes them in that order).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class TriggerKind(models.TextChoices):
     APPROVAL = "approval", "a person decided on an approval"
     ACTION_RESULT = "action_result", "an action's result came back"
     TIMER = "timer", "a timer fired"
+    PROTOCOL = "protocol", "a protocol run waits for the plan's decision"
 
 
 #: What the event's positional arguments are, for kinds with a fixed shape; None: the goal's own
@@ -43,7 +45,12 @@ TRIGGER_ARGUMENTS: dict[str, tuple[str, ...] | None] = {
     TriggerKind.APPROVAL: ("decision", "note"),
     TriggerKind.ACTION_RESULT: ("result", "error"),
     TriggerKind.TIMER: ("payload",),
+    TriggerKind.PROTOCOL: ("responses",),
 }
+
+#: The names a ``^protocol:`` trigger may have: the moments a run asks its initiator's plans to decide.
+#: ``all_responses``: a Contract-Net call closed with proposals and no intention waits on it.
+PROTOCOL_TRIGGER_NAMES = ("all_responses",)
 
 #: Kinds whose name is a belief key (``BELIEF_KEY_REGEX``); the others take any short name.
 BELIEF_KINDS = frozenset({TriggerKind.TEST_GOAL, TriggerKind.BELIEF_ADDED, TriggerKind.BELIEF_REMOVED})
@@ -83,6 +90,8 @@ def clean_trigger_name(path: str, kind: str, name: Any) -> str:
         raise invalid(path, "Must be a string.")
     if kind in BELIEF_KINDS:
         return check_belief_key(path, name)
+    if kind == TriggerKind.PROTOCOL and name not in PROTOCOL_TRIGGER_NAMES:
+        raise invalid(path, f"A protocol trigger is one of: {', '.join(PROTOCOL_TRIGGER_NAMES)}.")
     return check_text(path, name, max_length=min(NAME_MAX, SHORT_TEXT))
 
 

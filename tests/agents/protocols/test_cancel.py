@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 
 from agents.models import AgentKind, IntentionStatus, Message, ProtocolRun
-from agents.protocols.services import run_cancel
+from agents.protocols.people import run_cancel
 from agents.reasoning.runtime.models import AgentRuntime
 from mabos.errors import Conflict
 from tests.support.actors import SYSTEM

@@ -213,7 +213,7 @@ def test_a_bidder_with_no_applicable_plan_refuses_the_cfp_with_no_plan():
 
 def test_cancelling_a_call_for_proposals_cancels_every_open_session_and_fails_the_buyers_step():
     """The cancel meta-protocol over a run with several sessions (agents.protocols.services.run_cancel)."""
-    from agents.protocols.services import run_cancel
+    from agents.protocols.people import run_cancel
 
     world = _world(a={"price": 30}, e={"silent": True})
     world.goal("buyer", "buy")

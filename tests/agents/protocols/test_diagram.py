@@ -10,7 +10,7 @@ import pytest
 
 from agents.models import Message, ProtocolSession
 from agents.protocols.diagram import sequence_svg
-from agents.protocols.services import run_cancel
+from agents.protocols.people import run_cancel
 from tests.support.actors import SYSTEM
 from tests.support.factories import OrganizationFactory
 from tests.support.protocols import protocol_run

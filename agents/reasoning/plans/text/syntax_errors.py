@@ -22,7 +22,8 @@ WORDS = frozenset({"atomic", "order", "if", "elif", "else", "lambda", "or", "and
 _FRIENDLY = {
     "KEY": "a name", "NAME": "a name", "LABEL": "a label", "VAR": "a variable (Capitalized)",
     "STRING": "a string", "NUMBER": "a number", "INT": "a whole number", "PERFORMATIVE": "a performative",
-    "ACTION": "an action name", "ERROR": "an error code", "EVENT": "message, approval, action_result or timer",
+    "ACTION": "an action name", "ERROR": "an error code",
+    "EVENT": "message, approval, action_result, timer or protocol",
     "QUALIFIER": "ontology or protocol", "ON_TIMEOUT": "continue or fail", "COMP_OP": "a comparison",
     "INTERNAL": "an internal action", "ATTR": "an attribute", "$END": "the end of the text",
 }
