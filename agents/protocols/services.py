@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import datetime
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -28,10 +27,13 @@ from agents.common.audit import record
 from agents.common.errors import invalid
 from agents.messaging.models import Message
 from agents.messaging.services.send import message_send
+from agents.protocols.contract_net import cnet_message
 from agents.protocols.hooks import RunClosed, owners_lock, runs_closed
 from agents.protocols.models import ProtocolRun, ProtocolSession
+from agents.protocols.outcomes import ACCEPT, NOT_UNDERSTOOD, TERMINAL_OUTCOME, Outcome, refusal
 from agents.protocols.transitions import (
     CANCEL_ACT,
+    CONTRACT_NET,
     DEADLINE,
     INITIATOR,
     OPENINGS,
@@ -50,18 +52,6 @@ from mabos.errors import Conflict
 
 #: The namespace of run ids (= conversation ids): uuid5(namespace, the step's idempotency key).
 RUN_NAMESPACE = uuid.UUID("0b6f3a52-6c1e-4f0e-9d7a-5a1f2f0c9e41")
-REJECTED_KEPT = 20
-ACCEPT, TERMINAL_OUTCOME, NOT_UNDERSTOOD = "accept", "terminal", "not_understood"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What ``run_apply`` decided: the verdict, the run's state after it, and why (for a refusal, the
-    not-understood's reason)."""
-
-    verdict: str
-    state: str
-    why: str = ""
 
 
 def run_id_for(key: str) -> uuid.UUID:
@@ -96,7 +86,7 @@ def run_message(*, run: ProtocolRun, sessions: list[ProtocolSession], message: M
                    None)
     if session is None:
         sender = f"agent {message.sender_agent_id}" if message.sender_agent_id else "a sender without an agent"
-        return _refuse(run, message, f"{sender} is not a participant of this {run.protocol} run", now)
+        return refusal(run, message, f"{sender} is not a participant of this {run.protocol} run", now)
     return run_apply(run=run, session=session, performative=message.performative, role=PARTICIPANT, now=now,
                      message=message)
 
@@ -111,7 +101,7 @@ def run_apply(*, run: ProtocolRun, session: ProtocolSession | None, performative
         else:
             why = (f"{performative} is not allowed in {run.state.replace('_', ' ')}; "
                    f"allowed: {', '.join(allowed(run.protocol, run.state)) or 'nothing'}")
-        return _refuse(run, message, why, now)
+        return refusal(run, message, why, now)
     content = message.content if message is not None else None
     run.state = target
     if target == RunState.AWAITING_RESULT:
@@ -156,16 +146,6 @@ def _reason(content: Any) -> str:
     if isinstance(content, dict) and content.get("reason") is not None:
         return str(content["reason"])
     return "" if content is None else str(content)
-
-
-def _refuse(run: ProtocolRun, message: Message | None, why: str, now: datetime.datetime) -> Outcome:
-    if message is not None:
-        entry = {"message": str(message.pk), "sender": str(message.sender_agent_id or ""),
-                 "performative": message.performative, "why": why, "at": now.isoformat()}
-        run.rejected = [*(run.rejected or []), entry][-REJECTED_KEPT:]
-        run.version += 1
-        run.updated_at = now
-    return Outcome(NOT_UNDERSTOOD, run.state, why)
 
 
 RUN_FIELDS = ["state", "phase", "result_by", "result", "reason", "rejected", "version", "updated_at", "finished_at"]
@@ -235,15 +215,25 @@ def run_start(*, by: Any, initiator: Agent, participant: Agent, opening: str, co
 def run_reply(*, by: Any, run: ProtocolRun, sender: Agent, performative: str, content: Any = None) -> Message:
     """A person answers a step of ``run`` as ``sender`` (a participant they may operate, checked by the caller).
 
-    The reply is checked against the run by ``run_apply`` on a copy (nothing changes here): a move the run
-    cannot take now is a 409 naming why, and nothing is sent. The run itself moves when its initiator takes
-    the reply, checked again there (the initiator's cycle is the run's one writer)."""
+    The reply is checked against the run on a copy (nothing changes here), by the same move the initiator
+    will apply: ``run_apply``, or for Contract-Net ``cnet_message`` against the sender's session (its moves are
+    per participant). A move the run cannot take now is a 409 naming why, and nothing is sent; a proposal
+    after the reply-by is sent, and the initiator rejects it ``late`` as it does an agent's. The run itself
+    moves when its initiator takes the reply, checked again there (the initiator's cycle is the run's one
+    writer)."""
     locked = ProtocolRun.objects.select_for_update().get(pk=run.pk)
-    session = ProtocolSession.objects.filter(run=locked, participant=sender).first()
+    sessions = list(ProtocolSession.objects.filter(run=locked).order_by("id"))
+    session = next((s for s in sessions if s.participant_id == sender.pk), None)
     if session is None:
         raise invalid("sender", f"Agent {sender.pk} is not a participant of this {locked.protocol} run.")
-    trial = run_apply(run=copy.copy(locked), session=copy.copy(session), performative=performative,
-                      role=PARTICIPANT, now=timezone.now())
+    if locked.protocol == CONTRACT_NET:
+        probe = Message(organization_id=locked.organization_id, sender_agent=sender, performative=performative,
+                        content=content)
+        trial = cnet_message(run=copy.copy(locked), sessions=[copy.copy(s) for s in sessions], message=probe,
+                             now=timezone.now()).outcome
+    else:
+        trial = run_apply(run=copy.copy(locked), session=copy.copy(session), performative=performative,
+                          role=PARTICIPANT, now=timezone.now())
     if trial.verdict == NOT_UNDERSTOOD:
         raise Conflict(trial.why, code="protocol_reply_refused")
     result = message_send(organization=sender.organization, by=by, sender_agent=sender, performative=performative,

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_message
+from agents.protocols.outcomes import NOT_UNDERSTOOD, TERMINAL_OUTCOME
+from agents.protocols.services import is_opening, run_message
 from agents.protocols.transitions import CONTRACT_NET, SUBSCRIBE, TERMINAL, RunState
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.contract_net import cnet_route, collected_resume
