@@ -1,5 +1,5 @@
 """A person answers a Contract-Net step as a participant agent they operate (issue 14, part 7: "e.g. propose in a
-contract-net"), through ``POST protocols/{id}/reply/``: the reply is checked against the participant's session
+contract-net"), through ``POST protocols/{id}/reply/`` and the admin's reply form: the reply is checked against the participant's session
 (Contract-Net's moves are per session), a proposal after the reply-by is sent and rejected ``late`` by the
 initiator, a move the session cannot take is a 409 naming why, and the run says what a participant may send."""
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 from agents.models import AgentKind, Message, ProtocolRun
 from agents.protocols.sweeper import protocols_sweep
 from tests.support.actors import grant
+from tests.support.admin import staff_client
 from tests.support.api import client_for, create_user
 from tests.support.factories import AgentFactory
 from tests.support.reasoning import World, beliefs_of, run_with_mail, sent_by
@@ -83,3 +84,21 @@ def test_a_proposal_after_the_reply_by_is_sent_and_rejected_late_by_the_initiato
         "reject-proposal", {"reason": "late"}, response.json()["id"])
     assert _reply(client, run, human, "inform", "too late").status_code == 409
     assert not Message.objects.filter(sender_agent=human, performative="inform").exists()
+
+
+def test_the_admin_reply_form_takes_a_proposal_for_the_bidder():
+    world, human, _client = _world()
+    run = ProtocolRun.objects.get()
+    staff = create_user(roles=("viewer",), is_staff=True)
+    grant(staff, world.org, "view", "operate")
+    client = staff_client(staff)
+    url = f"/admin/agents/protocolrun/{run.pk}/reply/"
+    form = client.get(url)
+    assert form.status_code == 200 and b"propose" in form.content
+    refused = client.post(url, {"sender": str(human.pk), "performative": "inform", "content": "null"})
+    assert refused.status_code == 200 and b"inform is not allowed from a participant in awaiting response" \
+        in refused.content
+    sent = client.post(url, {"sender": str(human.pk), "performative": "propose", "content": "20"})
+    assert sent.status_code == 302, sent.content
+    proposal = Message.objects.get(sender_agent=human, performative="propose")
+    assert (proposal.conversation_id, proposal.content, proposal.protocol) == (run.pk, 20, "fipa-contract-net")
