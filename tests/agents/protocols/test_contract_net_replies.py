@@ -1,7 +1,8 @@
 """A person answers a Contract-Net step as a participant agent they operate (issue 14, part 7: "e.g. propose in a
-contract-net"), through ``POST protocols/{id}/reply/`` and the admin's reply form: the reply is checked against the participant's session
-(Contract-Net's moves are per session), a proposal after the reply-by is sent and rejected ``late`` by the
-initiator, a move the session cannot take is a 409 naming why, and the run says what a participant may send."""
+contract-net"), through ``POST protocols/{id}/reply/`` and the admin's reply form: the reply is checked against
+the participant's session (Contract-Net's moves are per session), a proposal after the reply-by is sent and
+rejected ``late`` by the initiator, a move the session cannot take is a 409 naming why, and the run says what a
+participant may send."""
 
 from __future__ import annotations
 
