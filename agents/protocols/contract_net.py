@@ -24,7 +24,7 @@ from typing import Any
 
 from agents.messaging.models import Message
 from agents.protocols.models import ProtocolRun, ProtocolSession
-from agents.protocols.services import ACCEPT, NOT_UNDERSTOOD, TERMINAL_OUTCOME, Outcome, _refuse
+from agents.protocols.outcomes import ACCEPT, NOT_UNDERSTOOD, TERMINAL_OUTCOME, Outcome, refusal
 from agents.protocols.transitions import (
     ACCEPT_PROPOSAL,
     CONTRACT_NET,
@@ -136,11 +136,11 @@ def cnet_message(*, run: ProtocolRun, sessions: list[ProtocolSession], message: 
                    None)
     if session is None:
         sender = f"agent {message.sender_agent_id}" if message.sender_agent_id else "a sender without an agent"
-        return Decided(_refuse(run, message, f"{sender} is not a participant of this {run.protocol} run", now))
+        return Decided(refusal(run, message, f"{sender} is not a participant of this {run.protocol} run", now))
     if message.performative == "propose" and (session.state == RunState.TIMEOUT or (
             session.state == RunState.AWAITING_RESPONSE and now > run.response_by)):
         # After the reply-by deadline: rejected automatically with reason late (and recorded).
-        _refuse(run, message, LATE, now)
+        refusal(run, message, LATE, now)
         if session.state == RunState.AWAITING_RESPONSE:
             _move_session(run, session, TIMEOUT_ACT, DEADLINE, now)
             decided = _settle(run, sessions, now)
@@ -154,7 +154,7 @@ def cnet_message(*, run: ProtocolRun, sessions: list[ProtocolSession], message: 
                              if proto == run.protocol and st == session.state and r == PARTICIPANT)
             why = (f"{message.performative} is not allowed from a participant in "
                    f"{session.state.replace('_', ' ')}; allowed: {', '.join(allowed) or 'nothing'}")
-        return Decided(_refuse(run, message, why, now))
+        return Decided(refusal(run, message, why, now))
     run.version, run.updated_at = run.version + 1, now
     return _settle(run, sessions, now)
 

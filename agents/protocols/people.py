@@ -23,7 +23,8 @@ from agents.messaging.services.send import message_send
 from agents.protocols.contract_net import cnet_accept, cnet_build, cnet_message
 from agents.protocols.hooks import RunClosed, owners_lock, runs_closed
 from agents.protocols.models import ProtocolRun, ProtocolSession
-from agents.protocols.services import NOT_UNDERSTOOD, Outcome, run_apply, run_build, run_cancel_apply, runs_write
+from agents.protocols.outcomes import NOT_UNDERSTOOD, Outcome
+from agents.protocols.services import run_apply, run_build, run_cancel_apply, runs_write
 from agents.protocols.transitions import (
     CANCEL_ACT,
     CONTRACT_NET,

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from agents.messaging.models import Message
 from agents.protocols.models import ProtocolRun, ProtocolSession
+from agents.protocols.outcomes import ACCEPT, NOT_UNDERSTOOD, TERMINAL_OUTCOME, Outcome, refusal
 from agents.protocols.transitions import (
     CANCEL_ACT,
     DEADLINE,
@@ -39,18 +39,6 @@ from agents.protocols.transitions import (
 
 #: The namespace of run ids (= conversation ids): uuid5(namespace, the step's idempotency key).
 RUN_NAMESPACE = uuid.UUID("0b6f3a52-6c1e-4f0e-9d7a-5a1f2f0c9e41")
-REJECTED_KEPT = 20
-ACCEPT, TERMINAL_OUTCOME, NOT_UNDERSTOOD = "accept", "terminal", "not_understood"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What ``run_apply`` decided: the verdict, the run's state after it, and why (for a refusal, the
-    not-understood's reason)."""
-
-    verdict: str
-    state: str
-    why: str = ""
 
 
 def run_id_for(key: str) -> uuid.UUID:
@@ -85,7 +73,7 @@ def run_message(*, run: ProtocolRun, sessions: list[ProtocolSession], message: M
                    None)
     if session is None:
         sender = f"agent {message.sender_agent_id}" if message.sender_agent_id else "a sender without an agent"
-        return _refuse(run, message, f"{sender} is not a participant of this {run.protocol} run", now)
+        return refusal(run, message, f"{sender} is not a participant of this {run.protocol} run", now)
     return run_apply(run=run, session=session, performative=message.performative, role=PARTICIPANT, now=now,
                      message=message)
 
@@ -100,7 +88,7 @@ def run_apply(*, run: ProtocolRun, session: ProtocolSession | None, performative
         else:
             why = (f"{performative} is not allowed in {run.state.replace('_', ' ')}; "
                    f"allowed: {', '.join(allowed(run.protocol, run.state)) or 'nothing'}")
-        return _refuse(run, message, why, now)
+        return refusal(run, message, why, now)
     content = message.content if message is not None else None
     run.state = target
     if target == RunState.AWAITING_RESULT:
@@ -160,16 +148,6 @@ def _reason(content: Any) -> str:
     if isinstance(content, dict) and content.get("reason") is not None:
         return str(content["reason"])
     return "" if content is None else str(content)
-
-
-def _refuse(run: ProtocolRun, message: Message | None, why: str, now: datetime.datetime) -> Outcome:
-    if message is not None:
-        entry = {"message": str(message.pk), "sender": str(message.sender_agent_id or ""),
-                 "performative": message.performative, "why": why, "at": now.isoformat()}
-        run.rejected = [*(run.rejected or []), entry][-REJECTED_KEPT:]
-        run.version += 1
-        run.updated_at = now
-    return Outcome(NOT_UNDERSTOOD, run.state, why)
 
 
 RUN_FIELDS = ["state", "phase", "result_by", "result", "reason", "rejected", "version", "updated_at", "finished_at"]

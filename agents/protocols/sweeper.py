@@ -21,7 +21,8 @@ from django.utils import timezone
 from agents.protocols.contract_net import cnet_timeout, proposals
 from agents.protocols.hooks import RunClosed, owners_lock, runs_closed
 from agents.protocols.models import ProtocolRun, ProtocolSession
-from agents.protocols.services import TERMINAL_OUTCOME, run_timeout, runs_write
+from agents.protocols.outcomes import TERMINAL_OUTCOME
+from agents.protocols.services import run_timeout, runs_write
 from agents.protocols.transitions import CONTRACT_NET, RunState
 
 

@@ -183,5 +183,8 @@ def next_state(protocol: str, state: str, performative: str, role: str) -> str |
 
 
 def allowed(protocol: str, state: str, role: str = PARTICIPANT) -> list[str]:
-    """The performatives ``role`` may send in ``state`` (what a not-understood names)."""
-    return sorted(p for (proto, st, p, r) in TRANSITIONS if proto == protocol and st == state and r == role)
+    """The performatives ``role`` may send in ``state`` (what a not-understood names). For Contract-Net, whose
+    participants move their sessions, those of a session in the state of the same name (a run awaiting
+    responses takes propose / refuse, one awaiting results inform / failure, one awaiting the decision none)."""
+    rows = [*TRANSITIONS, *SESSION_TRANSITIONS]
+    return sorted({p for (proto, st, p, r) in rows if proto == protocol and st == state and r == role})

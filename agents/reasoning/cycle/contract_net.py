@@ -19,7 +19,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from agents.protocols.contract_net import LATE, cnet_accept, cnet_message, proposals
-from agents.protocols.services import NOT_UNDERSTOOD
+from agents.protocols.outcomes import NOT_UNDERSTOOD
 from agents.protocols.transitions import ACCEPT_PROPOSAL, RunState
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.state import Draft

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from agents.common.validation import parse_uuid
 from agents.protocols.contract_net import proposals
 from agents.protocols.models import ProtocolRun
-from agents.protocols.services import NOT_UNDERSTOOD, TERMINAL_OUTCOME, is_opening, run_cancel_apply, run_message
+from agents.protocols.outcomes import NOT_UNDERSTOOD, TERMINAL_OUTCOME
+from agents.protocols.services import is_opening, run_cancel_apply, run_message
 from agents.protocols.transitions import CONTRACT_NET, SUBSCRIBE, TERMINAL, RunState
 from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.contract_net import cnet_route, collected_resume

@@ -123,6 +123,9 @@ def _plan_name(entry: Mapping[str, Any], *, version: bool) -> str:
 
 
 def _choice_words(choice: Mapping[str, Any], chosen: Mapping[str, Any] | None) -> str:
+    if chosen is None and all(choice.get(key) in (None, "") for key in ("plan", "label")) and choice.get("why"):
+        # No plan was chosen, and the choice says why: a protocol took the message, a goal waits for a plan.
+        return f"no plan: {_text(choice.get('why'))}"
     text = f"chose plan {_plan_name(choice, version=True)}"
     if chosen is not None:
         context = _text(chosen.get("context"))

@@ -94,6 +94,15 @@ def test_old_and_odd_rows_still_read():
     assert trace_words({"choice": {"plan": "p9"}})[0] == "chose plan `p9`"
 
 
+def test_a_choice_without_a_plan_says_why_no_plan_was_chosen():
+    """A protocol that took the message, or a goal waiting for a plan: the why alone, never "chose plan `?`"."""
+    why = "fipa-contract-net run r1: propose from agent a1 after the reply-by deadline: rejected (late)"
+    assert trace_words({"event": {"kind": "message", "name": "propose"}, "choice": {"why": why}}) == [
+        "took event message propose", f"no plan: {why}"]
+    assert trace_words({"choice": {"why": "no plan is relevant to +!g: the goal waits for one"}}) == [
+        "no plan: no plan is relevant to +!g: the goal waits for one"]
+
+
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
                     max_leaves=12)
