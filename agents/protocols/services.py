@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from agents.agent.models import Agent, AgentKind
 from agents.common.audit import record
+from agents.common.bulk import rows_update
 from agents.common.errors import invalid
 from agents.messaging.models import Message
 from agents.messaging.services.send import message_send
@@ -185,9 +186,9 @@ def runs_write(*, new: list[tuple[ProtocolRun, ProtocolSession]], changed: list[
         ProtocolRun.objects.bulk_create(list({run.pk: run for run, _ in new}.values()), ignore_conflicts=True)
         ProtocolSession.objects.bulk_create([session for _, session in new], ignore_conflicts=True)
     if changed:
-        ProtocolRun.objects.bulk_update(changed, RUN_FIELDS)
+        rows_update(ProtocolRun, changed, RUN_FIELDS)
     if sessions:
-        ProtocolSession.objects.bulk_update(sessions, SESSION_FIELDS)
+        rows_update(ProtocolSession, sessions, SESSION_FIELDS)
 
 
 # ------------------------------------------------------------------ a person's doors: start, reply, cancel
