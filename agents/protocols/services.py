@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
+from agents.common.bulk import rows_update
 from agents.messaging.models import Message
 from agents.protocols.models import ProtocolRun, ProtocolSession
 from agents.protocols.outcomes import ACCEPT, NOT_UNDERSTOOD, TERMINAL_OUTCOME, Outcome, refusal
@@ -167,6 +168,6 @@ def runs_write(*, new: list[tuple[ProtocolRun, ProtocolSession]], changed: list[
         ProtocolRun.objects.bulk_create(list({run.pk: run for run, _ in new}.values()), ignore_conflicts=True)
         ProtocolSession.objects.bulk_create([session for _, session in new], ignore_conflicts=True)
     if changed:
-        ProtocolRun.objects.bulk_update(changed, RUN_FIELDS)
+        rows_update(ProtocolRun, changed, RUN_FIELDS)
     if sessions:
-        ProtocolSession.objects.bulk_update(sessions, SESSION_FIELDS)
+        rows_update(ProtocolSession, sessions, SESSION_FIELDS)

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
+from agents.common.bulk import rows_update
 from agents.common.limits import TRACE_MAX_CHARS
 from agents.messaging.models import Message
 from agents.messaging.services.outbox import Draft as OutboxDraft
@@ -150,7 +151,7 @@ def _intentions(minds: list[Mind]) -> None:
     if new:
         _insert(Intention, INTENTION_COLUMNS, new)
     if changed:
-        Intention.objects.bulk_update(changed, INTENTION_FIELDS)
+        rows_update(Intention, changed, INTENTION_FIELDS)
 
 
 def _messages(minds: list[Mind]) -> None:
