@@ -43,14 +43,17 @@ from tests.support.protocol_crowd import (
 )
 from tests.support.reasoning import World, intentions_of, run_with_mail
 
-#: The reasoning sweeper every second (a lost wake-up costs at most that); the rounds, batches and children of
-#: a worker are the defaults (10 s rounds, 100 agents, 2 children): the deadlines are on time because a
-#: running drain fires them between its batches, not because the test gave the beat's sweep room.
-ENV = {**FAST, "REASONING_SWEEPER_INTERVAL_SECONDS": "1", "DB_CONNECT_TIMEOUT": "1",
+#: The reasoning sweeper every second (a lost wake-up costs at most that). A deadline fires within a sweep
+#: interval plus a batch (a drain sweeps between its batches, the beat's sweep waits for a free child), so
+#: the batches are small (25 agents) and the rounds short (0.25 s), with three children per worker: with
+#: the defaults (batches of 100, 10 s rounds, two children) this loaded 2-core machine saw up to 2.6 s
+#: (docs/protocols.md, Faults).
+ENV = {**FAST, "REASONING_SWEEPER_INTERVAL_SECONDS": "1", "REASONING_BATCH_SIZE": "25",
+       "REASONING_ROUND_SECONDS": "0.25", "DB_CONNECT_TIMEOUT": "1",
        "ACTIONS_LEASE_SECONDS": "3", "ACTIONS_SWEEPER_INTERVAL_SECONDS": "1",
        "ACTIONS_HTTP_TIMEOUT_SECONDS": "1", "ACTIONS_LLM_TIMEOUT_SECONDS": "1"}
 QUEUES = "reasoning,actions,messages,default"
-CONCURRENCY = 2
+CONCURRENCY = 3
 
 #: The five kills: which of the two workers, and where its batch is caught: blocked before it writes its
 #: trace rows (the last table a batch writes before the runtime rows, after its messages, runs, sessions,
