@@ -20,11 +20,12 @@ FAST = {"MESSAGING_LEASE_SECONDS": "2", "MESSAGING_SWEEPER_INTERVAL_SECONDS": "1
         "MESSAGING_BREAKER_RESET_SECONDS": "2", "THROTTLE_USER_RATE": "100000/hour"}
 
 
-def start_worker_with_beat(tmp: Path, name: str, queues: str = "messages,default", **env: str) -> Process:
+def start_worker_with_beat(tmp: Path, name: str, queues: str = "messages,default", concurrency: int = 2,
+                           **env: str) -> Process:
     """A worker that also runs beat (the sweepers), against ``env``'s Redis, consuming ``queues``."""
     return Process(
         [str(BIN / "celery"), "-A", "config", "worker", "--beat", f"--schedule={tmp / f'beat-{name}'}",
-         "--loglevel=INFO", f"--hostname={name}@%h", f"--queues={queues}", "--concurrency=2",
+         "--loglevel=INFO", f"--hostname={name}@%h", f"--queues={queues}", f"--concurrency={concurrency}",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         process_env(MABOS_PROCESS_ROLE="worker", **env), tmp / f"worker-{name}.log").start()
 

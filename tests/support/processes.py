@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -68,6 +69,31 @@ class Process:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
+
+    def local_ports(self) -> list[int]:
+        """The local TCP ports of every process of its group (a worker and its children): which of the
+        database's backends serve it (``pg_stat_activity.client_port``), when several workers run."""
+        if not self.alive():
+            return []
+        inodes = set()
+        for proc in Path("/proc").iterdir():
+            try:
+                if not proc.name.isdigit() or os.getpgid(int(proc.name)) != self.popen.pid:
+                    continue
+                for fd in (proc / "fd").iterdir():
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+            except OSError:  # the process ended meanwhile, or is not ours to read
+                continue
+        ports = []
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(OSError), open(table) as lines:
+                for line in list(lines)[1:]:
+                    words = line.split()
+                    if words[9] in inodes:
+                        ports.append(int(words[1].rsplit(":", 1)[1], 16))
+        return ports
 
 
 def start_gunicorn(tmp: Path, **env: str) -> tuple[Process, str]:

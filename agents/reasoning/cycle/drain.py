@@ -6,6 +6,13 @@ once, so a plan of ten steps runs in ten consecutive batches without a wake-up i
 (``agents.sweep_reasoning`` on the beat) publishes a wake-up when agents are due and, as a repair, wakes
 active internal agents that have pending events or running intentions but no ``wake_at`` (a resume whose
 after-commit wake was lost with its process).
+
+A drain also fires the protocol deadlines that fall due while it runs (``protocols_sweep`` between batches,
+once per ``PROTOCOL_SWEEP_SECONDS``). The beat's own sweep (``agents.sweep_protocols``) is queued on the
+``reasoning`` queue behind the wake-ups: when every child of every worker is inside a drain, it waits, and
+expires after a second, so under load deadlines fired up to 23 s late (docs/protocols.md, Faults). The
+sweep locks its initiators ``SKIP LOCKED`` in its own transaction, between batches, so it is the same
+single writer as the beat's, only run where a worker already is.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from django.utils import timezone
 
 from agents.agent.models import AgentKind, AgentStatus
 from agents.messaging.services.wakeup import wakeup_taken
+from agents.protocols.sweeper import protocols_sweep
 from agents.reasoning.cycle.batch import reason_batch
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -29,6 +37,9 @@ from agents.reasoning.runtime.services import runtime_wake
 from agents.reasoning.runtime.wakeup import REASON_WAKEUP_KEY, publish_reasoning_wakeup
 
 logger = logging.getLogger("agents.reasoning")
+
+#: How often a running drain fires the protocol deadlines due (the beat's schedule of agents.sweep_protocols).
+PROTOCOL_SWEEP_SECONDS = 1.0
 
 
 def knob(name: str, default: Any) -> Any:
@@ -45,8 +56,12 @@ def reasoning_drain(*, time_budget: float | None = None, batch_size: int | None 
     size = int(batch_size or knob("BATCH_SIZE", 100))
     wakeup_taken(REASON_WAKEUP_KEY)  # events committed from now on publish a fresh wake-up
     started, total = time.monotonic(), 0
+    swept = started
     while time.monotonic() - started < budget:
         try:
+            if time.monotonic() - swept >= PROTOCOL_SWEEP_SECONDS:
+                swept = time.monotonic()
+                protocols_sweep()
             ran = reason_batch(limit=size)
         except DatabaseError:
             # A deadlock with a poster, or the database going away: the batch rolled back, its agents are
