@@ -40,14 +40,15 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count
 
-from agents.models import (Agent, AgentEvent, AgentKind, AgentRole, AgentRuntime, Belief, CycleTrace, Delivery,
-                           Intention, Message, Organization, ProtocolRun)
+from agents.models import (Agent, AgentEvent, Belief, CycleTrace, Delivery,
+                           Intention, Message, ProtocolRun)
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
 from agents.reasoning.approvals.services import approval_decide
 from agents.reasoning.events.services import NewEvent, agent_events_post
 from agents.reasoning.plans.services import plan_create
 from agents.reasoning.plans.text import text_to_plans
 from scripts.bench import cpu, durability
+from scripts.bench.reasoning import organization  # the same bulk-built organization of internal agents
 from tests.support.polling import wait_until
 # isort: on
 
@@ -76,19 +77,6 @@ BIDDER_PLANS = """
 GATE_PLANS = """
 +!pay : true <- .ask_approval(payment, "Pay the invoice?", 3600); +paid(true).
 """
-
-
-def organization(slug: str, agents: int, plans: str) -> tuple[Organization, list[Agent]]:
-    """An organization of ``agents`` internal agents (bulk: rows and runtime rows) and its plans."""
-    org = Organization.objects.create(name=f"Bench {slug}", slug=f"bench-{slug}-{uuid.uuid4().hex[:6]}",
-                                      industry="bench", description="protocols bench")
-    role = AgentRole.objects.create(organization=org, name="Worker", slug="worker")
-    rows = Agent.objects.bulk_create([Agent(organization=org, role=role, name=f"A{i}", slug=f"a{i}",
-                                            kind=AgentKind.INTERNAL) for i in range(agents)])
-    AgentRuntime.objects.bulk_create([AgentRuntime(agent=agent) for agent in rows])
-    for document in text_to_plans(plans):
-        plan_create(document=document, organization=org, by=run.SYSTEM)
-    return org, rows
 
 
 def settled(agents: list[Agent]) -> bool:
