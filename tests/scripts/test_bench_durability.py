@@ -48,10 +48,10 @@ def _bench_commands(**env: str) -> list[str]:
 
 def test_make_bench_starts_postgres_durable_unless_bench_fast_db():
     commands = _bench_commands()
-    assert len(commands) == 4  # the messaging, dashboard, backlog and reasoning benches
+    assert len(commands) == 5  # the messaging, dashboard, backlog, reasoning and protocols benches
     assert all(" --durable " in line for line in commands)
     fast = _bench_commands(BENCH_FAST_DB="1")
-    assert len(fast) == 4 and not any("--durable" in line for line in fast)
+    assert len(fast) == 5 and not any("--durable" in line for line in fast)
 
 
 @pytest.mark.django_db
