@@ -135,14 +135,9 @@ def write_report(result: dict) -> None:
 
 
 def main() -> int:
-    db = durability.pg_settings(connection)
-    refusal = durability.check_requested(db)
-    if refusal:
-        print(f"[bench] {refusal}", file=sys.stderr)
+    db = durability.bench_database(connection)
+    if db is None:
         return 2
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     agents = run.setup_agents()
     worker = run.bench_worker("steady")
     try:

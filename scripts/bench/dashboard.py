@@ -69,7 +69,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -81,12 +80,9 @@ def main() -> int:
     from tests.support.api import create_user
     from tests.support.factories import AgentFactory, OrganizationFactory
 
-    settings = durability.pg_settings(connection)
-    refusal = durability.check_requested(settings)
-    if refusal:
-        print(f"[dashboard] {refusal}", file=sys.stderr)
+    settings = durability.bench_database(connection, tag="dashboard")
+    if settings is None:
         return 2
-    call_command("migrate", verbosity=0)
     organization = OrganizationFactory()
     sender = AgentFactory(organization=organization)
     recipient = AgentFactory(organization=organization)

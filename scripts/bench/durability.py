@@ -58,3 +58,23 @@ def check_requested(settings: dict[str, str], environ: dict[str, str] | None = N
     found = ", ".join(f"{name}={settings.get(name)}" for name in DURABILITY)
     return (f"PostgreSQL is not durable ({found}). Run `make bench` (it starts PostgreSQL with --durable), "
             "or set BENCH_FAST_DB=1 to measure the fast settings on purpose.")
+
+
+def bench_database(connection: Any, *, tag: str = "bench", commit_timestamps: str = "") -> dict[str, str] | None:
+    """Every bench phase's start: the settings read back, the run refused (printed, None) if it is not durable
+    and was not asked to be fast, or if it reads commit timestamps (``commit_timestamps`` says which part does)
+    and the server does not record them; then the schema migrated. The settings, for the report."""
+    import sys
+
+    from django.core.management import call_command
+
+    settings = pg_settings(connection)
+    refusal = check_requested(settings)
+    if refusal is None and commit_timestamps and settings["track_commit_timestamp"] != "on":
+        refusal = (f"{commit_timestamps} reads commit timestamps: start PostgreSQL with "
+                   "track_commit_timestamp=on (`make bench` does).")
+    if refusal:
+        print(f"[{tag}] {refusal}", file=sys.stderr)
+        return None
+    call_command("migrate", verbosity=0)
+    return settings

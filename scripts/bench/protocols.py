@@ -257,19 +257,11 @@ def write_report(result: dict) -> None:
 
 
 def main() -> int:
-    db = durability.pg_settings(connection)
-    refusal = durability.check_requested(db)
-    if refusal:
-        print(f"[bench] {refusal}", file=sys.stderr)
-        return 2
-    if db["track_commit_timestamp"] != "on":
-        print("[bench] the protocols phase reads commit timestamps: start PostgreSQL with "
-              "track_commit_timestamp=on (`make bench` does).", file=sys.stderr)
+    db = durability.bench_database(connection, commit_timestamps="the protocols phase")
+    if db is None:
         return 2
     from django.conf import settings
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     load_before = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     result = {"machine": run.machine(), "database": db, "batch_size": settings.REASONING["BATCH_SIZE"],
               "load_before": load_before,

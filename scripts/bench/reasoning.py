@@ -203,15 +203,11 @@ def write_report(result: dict) -> None:
 
 
 def main() -> int:
-    db = durability.pg_settings(connection)
-    refusal = durability.check_requested(db)
-    if refusal:
-        print(f"[bench] {refusal}", file=sys.stderr)
+    db = durability.bench_database(connection)
+    if db is None:
         return 2
     from django.conf import settings
-    from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     seconds = run.scaled(float(os.environ.get("BENCH_REASONING_SECONDS", "15")), least=3)
     result = {"machine": run.machine(), "database": db, "seconds": seconds,
               "batch_size": settings.REASONING["BATCH_SIZE"],

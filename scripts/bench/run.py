@@ -35,7 +35,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
 from agents.messaging.services.batch import message_send_batch  # noqa: E402
@@ -263,17 +262,10 @@ def machine() -> dict:
 
 
 def main() -> int:
-    settings = durability.pg_settings(connection)
-    print(f"[bench] {durability.describe(settings)}", file=sys.stderr)
-    refusal = durability.check_requested(settings)
-    if refusal:
-        print(f"[bench] {refusal}", file=sys.stderr)
+    print(f"[bench] {durability.describe(durability.pg_settings(connection))}", file=sys.stderr)
+    settings = durability.bench_database(connection, commit_timestamps="phase (b)")
+    if settings is None:
         return 2
-    if settings["track_commit_timestamp"] != "on":
-        print("[bench] phase (b) reads commit timestamps: start PostgreSQL with track_commit_timestamp=on "
-              "(`make bench` does).", file=sys.stderr)
-        return 2
-    call_command("migrate", verbosity=0)
     agents = setup_agents()
     worker = Process([str(BIN / "celery"), "-A", "config", "worker", "--beat", f"--schedule={TMP / 'bench-beat'}",
                       "--loglevel=WARNING", "--hostname=bench@%h", "--queues=messages,default", "--concurrency=2",

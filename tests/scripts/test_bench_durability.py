@@ -66,6 +66,24 @@ def test_bench_reads_the_settings_back_from_the_server_and_refuses_undeclared_fa
     assert durability.check_requested(settings, environ={"BENCH_FAST_DB": "1"}) is None
 
 
+@pytest.mark.django_db
+def test_every_phase_starts_through_bench_database_which_refuses_a_fast_run_and_missing_commit_times(
+        monkeypatch, capsys):
+    from django.db import connection
+
+    monkeypatch.delenv("BENCH_FAST_DB", raising=False)
+    assert durability.bench_database(connection) is None
+    assert "not durable" in capsys.readouterr().err
+    monkeypatch.setenv("BENCH_FAST_DB", "1")
+    # The test server does not record commit timestamps: a phase that reads them is refused, naming itself.
+    assert durability.bench_database(connection, tag="x", commit_timestamps="phase (b)") is None
+    assert "[x] phase (b) reads commit timestamps" in capsys.readouterr().err
+    assert durability.bench_database(connection)["fsync"] == "off"
+    for phase in ("run", "dashboard", "backlog", "reasoning", "protocols"):
+        source = (REPO / "scripts" / "bench" / f"{phase}.py").read_text()
+        assert "durability.bench_database(connection" in source and "check_requested" not in source, phase
+
+
 def _results(db: dict[str, str]) -> dict:
     return {
         "machine": {"date": "2026-12-01 00:00 UTC", "nproc": 2, "memory_gb": 8, "platform": "Linux", "python": "3.11"},
