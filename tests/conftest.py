@@ -66,6 +66,15 @@ def private_redis(tmp_path):
     server.stop()
 
 
+@pytest.fixture
+def quiet(monkeypatch):
+    """This process publishes no reasoning wake-up (it would go to the shared Redis and the suite's worker,
+    which would then reason a fault test's agents beside the test's own workers)."""
+    from agents.reasoning.runtime import wakeup
+
+    monkeypatch.setattr(wakeup, "_enabled", [False])
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """One real Celery worker (prefork, 1 child) for the session, against the test database."""

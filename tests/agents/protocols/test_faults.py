@@ -16,20 +16,25 @@ from __future__ import annotations
 import datetime
 import signal
 import statistics
-import time
 
 import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from agents.models import AgentEvent, CycleTrace, Goal, GoalStatus, IntentionStatus, Message
 from agents.protocols.sweeper import protocols_sweep
 from agents.reasoning.actions.services.worker import actions_run_due
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
-from agents.reasoning.runtime import wakeup
 from tests.support import processes
-from tests.support.faults import FAST, operator_token, pg_ctl, post_json, postmaster_options, start_worker_with_beat
+from tests.support.faults import (
+    FAST,
+    backend_gone,
+    kill_holding_a_batch,
+    operator_token,
+    pg_restart,
+    post_json,
+    start_worker_with_beat,
+)
 from tests.support.polling import wait_until
 from tests.support.processes import Process, start_gunicorn
 from tests.support.protocol_crowd import (
@@ -65,33 +70,6 @@ FAULTS = ((0.10, 0, "agents_cycletrace"), (0.22, 1, None), (0.34, 0, "agents_cyc
 #: The longest a deadline may fire after its time.
 LATENESS_MAX = 2.0
 
-#: A worker's batch in flight: one of its backends (by client port) holding the claim's ``FOR UPDATE`` (a ROW
-#: SHARE lock on the runtime table, which nothing else takes) and, when a blocker is given, waiting for it.
-_HOLDERS = """
-SELECT DISTINCT a.pid FROM pg_stat_activity a
-JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'RowShareLock' AND l.granted
-WHERE l.relation = 'agents_agentruntime'::regclass AND a.application_name = 'mabos-worker'
-  AND a.client_port = ANY(%(ports)s)
-  AND (%(blocker)s::int IS NULL OR %(blocker)s = ANY(pg_blocking_pids(a.pid)))
-"""
-
-
-@pytest.fixture
-def quiet(monkeypatch):
-    """This process publishes no reasoning wake-up (it would go to the shared Redis and its worker)."""
-    monkeypatch.setattr(wakeup, "_enabled", [False])
-
-
-def holders(watcher: psycopg.Connection, worker: Process, blocker: int | None) -> list[int]:
-    ports = worker.local_ports()
-    return [row[0] for row in watcher.execute(_HOLDERS, {"ports": ports, "blocker": blocker}).fetchall()] if ports \
-        else []
-
-
-def backend_gone(watcher: psycopg.Connection, pids: list[int]) -> bool:
-    return not watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()
-
-
 def start_worker(tmp_path, name: str, env: dict[str, str]) -> Process:
     """A worker with beat, returned once it consumes (Celery says "ready."): until then it sweeps nothing."""
     worker = start_worker_with_beat(tmp_path, name, queues=QUEUES, concurrency=CONCURRENCY, **env)
@@ -105,16 +83,6 @@ def closed_share(crowd) -> float:
     from agents.protocols.transitions import TERMINAL
 
     return ProtocolRun.objects.filter(initiator_id__in=crowd.initiator_ids, state__in=TERMINAL).count() / crowd.size
-
-
-def restart_postgres() -> float:
-    """Stop (fast) and start the test PostgreSQL; the seconds it was away."""
-    options = postmaster_options()
-    connection.close()
-    started = time.monotonic()
-    pg_ctl("stop", "-m", "fast", "-w")
-    pg_ctl("start", "-w", "-t", "30", "-o", options)
-    return time.monotonic() - started
 
 
 def test_the_mix_ends_as_planned_without_faults_in_process():
@@ -156,20 +124,12 @@ def test_a_thousand_runs_survive_five_worker_kills_and_a_postgres_restart_with_d
             if which == "restart":
                 watcher.close()
                 blocker.close()
-                outage = restart_postgres()
+                outage = pg_restart()
                 watcher = psycopg.connect(url, autocommit=True)
                 blocker = psycopg.connect(url, autocommit=False)
                 done.append(("postgres", at(), round(outage, 2)))
                 continue
-            worker = workers[which]
-            held = None
-            if table:
-                blocker.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # reads go on; its next write waits
-                held = blocker.info.backend_pid
-            pids = wait_until(lambda: holders(watcher, worker, held), timeout=30, interval=0.005,  # noqa: B023
-                              message=f"worker {which} holding a claimed batch" + (f" at {table}" if table else ""))
-            worker.stop(signal.SIGKILL)
-            blocker.rollback()  # the dead worker's backend finds its client gone and rolls the batch back
+            pids = kill_holding_a_batch(workers[which], watcher, blocker, table, label=f"worker {which}")
             # The other worker (and its beat) runs on; this one comes back at once, and the next fault waits
             # until it consumes, so one worker with beat is always up.
             workers[which] = start_worker(tmp_path, f"k{index}", env)
@@ -226,7 +186,7 @@ def test_an_approval_pending_across_a_kill_of_everything_and_a_postgres_restart_
         # Every process dies, PostgreSQL restarts; then all of it comes back.
         web.stop(signal.SIGKILL)
         worker.stop(signal.SIGKILL)
-        restart_postgres()
+        pg_restart()
         web, base = start_gunicorn(tmp_path, **env)
         worker = start_worker(tmp_path, "after", env)
         request.refresh_from_db()

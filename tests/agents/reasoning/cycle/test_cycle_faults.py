@@ -14,14 +14,20 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
 
 from agents.messaging.services.wakeup import BREAKER_NAME
 from agents.models import AgentEvent, AgentRuntime, CycleTrace
-from agents.reasoning.runtime import wakeup
 from tests.support import processes
 from tests.support.crowd import CYCLES, crowd_counts, crowd_create, crowd_expected, crowd_progress, crowd_settled
-from tests.support.faults import FAST, operator_token, pg_ctl, post_json, postmaster_options, start_worker_with_beat
+from tests.support.faults import (
+    FAST,
+    backend_gone,
+    kill_holding_a_batch,
+    operator_token,
+    pg_restart,
+    post_json,
+    start_worker_with_beat,
+)
 from tests.support.metrics import breaker_state
 from tests.support.polling import wait_until
 from tests.support.processes import start_gunicorn
@@ -38,30 +44,6 @@ QUEUES = "reasoning,actions"
 #: Where each of the five kills catches its batch: blocked before its first write to this table (the traces,
 #: the outbox, the action requests, the intentions), or (None) wherever it is when seen holding its claim.
 KILL_POINTS = ("agents_cycletrace", "agents_message", "agents_actionrequest", "agents_intention", None)
-
-#: A batch in flight: a worker's backend holding the claim's ``FOR UPDATE`` (a ROW SHARE lock on the runtime
-#: table, which nothing else in MABOS takes) and, when a blocker is given, waiting for that blocker's lock.
-_HOLDERS = """
-SELECT DISTINCT a.pid FROM pg_stat_activity a
-JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'relation' AND l.mode = 'RowShareLock' AND l.granted
-WHERE l.relation = 'agents_agentruntime'::regclass AND a.application_name = 'mabos-worker'
-  AND a.backend_start >= %(since)s AND (%(blocker)s::int IS NULL OR %(blocker)s = ANY(pg_blocking_pids(a.pid)))
-"""
-
-
-@pytest.fixture
-def quiet(monkeypatch):
-    """This process publishes no reasoning wake-up (it would go to the shared Redis and its worker)."""
-    monkeypatch.setattr(wakeup, "_enabled", [False])
-
-
-def holders(watcher: psycopg.Connection, since, blocker: int | None) -> list[int]:
-    return [row[0] for row in watcher.execute(_HOLDERS, {"since": since, "blocker": blocker}).fetchall()]
-
-
-def backend_gone(watcher: psycopg.Connection, pids: list[int]) -> bool:
-    return not watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()
-
 
 def test_a_reasoning_worker_killed_five_times_holding_a_batch_loses_and_doubles_nothing(tmp_path, private_redis,
                                                                                           quiet):
@@ -80,14 +62,7 @@ def test_a_reasoning_worker_killed_five_times_holding_a_batch_loses_and_doubles_
             target = max((index + 1) * total // (len(KILL_POINTS) + 2), crowd_progress(crowd) + 1)
             wait_until(lambda: crowd_progress(crowd) >= target, timeout=60,  # noqa: B023 (called at once)
                        message=f"worker {index} committing cycles")
-            held = None
-            if table:
-                blocker.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # reads go on; its next write waits
-                held = blocker.info.backend_pid
-            pids = wait_until(lambda: holders(watcher, since, held), timeout=30, interval=0.005,  # noqa: B023
-                              message=f"worker {index} holding a claimed batch" + (f" at {table}" if table else ""))
-            worker.stop(signal.SIGKILL)
-            blocker.rollback()  # the dead worker's backend finds its client gone and rolls the batch back
+            pids = kill_holding_a_batch(worker, watcher, blocker, table, label=f"worker {index}", since=since)
             wait_until(lambda: backend_gone(watcher, pids), timeout=15,  # noqa: B023
                        message="the killed worker's backends gone")
             caught.append((table, crowd_progress(crowd)))
@@ -151,11 +126,8 @@ def test_a_postgres_restart_mid_run_is_survived_by_the_running_worker_and_loses_
     try:
         wait_until(lambda: crowd_progress(crowd) >= crowd.size * CYCLES // 3, timeout=60,
                    message="a third of the run committed")
-        options = postmaster_options()
         committed = set(CycleTrace.objects.filter(agent_id__in=crowd.agent_ids).values_list("pk", flat=True))
-        connection.close()
-        pg_ctl("stop", "-m", "fast", "-w")
-        pg_ctl("start", "-w", "-t", "30", "-o", options)
+        pg_restart()
         wait_until(lambda: crowd_settled(crowd), timeout=60, interval=0.25,
                    message="every intention ended after the restart")
         assert worker.alive() and worker.popen.pid == pid, "the worker was not restarted"
