@@ -100,10 +100,11 @@ def run_reply(*, by: Any, run: ProtocolRun, sender: Agent, performative: str, co
     the run, as it would an agent's. The run itself moves when its initiator takes the reply, checked again
     there (the initiator's cycle is the run's one writer)."""
     locked = ProtocolRun.objects.select_for_update().get(pk=run.pk)
-    session = ProtocolSession.objects.filter(run=locked, participant=sender).first()
+    sessions = list(ProtocolSession.objects.filter(run=locked).order_by("id"))
+    session = next((s for s in sessions if s.participant_id == sender.pk), None)
     if session is None:
         raise invalid("sender", f"Agent {sender.pk} is not a participant of this {locked.protocol} run.")
-    trial = _trial(locked, session, sender, performative, content)
+    trial = _trial(locked, sessions, session, sender, performative, content)
     if trial.verdict == NOT_UNDERSTOOD:
         raise Conflict(trial.why, code="protocol_reply_refused")
     result = message_send(organization=sender.organization, by=by, sender_agent=sender, performative=performative,
@@ -112,12 +113,14 @@ def run_reply(*, by: Any, run: ProtocolRun, sender: Agent, performative: str, co
     return result.message
 
 
-def _trial(run: ProtocolRun, session: ProtocolSession, sender: Agent, performative: str, content: Any) -> Outcome:
+def _trial(run: ProtocolRun, sessions: list[ProtocolSession], session: ProtocolSession, sender: Agent,
+           performative: str, content: Any) -> Outcome:
+    """The move the initiator will apply to this reply, tried on copies (nothing changes)."""
     now = timezone.now()
     if run.protocol == CONTRACT_NET:
-        sessions = [copy.copy(s) for s in ProtocolSession.objects.filter(run=run)]
         probe = Message(sender_agent_id=sender.pk, performative=performative, content=content)
-        return cnet_message(run=copy.copy(run), sessions=sessions, message=probe, now=now).outcome
+        return cnet_message(run=copy.copy(run), sessions=[copy.copy(s) for s in sessions], message=probe,
+                            now=now).outcome
     return run_apply(run=copy.copy(run), session=copy.copy(session), performative=performative, role=PARTICIPANT,
                      now=now)
 

@@ -20,9 +20,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.agent.access import actor_of
-from agents.agent.selectors import agent_get
+from agents.agent.selectors import agent_list
 from agents.common.api import ListApi
-from agents.common.selectors import resolve
+from agents.common.errors import invalid
 from agents.protocols.access import run_initiator_require, run_reply_agent, run_start_agent
 from agents.protocols.api.serializers import (
     RunCancelInput,
@@ -75,7 +75,10 @@ class RunListApi(ListApi):
         the run and its opening act commit together."""
         data = RunStartInput.parse(request.data)
         initiator = run_start_agent(request.user, data["initiator"])
-        participants = [resolve("to", lambda pk=pk: agent_get(user=request.user, pk=pk)) for pk in data["to"]]
+        found = {agent.pk: agent for agent in agent_list(user=request.user).filter(pk__in=data["to"])}
+        if len(found) < len(set(data["to"])):
+            raise invalid("to", "No such object, or you may not see it.")
+        participants = [found[pk] for pk in dict.fromkeys(data["to"])]
         run = run_start(by=actor_of(request.user), initiator=initiator, participants=participants,
                         opening=data["protocol"], content=data["content"],
                         response_timeout=data["response_timeout"], result_timeout=data["result_timeout"])

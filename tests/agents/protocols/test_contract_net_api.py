@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agents.models import AgentKind, Message, ProtocolRun
@@ -175,3 +177,19 @@ def test_a_late_proposal_from_a_person_is_sent_and_rejected_late_by_the_initiato
     assert _reply(client, run_id, late, "propose", {"price": 1}).status_code == 201
     run_with_mail()
     assert [entry["why"] for entry in client.get(f"/api/v1/protocols/{run_id}/").json()["rejected"]] == ["late"] * 2
+
+
+def _cfp_queries(org, bidders: int) -> int:
+    buyer = AgentFactory(organization=org)
+    to = [AgentFactory(organization=org, kind=AgentKind.EXTERNAL) for _ in range(bidders)]
+    person = create_user()
+    grant(person, org, "view", "operate")
+    client = client_for(person)
+    with CaptureQueriesContext(connection) as queries:
+        assert _cfp(client, buyer, to).status_code == 201
+    return len(queries)
+
+
+def test_starting_a_cfp_costs_the_same_queries_for_2_and_for_10_bidders(org):
+    _cfp_queries(org, 1)  # the first request of the test fills per-process caches
+    assert _cfp_queries(org, 2) == _cfp_queries(org, 10)
