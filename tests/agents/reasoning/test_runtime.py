@@ -114,21 +114,26 @@ def test_the_due_runtimes_are_found_through_the_partial_index(org):
 
 
 def test_an_agents_pending_events_are_found_through_the_partial_index(agent):
-    agent_events_post(events=[NewEvent(agent=agent, kind="timer")] * 3, by=SYSTEM)
-    AgentEvent.objects.filter(agent=agent).order_by("id").filter(
-        pk=AgentEvent.objects.filter(agent=agent).order_by("id").values("pk")[:1]).update(consumed_at=timezone.now())
-    # A realistic shape whatever earlier tests left in the statistics: most of the agent's events consumed.
-    agent_events_post(events=[NewEvent(agent=agent, kind="timer")] * 500, by=SYSTEM)
+    agent_events_post(events=[NewEvent(agent=agent, kind="timer")] * 502, by=SYSTEM)
     pending = AgentEvent.objects.filter(agent=agent, consumed_at__isnull=True).order_by("id")
     AgentEvent.objects.filter(pk__in=pending.values("pk")[:500]).update(consumed_at=timezone.now())
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("ANALYZE agents_agentevent")
+        # The shared table's statistics and dead index entries depend on every earlier test, and so does the
+        # planner's choice. A copy of the table with the same indexes, holding only this agent's rows (most of
+        # them consumed), asks the one question that matters: does the index serve this query by itself?
+        cursor.execute("CREATE TEMP TABLE pending_probe (LIKE agents_agentevent INCLUDING INDEXES) ON COMMIT DROP")
+        cursor.execute("INSERT INTO pending_probe SELECT * FROM agents_agentevent WHERE agent_id = %s",
+                       [str(agent.pk)])
+        cursor.execute("ANALYZE pending_probe")
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'pending_probe' "
+                       "AND indexdef LIKE %s", ["%(agent_id, id) WHERE (consumed_at IS NULL)%"])
+        [(partial,)] = cursor.fetchall()
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("EXPLAIN SELECT id FROM agents_agentevent WHERE agent_id = %s AND consumed_at IS NULL "
+        cursor.execute("EXPLAIN SELECT id FROM pending_probe WHERE agent_id = %s AND consumed_at IS NULL "
                        "ORDER BY id", [str(agent.pk)])
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "agentevent_pending_idx" in plan and "Sort" not in plan
+    assert f"using {partial} " in plan and "Sort" not in plan, plan
 
 
 class _Published:
