@@ -10,7 +10,8 @@
 - protocols/     interaction protocols over messaging (empty until its issue); may import messaging.
 - reasoning/     Belief, Goal, AgentEvent, AgentRuntime, Plan (plans/: versions, steps, the text form) (soon
                  Intention, the cycle); may import protocols.
-- supervision/   policies, heartbeats, restarts, escalation (empty until its issue); may import reasoning.
+- supervision/   SupervisorPolicy, AgentSupervision, SupervisionEvent; the beat's check (failure signals,
+                 restarts with back-off, OTP strategies, escalation), heartbeats; may import reasoning.
 - learning/      plan outcomes and selection policies (empty until its issue); may import supervision.
 - onboarding/    describe a business, get a staffed organization; may import every package above.
 

@@ -14,10 +14,12 @@ class AgentsConfig(AppConfig):
         from agents.organization.access import register_policy as register_organization_policy
         from agents.protocols.hooks import protocol_hooks_register
         from agents.reasoning.actions.registry import actions_load
+        from agents.reasoning.approvals.hooks import approval_answer_hook_register
         from agents.reasoning.cycle.drain import runtime_resumed
         from agents.reasoning.events.services import message_events_store, protocol_runs_closed
         from agents.reasoning.runtime.services import runtime_kinds_changed, runtimes_try_lock
         from agents.reasoning.runtime.wakeup import reasoning_wakeup_enable
+        from agents.supervision.services.answers import escalation_answered
 
         register_organization_policy()
         register_agent_policy()
@@ -29,5 +31,7 @@ class AgentsConfig(AppConfig):
         protocol_hooks_register(lock=runtimes_try_lock, closed=protocol_runs_closed)
         actions_load()  # the built-in actions, then the deployment's own (ACTIONS_MODULES)
         agent_resume_hook_register(runtime_resumed)
+        # People's answer to an escalation (a standalone approval request) may restart the agent.
+        approval_answer_hook_register(escalation_answered)
         # The cycle's task (agents.reason_due) is registered: events now publish its wake-up.
         reasoning_wakeup_enable()

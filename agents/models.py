@@ -39,6 +39,15 @@ from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.reasoning.trace.models import CycleTrace
+from agents.supervision.models import (
+    AgentSupervision,
+    EscalateTo,
+    RestartType,
+    Strategy,
+    SupervisionEvent,
+    SupervisionEventKind,
+    SupervisorPolicy,
+)
 
 __all__ = [
     "BELIEF_KEY_REGEX",
@@ -59,6 +68,7 @@ __all__ = [
     "AgentRole",
     "AgentRuntime",
     "AgentStatus",
+    "AgentSupervision",
     "AgentUserObjectPermission",
     "ApprovalRequest",
     "ApprovalStatus",
@@ -67,6 +77,7 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "DeliveryStatus",
+    "EscalateTo",
     "EventKind",
     "EventSource",
     "Goal",
@@ -86,6 +97,11 @@ __all__ = [
     "ProtocolRun",
     "ProtocolSession",
     "ProtocolSubscription",
+    "RestartType",
+    "Strategy",
     "Subscription",
+    "SupervisionEvent",
+    "SupervisionEventKind",
+    "SupervisorPolicy",
     "TriggerKind",
 ]

@@ -192,6 +192,9 @@ SCHEMA: tuple[Setting, ...] = (
     _s("REASONING_TRACE_RETENTION_DAYS", "int",
        "Days a cycle's trace row (what an agent saw, chose and did, and why) is kept; the beat's hourly "
        "agents.prune_traces deletes older ones.", "7", 7, minimum=1, runtime=True),
+    # --- supervision (docs/supervision.md) -------------------------------------------
+    _s("SUPERVISION_CHECK_SECONDS", "float", "Beat interval of the supervision check (failure signals, restarts "
+       "after their back-off, escalations).", "2", 2.0, minimum=0.2),
     # --- actions (docs/actions.md) ---------------------------------------------------
     _s("ACTIONS_MODULES", "list",
        "Python modules that register a deployment's own actions (@action(\"crm.create_lead\")); every process "

@@ -88,6 +88,11 @@ def celery_settings(config: Config) -> dict[str, Any]:
             # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md).
             "agents-sweep-protocols": {"task": "agents.sweep_protocols", "schedule": 1.0,
                                        "options": {"queue": "reasoning", "expires": 1.0}},
+            # Failure signals, restarts after their back-off, escalations (docs/supervision.md).
+            "agents-check-supervision": {"task": "agents.check_supervision",
+                                         "schedule": config.SUPERVISION_CHECK_SECONDS,
+                                         "options": {"queue": "reasoning",
+                                                     "expires": config.SUPERVISION_CHECK_SECONDS}},
             # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
             "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
                                     "options": {"expires": 3600}},

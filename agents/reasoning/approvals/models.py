@@ -30,6 +30,10 @@ from agents.common.limits import (
 
 #: ``of`` for the users with ``operate`` on the agent's organization.
 OPERATORS = "operators"
+#: ``step`` of a request no intention waits for: a question MABOS itself puts to people about an agent
+#: (supervision's escalation). The sweeper expires it only at its deadline; its answer goes to the hooks
+#: registered in ``agents.reasoning.approvals.hooks``, after the decision commits.
+STANDALONE = "standalone"
 
 
 class ApprovalStatus(models.TextChoices):

@@ -71,6 +71,9 @@ class Intention(models.Model):
             # The cycle's read: an agent's live intentions. Finished ones (the history) are not in it.
             models.Index(fields=["agent", "created_at"], name="intention_live_idx",
                          condition=Q(status__in=sorted(LIVE))),
+            # Supervision's failure signal: failed intentions by when they failed (the rest are not in it).
+            models.Index(fields=["finished_at"], name="intention_failed_idx",
+                         condition=Q(status=IntentionStatus.FAILED)),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,8 @@ from agents.common.audit import record, user_of
 from agents.common.errors import ApprovalClosed, ApprovalDecided, ApprovalExpired, invalid
 from agents.common.limits import APPROVAL_COMMENT_MAX
 from agents.common.validation import check_text
-from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
+from agents.reasoning.approvals.hooks import approval_answered
+from agents.reasoning.approvals.models import STANDALONE, ApprovalRequest, ApprovalStatus
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.events.services import agent_event_post
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -67,6 +68,9 @@ def approval_answer(locked: ApprovalRequest, *, status: str, by: Any, comment: s
                      args={"request": str(locked.pk), "name": locked.name, "decision": status, "note": comment})
     record(action=Action.UPDATE, by=by, target=locked, changes={"status": [ApprovalStatus.PENDING, status]},
            note=comment or status, target_repr=f"approval {locked.name}")
+    if locked.step == STANDALONE:
+        pk, name = locked.pk, locked.name
+        transaction.on_commit(lambda: approval_answered(pk, name, status, by), robust=True)
 
 
 @transaction.atomic
@@ -85,7 +89,7 @@ def approval_decide(*, request: ApprovalRequest, by: Any, decision: str, comment
         raise ApprovalDecided(locked.pk, locked.status)
     if locked.deadline <= timezone.now():
         raise ApprovalExpired(locked.pk, locked.deadline.isoformat())
-    if not approval_waited_for(locked):
+    if locked.step != STANDALONE and not approval_waited_for(locked):
         raise ApprovalClosed(locked.pk)
     approval_answer(locked, status=decision, by=by, comment=comment)
     return locked

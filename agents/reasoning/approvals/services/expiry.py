@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
+from agents.reasoning.approvals.models import STANDALONE, ApprovalRequest, ApprovalStatus
 from agents.reasoning.approvals.services.decisions import approval_answer, approval_lock, approval_waited_for
 from agents.reasoning.intentions.models import IntentionStatus
 from auditlog.actors import Actor
@@ -42,7 +42,7 @@ def approvals_expire(*, limit: int = SWEEP_BATCH) -> int:
     waits for them (dropped by an operator), one transaction each; how many there were."""
     pending = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING)
     due = list(pending.filter(deadline__lte=Now()).order_by("deadline").values_list("pk", "agent_id")[:limit])
-    ended = Q(intention__isnull=True) | ~Q(intention__status=IntentionStatus.WAITING)
+    ended = ~Q(step=STANDALONE) & (Q(intention__isnull=True) | ~Q(intention__status=IntentionStatus.WAITING))
     orphans = list(pending.filter(ended).exclude(pk__in=[pk for pk, _ in due])
                    .order_by("deadline").values_list("pk", "agent_id")[:limit])
     expired = 0
@@ -51,7 +51,7 @@ def approvals_expire(*, limit: int = SWEEP_BATCH) -> int:
             locked = approval_lock(ApprovalRequest(pk=pk, agent_id=agent_id))
             if locked.status != ApprovalStatus.PENDING:
                 continue  # decided meanwhile: the decision stands
-            waited = approval_waited_for(locked)
+            waited = locked.step == STANDALONE or approval_waited_for(locked)
             if waited and locked.deadline > timezone.now():
                 continue  # still awaited and not due: nothing to do (defensive; the queries above exclude it)
             approval_answer(locked, status=ApprovalStatus.EXPIRED, by=SYSTEM, comment="" if waited else CLOSED)

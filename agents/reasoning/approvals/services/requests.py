@@ -9,14 +9,19 @@ while it holds claimed runtime rows); the decision is audited.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+
+from agents.common.audit import record
 from agents.common.errors import invalid
 from agents.common.limits import ACTION_KEY_MAX, APPROVAL_QUESTION_MAX, SHORT_TEXT
 from agents.common.validation import parse_uuid
-from agents.reasoning.approvals.models import ApprovalRequest
+from agents.reasoning.approvals.models import STANDALONE, ApprovalRequest
+from auditlog.models import Action
 from mabos import storable
 
 
@@ -62,3 +67,20 @@ def approval_requests_insert(*, requests: Sequence[NewApprovalRequest]) -> int:
             for r in sorted(requests, key=lambda r: r.idempotency_key)]
     ApprovalRequest.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+@transaction.atomic
+def approval_request_standalone(*, agent: Any, name: str, question: str, of: str, deadline: datetime.datetime,
+                                idempotency_key: str, by: Any) -> ApprovalRequest:
+    """A question MABOS itself puts to people about ``agent``, with no intention waiting (``STANDALONE``):
+    audited, and answered through the same ``approvals/{id}/decide/`` door. A repeated key returns the first."""
+    earlier = ApprovalRequest.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        return earlier
+    request = ApprovalRequest.objects.create(
+        id=uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key), agent=agent, intention=None,
+        idempotency_key=idempotency_key[:ACTION_KEY_MAX], name=name[:SHORT_TEXT],
+        question=question[:APPROVAL_QUESTION_MAX], of=of, deadline=deadline, step=STANDALONE)
+    record(action=Action.CREATE, by=by, target=request, changes={"of": [None, of], "question": [None, question]},
+           note=name, target_repr=f"approval {name}")
+    return request

@@ -1,0 +1,89 @@
+"""The supervision check in the test's transaction: signals, restarts with back-off, strategies, escalation."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from agents.agent.services.groups import group_create, membership_add
+from agents.models import (
+    AgentStatus,
+    AgentSupervision,
+    Goal,
+    Intention,
+    Message,
+    SupervisionEvent,
+)
+from agents.supervision.services.check import supervision_check
+from agents.supervision.services.policies import policy_create
+from tests.support.actors import SYSTEM
+from tests.support.reasoning import World, run_cycles
+
+pytestmark = pytest.mark.django_db
+
+
+def failing_world(*slugs: str, strategy: str = "one_for_one", **policy):
+    world = World("boss", *slugs)
+    world.plans("+!work <- .fail.\n+!rest <- +rested(true).")
+    team = group_create(organization=world.org, name="Team", by=SYSTEM)
+    membership_add(group=team, agent=world.boss, role="leader", by=SYSTEM)
+    for slug in slugs:
+        membership_add(group=team, agent=world.agents[slug], by=SYSTEM)
+        role = world.agents[slug].role
+        role.default_goals = [{"name": "work"}] if slug == slugs[0] else [{"name": "rest"}]
+        role.save()
+    options = {"failure_threshold": 1, "backoff_min_seconds": 1.0, "backoff_max_seconds": 8.0,
+               "backoff_jitter": 0.0, **policy}
+    policy_create(organization=world.org, group=team, strategy=strategy, by=SYSTEM, **options)
+    return world
+
+
+def kinds(agent) -> list[str]:
+    return list(SupervisionEvent.objects.filter(agent=agent).order_by("id").values_list("kind", flat=True))
+
+
+def back_off_over(agent) -> None:
+    """The back-off has run out (the row says when; the check compares with the clock)."""
+    AgentSupervision.objects.filter(agent=agent).update(restart_at=timezone.now())
+
+
+def test_an_agent_that_keeps_failing_is_restarted_with_growing_backoff_then_escalated_to_its_leader():
+    world = failing_world("worker", intensity=2)
+    world.goal("worker", "work")
+    backoffs = []
+    for _ in range(2):
+        run_cycles()
+        supervision_check()
+        world.worker.refresh_from_db()
+        assert world.worker.status == AgentStatus.FAILED
+        backoffs.append(AgentSupervision.objects.get(agent=world.worker).backoff_seconds)
+        back_off_over(world.worker)
+        supervision_check()
+        world.worker.refresh_from_db()
+        assert world.worker.status == AgentStatus.ACTIVE
+        assert Goal.objects.filter(agent=world.worker, name="work", status="pending").exists()
+    assert backoffs == [1.0, 2.0]
+    run_cycles()
+    supervision_check()
+    world.worker.refresh_from_db()
+    assert world.worker.status == AgentStatus.FAILED
+    assert kinds(world.worker) == ["intentions_failing", "restart_scheduled", "restarted"] * 2 + [
+        "intentions_failing", "escalated"]
+    [failure] = Message.objects.filter(performative="failure", deliveries__recipient=world.boss)
+    assert failure.content["agent"] == str(world.worker.pk) and failure.sender_agent_id is None
+    assert AgentSupervision.objects.get(agent=world.worker).restart_at is None
+
+
+def test_one_for_all_restarts_every_member_and_rest_for_one_only_the_later_ones():
+    world = failing_world("first", "second", "third", strategy="rest_for_one")
+    # The second member fails: it and the third are restarted, the first is left alone.
+    role = world.second.role
+    role.default_goals = [{"name": "work"}]
+    role.save()
+    world.goal("second", "work")
+    run_cycles()
+    supervision_check()
+    statuses = {slug: type(world.agents[slug]).objects.get(pk=world.agents[slug].pk).status
+                for slug in ("boss", "first", "second", "third")}
+    assert statuses == {"boss": "active", "first": "active", "second": "failed", "third": "failed"}
+    assert Intention.objects.filter(agent=world.third, status="running").count() == 0
