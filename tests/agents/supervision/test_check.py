@@ -87,3 +87,23 @@ def test_one_for_all_restarts_every_member_and_rest_for_one_only_the_later_ones(
                 for slug in ("boss", "first", "second", "third")}
     assert statuses == {"boss": "active", "first": "active", "second": "failed", "third": "failed"}
     assert Intention.objects.filter(agent=world.third, status="running").count() == 0
+
+
+def test_an_agent_no_policy_supervises_is_never_looked_at():
+    world = failing_world("worker")
+    loner = World("loner")
+    loner.plans("+!work <- .fail.")
+    loner.goal("loner", "work")
+    run_cycles()
+    supervision_check()
+    assert kinds(loner.loner) == [] and not AgentSupervision.objects.filter(agent=loner.loner).exists()
+    assert world.worker.status == AgentStatus.ACTIVE
+
+
+def test_two_checks_of_the_same_failure_restart_once():
+    world = failing_world("worker")
+    world.goal("worker", "work")
+    run_cycles()
+    first, second = supervision_check(), supervision_check()
+    assert (first.restarts_scheduled, second.restarts_scheduled) == (1, 0)
+    assert kinds(world.worker) == ["intentions_failing", "restart_scheduled"]
