@@ -36,8 +36,14 @@ POSTGRESQL_FORWARD = [
        END $$""",
     """CREATE TRIGGER supervisorpolicy_scope BEFORE INSERT OR UPDATE ON agents_supervisorpolicy
        FOR EACH ROW EXECUTE FUNCTION agents_supervisorpolicy_scope()""",
+    # The check's cycle-error signal reads only the traces of failed cycles (rare), by agent and time; the
+    # predicate is the query's own (agents/supervision/services/signals.py, CYCLE_FAILED). PostgreSQL only:
+    # SQLite has no JSON containment (it scans, at its scale).
+    """CREATE INDEX cycletrace_failed_idx ON agents_cycletrace (agent_id, at)
+       WHERE steps @> '[{"kind": "cycle", "result": "failed"}]'::jsonb""",
 ]
 POSTGRESQL_BACKWARD = [
+    "DROP INDEX IF EXISTS cycletrace_failed_idx",
     "DROP TRIGGER IF EXISTS supervisorpolicy_scope ON agents_supervisorpolicy",
     "DROP FUNCTION IF EXISTS agents_supervisorpolicy_scope()",
     "DROP TRIGGER IF EXISTS supervisionevent_append_only ON agents_supervisionevent",

@@ -119,3 +119,18 @@ def test_a_stale_version_is_refused():
     with pytest.raises(StaleVersion):
         policy_update(policy=policy, by=SYSTEM, intensity=6, expected_version=1)
     assert SupervisorPolicy.objects.get(pk=policy.pk).intensity == 5
+
+
+def test_the_cycle_error_signal_reads_the_failed_cycles_index():
+    from agents.models import CycleTrace
+    from agents.supervision.services.signals import CYCLE_FAILED, _cycle_failed
+
+    agent = AgentFactory()
+    query = _cycle_failed(CycleTrace.objects.filter(agent=agent, at__gt="2026-01-01T00:00:00Z"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "cycletrace_failed_idx" in plan, plan
+    assert CYCLE_FAILED == {"kind": "cycle", "result": "failed"}
