@@ -51,6 +51,25 @@ def test_a_batch_costs_the_same_queries_for_2_and_for_40_agents():
 
 
 @pytest.mark.django_db
+def test_the_batch_writes_every_cycled_agents_heartbeat_in_its_one_runtime_update():
+    """Supervision reads an internal agent's heartbeat from its runtime row (docs/supervision.md): the batch's
+    single runtime UPDATE writes it for all its agents, never a statement or a transaction per agent."""
+    world = _world(5)
+    for index in range(5):
+        world.goal(f"w{index}", "work", 1)
+    before = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        assert reason_batch(limit=1000) == 5
+    updates = [q["sql"] for q in queries.captured_queries
+               if q["sql"].lstrip().startswith("UPDATE") and "agentruntime" in q["sql"]]
+    assert len(updates) == 1
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "agents_agent" ')]
+    beats = AgentRuntime.objects.filter(agent__slug__in=[f"w{i}" for i in range(5)]).values_list("heartbeat_at",
+                                                                                                 flat=True)
+    assert len(beats) == 5 and all(beat is not None and beat >= before for beat in beats)
+
+
+@pytest.mark.django_db
 def test_a_python_error_in_one_agents_step_fails_only_that_intention(monkeypatch):
     world = _world(2)
     original = steps.KINDS["add_belief"]
