@@ -134,3 +134,13 @@ def test_the_cycle_error_signal_reads_the_failed_cycles_index():
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "cycletrace_failed_idx" in plan, plan
     assert CYCLE_FAILED == {"kind": "cycle", "result": "failed"}
+
+
+def test_a_cycle_made_later_by_a_supervisor_change_is_found_by_the_integrity_check():
+    from agents.supervision.integrity import agents_on_escalation_cycles
+
+    org, ada, bob, red, _blue = two_teams()
+    policy_create(organization=org, group=red, by=SYSTEM)
+    assert agents_on_escalation_cycles() == []
+    type(ada).objects.filter(pk=ada.pk).update(supervisor=bob)  # the agent services do not read policies
+    assert sorted(agents_on_escalation_cycles(), key=str) == sorted([ada.pk, bob.pk], key=str)
