@@ -11,10 +11,16 @@ from django.db import migrations, models
 
 
 POSTGRESQL_FORWARD = [
+    # Append-only; the one change allowed is forgetting a deleted policy (its foreign key's SET NULL).
     """CREATE FUNCTION agents_supervisionevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         RAISE EXCEPTION 'supervision event %: the log is append-only', OLD.id
-           USING ERRCODE = '23514', CONSTRAINT = 'supervisionevent_append_only';
+         IF (NEW.id, NEW.organization_id, NEW.agent_id, NEW.kind, NEW.detail, NEW.at)
+            IS DISTINCT FROM (OLD.id, OLD.organization_id, OLD.agent_id, OLD.kind, OLD.detail, OLD.at)
+            OR (NEW.policy_id IS NOT NULL AND NEW.policy_id IS DISTINCT FROM OLD.policy_id) THEN
+           RAISE EXCEPTION 'supervision event %: the log is append-only', OLD.id
+             USING ERRCODE = '23514', CONSTRAINT = 'supervisionevent_append_only';
+         END IF;
+         RETURN NEW;
        END $$""",
     """CREATE TRIGGER supervisionevent_append_only BEFORE UPDATE ON agents_supervisionevent
        FOR EACH ROW EXECUTE FUNCTION agents_supervisionevent_append_only()""",

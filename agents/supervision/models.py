@@ -5,8 +5,8 @@
 - ``AgentSupervision``: one row per supervised agent, written only by the supervision check while it holds the
   row (``FOR UPDATE SKIP LOCKED``): the restarts in the current period, when the next restart is due, the
   watermark from which failure signals count, and the last failure.
-- ``SupervisionEvent``: append-only (a trigger refuses UPDATE, migration 0017): every signal, restart and
-  escalation, with the policy that decided it.
+- ``SupervisionEvent``: append-only (a trigger refuses UPDATE, migration 0017; deleting a policy may only
+  forget it, ``policy`` set null): every signal, restart and escalation, with the policy that decided it.
 """
 
 from __future__ import annotations

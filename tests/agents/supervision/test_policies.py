@@ -144,3 +144,16 @@ def test_a_cycle_made_later_by_a_supervisor_change_is_found_by_the_integrity_che
     assert agents_on_escalation_cycles() == []
     type(ada).objects.filter(pk=ada.pk).update(supervisor=bob)  # the agent services do not read policies
     assert sorted(agents_on_escalation_cycles(), key=str) == sorted([ada.pk, bob.pk], key=str)
+
+
+def test_deleting_a_policy_its_events_name_keeps_the_events_and_forgets_the_policy():
+    org = OrganizationFactory()
+    agent = AgentFactory(organization=org)
+    policy = policy_create(organization=org, by=SYSTEM)
+    event = SupervisionEvent.objects.create(organization=org, agent=agent, policy=policy, kind="restarted")
+    policy_delete(policy=policy, by=SYSTEM)
+    event.refresh_from_db()
+    assert event.policy_id is None and event.kind == "restarted"
+    other = policy_create(organization=org, by=SYSTEM)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        SupervisionEvent.objects.filter(pk=event.pk).update(policy=other)
