@@ -6,6 +6,7 @@ cycle) is the service's (agents.supervision.services.policies), which answers a 
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.common.api import JSON_OBJECT
@@ -63,26 +64,30 @@ class SupervisionEventOutput(serializers.ModelSerializer):
         fields = ["id", "organization", "agent", "agent_name", "policy", "kind", "detail", "at"]
 
 
-class AgentHealthPolicy(serializers.Serializer):
-    id = serializers.UUIDField()
-    group = serializers.UUIDField(allow_null=True)
-    strategy = serializers.CharField()
-    intensity = serializers.IntegerField()
-    period_seconds = serializers.IntegerField()
-    heartbeat_timeout_seconds = serializers.IntegerField()
+_UUID, _INT = {"type": "string", "format": "uuid"}, {"type": "integer"}
+_TIME = {"type": "string", "format": "date-time"}
+
+
+@extend_schema_field({"type": "object", "nullable": True, "required": [
+    "id", "group", "strategy", "intensity", "period_seconds", "heartbeat_timeout_seconds"], "properties": {
+    "id": _UUID, "group": {**_UUID, "nullable": True, "description": "Null: the organization's default."},
+    "strategy": {"type": "string"}, "intensity": _INT, "period_seconds": _INT, "heartbeat_timeout_seconds": _INT}})
+class AgentHealthPolicyField(serializers.DictField):
+    """The policy that supervises the agent, or null (a nested serializer that may be null reads badly in
+    OpenAPI 3.0)."""
+
+
+@extend_schema_field({"type": "object", "nullable": True, "required": [
+    "cycle_count", "last_error", "wake_at", "restart_count", "restarted_at"], "properties": {
+    "cycle_count": _INT, "last_error": {"type": "string"}, "wake_at": {**_TIME, "nullable": True},
+    "restart_count": _INT, "restarted_at": {**_TIME, "nullable": True}}})
+class AgentHealthRuntimeField(serializers.DictField):
+    """An internal agent's reasoning runtime, or null (external agents, or one that never ran)."""
 
 
 class AgentHealthPending(serializers.Serializer):
     events = serializers.IntegerField(help_text="Events waiting for the agent's next cycle (internal agents).")
     deliveries = serializers.IntegerField(help_text="Deliveries owed to it: waiting, on their way, or unacked.")
-
-
-class AgentHealthRuntime(serializers.Serializer):
-    cycle_count = serializers.IntegerField()
-    last_error = serializers.CharField(allow_blank=True)
-    wake_at = serializers.DateTimeField(allow_null=True)
-    restart_count = serializers.IntegerField()
-    restarted_at = serializers.DateTimeField(allow_null=True)
 
 
 class AgentHealthOutput(serializers.Serializer):
@@ -96,7 +101,7 @@ class AgentHealthOutput(serializers.Serializer):
     heartbeat_at = serializers.DateTimeField(allow_null=True)
     heartbeat_age_seconds = serializers.FloatField(allow_null=True)
     stale = serializers.BooleanField()
-    policy = AgentHealthPolicy(allow_null=True)
+    policy = AgentHealthPolicyField(allow_null=True)
     restarts_in_period = serializers.IntegerField()
     restart_at = serializers.DateTimeField(allow_null=True, help_text="A restart waits for its back-off until.")
     backoff_seconds = serializers.FloatField()
@@ -107,7 +112,7 @@ class AgentHealthOutput(serializers.Serializer):
     reported_status = serializers.CharField(allow_blank=True)
     reported_load = serializers.FloatField(allow_null=True)
     pending = AgentHealthPending()
-    runtime = AgentHealthRuntime(allow_null=True, help_text="Internal agents: the reasoning runtime; else null.")
+    runtime = AgentHealthRuntimeField(allow_null=True)
     events = SupervisionEventOutput(many=True, help_text="The latest supervision events, newest first.")
 
 

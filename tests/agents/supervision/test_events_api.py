@@ -15,6 +15,7 @@ from agents.supervision.services.policies import policy_create
 from tests.support.actors import SYSTEM, grant
 from tests.support.api import client_for, create_user, fields_of
 from tests.support.factories import AgentFactory, OrganizationFactory
+from tests.support.openapi import assert_conforms, served_schema
 from tests.support.supervision import external_with_key, person_for
 
 URL = "/api/v1/supervision/events/"
@@ -110,3 +111,12 @@ def test_the_list_costs_the_same_queries_for_2_events_as_for_20(org, django_asse
     with django_assert_max_num_queries(12):
         assert client.get(URL, {"page_size": page_size}).json()["count"] == 20
     assert count() == few
+
+
+def test_the_answers_match_the_served_schema(org, client):
+    schema = served_schema(client)
+    mine = event(AgentFactory(organization=org), reason={"nested": [1, "two"]})
+    api = client_for(person_for(org, "view"))
+    assert_conforms(schema, "GET", URL, api.get(URL))
+    assert_conforms(schema, "GET", URL + "{id}/", api.get(f"{URL}{mine.pk}/"))
+    assert_conforms(schema, "GET", URL, api.get(URL, {"since": "soon"}))

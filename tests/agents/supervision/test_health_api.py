@@ -19,6 +19,7 @@ from agents.supervision.services.policies import policy_create
 from tests.support.actors import SYSTEM, grant
 from tests.support.api import client_for, create_user
 from tests.support.factories import AgentFactory
+from tests.support.openapi import assert_conforms, served_schema
 from tests.support.reasoning import World, run_cycles
 from tests.support.supervision import external_with_key, person_for
 
@@ -128,3 +129,16 @@ def test_the_health_shows_the_last_ten_events_in_the_same_queries_for_2_as_for_2
     add(18)
     many, body = count()
     assert many == few and len(body["events"]) == 10 and body["events"][0]["detail"] == {"n": 17}
+
+
+def test_a_restarted_agents_health_matches_the_served_schema(client):
+    schema = served_schema(client)
+    world = World("worker")
+    world.plans("+!work <- .fail.")
+    policy_create(organization=world.org, failure_threshold=1, by=SYSTEM)
+    world.goal("worker", "work")
+    run_cycles()
+    supervision_check()
+    response = client_for(person_for(world.org, "view")).get(url(world.worker))
+    assert response.json()["events"] and response.json()["runtime"] is not None
+    assert_conforms(schema, "GET", "/api/v1/agents/{id}/health/", response)

@@ -13,6 +13,7 @@ from agents.supervision.models import AgentSupervision
 from tests.support.actors import SYSTEM
 from tests.support.api import client_for, fields_of
 from tests.support.messaging import send
+from tests.support.openapi import assert_conforms, served_schema
 from tests.support.supervision import external_with_key, person_for
 
 
@@ -98,3 +99,14 @@ def test_an_inbox_read_with_the_agents_own_key_is_a_heartbeat_a_persons_is_not(o
     Agent.objects.filter(pk=runtime.pk).update(heartbeat_at=None)
     assert other_client.get(f"/api/v1/agents/{runtime.pk}/inbox/").status_code == 404
     assert heartbeat_of(runtime) is None
+
+
+def test_the_answers_match_the_served_schema(org, client):
+    schema = served_schema(client)
+    agent, key = external_with_key(org)
+    path = "/api/v1/agents/{id}/heartbeat/"
+    assert_conforms(schema, "POST", path, key.post(url(agent), {"status": "ok", "load": 1}, format="json"))
+    assert_conforms(schema, "POST", path, key.post(url(agent), {"load": -1}, format="json"))
+    assert_conforms(schema, "GET", "/api/v1/agents/{id}/health/", key.get(f"/api/v1/agents/{agent.pk}/health/"))
+    agent_stop(agent=agent, by=SYSTEM)
+    assert_conforms(schema, "POST", path, key.post(url(agent), {}, format="json"))

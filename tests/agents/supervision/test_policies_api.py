@@ -10,12 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from agents.agent.services.groups import group_create, membership_add
-from agents.supervision.models import SupervisorPolicy
+from agents.supervision.models import SupervisionEvent, SupervisorPolicy
 from agents.supervision.services.policies import policy_create
 from auditlog.models import AuditEvent
 from tests.support.actors import SYSTEM
 from tests.support.api import client_for, create_user, fields_of
 from tests.support.factories import AgentFactory, AgentGroupFactory, OrganizationFactory
+from tests.support.openapi import assert_conforms, served_schema
 from tests.support.permission_matrix import GrantedOnOrganizationMatrix
 from tests.support.supervision import external_with_key, person_for, written
 
@@ -225,3 +226,34 @@ def test_the_list_costs_the_same_queries_for_2_policies_as_for_20(org, django_as
     with django_assert_max_num_queries(12):
         assert client.get(URL, {"page_size": 100}).json()["count"] == 20
     assert count() == few
+
+
+def test_the_answers_match_the_served_schema(org, client):
+    schema = served_schema(client)
+    api = client_for(person_for(org, "view", "change"))
+    created = api.post(URL, {"organization": str(org.pk), "escalate_role": None}, format="json")
+    assert_conforms(schema, "POST", URL, created)
+    detail = f"{URL}{created.json()['id']}/"
+    assert_conforms(schema, "GET", URL, api.get(URL))
+    assert_conforms(schema, "GET", URL + "{id}/", api.get(detail))
+    assert_conforms(schema, "PATCH", URL + "{id}/", api.patch(detail, {"intensity": 2, "version": 1}, format="json"))
+    assert_conforms(schema, "PATCH", URL + "{id}/", api.patch(detail, {"intensity": 2, "version": 1}, format="json"))
+    assert_conforms(schema, "DELETE", URL + "{id}/", api.delete(detail))
+
+
+@pytest.mark.xfail(strict=True, reason="core: the append-only trigger of migration 0017 refuses the UPDATE that "
+                                       "SupervisionEvent.policy's on_delete=SET_NULL makes (a 500); needs a migration "
+                                       "that lets an UPDATE setting only policy_id to NULL through")
+def test_deleting_a_policy_or_its_group_keeps_the_events_that_named_it(org):
+    agent = AgentFactory(organization=org)
+    group = AgentGroupFactory(organization=org)
+    policy = policy_create(organization=org, group=group, by=SYSTEM)
+    kept = SupervisionEvent.objects.create(organization=org, agent=agent, policy=policy, kind="restarted")
+    client = client_for(person_for(org))
+    assert client.delete(f"{URL}{policy.pk}/").status_code == 204
+    kept.refresh_from_db()
+    assert kept.policy_id is None and kept.kind == "restarted"
+    policy = policy_create(organization=org, group=group, by=SYSTEM)
+    SupervisionEvent.objects.create(organization=org, agent=agent, policy=policy, kind="restarted")
+    assert client.delete(f"/api/v1/groups/{group.pk}/").status_code == 204
+    assert SupervisionEvent.objects.filter(agent=agent).count() == 2
