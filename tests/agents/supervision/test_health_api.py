@@ -5,6 +5,7 @@ internal one (its runtime's heartbeat from the cycle, pending events), and of on
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -142,3 +143,18 @@ def test_a_restarted_agents_health_matches_the_served_schema(client):
     response = client_for(person_for(world.org, "view")).get(url(world.worker))
     assert response.json()["events"] and response.json()["runtime"] is not None
     assert_conforms(schema, "GET", "/api/v1/agents/{id}/health/", response)
+
+
+def test_another_tenants_agent_looks_exactly_like_a_missing_one_to_a_person_and_a_key(org):
+    theirs = AgentFactory()
+    _mine, key = external_with_key(org)
+    person = client_for(person_for(org, "view"))
+    missing = uuid.uuid4()
+    for client in (person, key):
+        for path, method in (("health", "get"), ("heartbeat", "post")):
+            answers = []
+            for pk in (theirs.pk, missing):
+                response = getattr(client, method)(f"/api/v1/agents/{pk}/{path}/")
+                answers.append((response.status_code, response.content.decode().replace(str(pk), "<id>")))
+            assert answers[0] == answers[1] and answers[0][0] == 404, (path, answers)
+    assert Agent.objects.get(pk=theirs.pk).heartbeat_at is None

@@ -4,6 +4,8 @@ organization, out-of-range numbers), and a list whose queries do not grow with i
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -257,3 +259,17 @@ def test_deleting_a_policy_or_its_group_keeps_the_events_that_named_it(org):
     SupervisionEvent.objects.create(organization=org, agent=agent, policy=policy, kind="restarted")
     assert client.delete(f"/api/v1/groups/{group.pk}/").status_code == 204
     assert SupervisionEvent.objects.filter(agent=agent).count() == 2
+
+
+def test_another_tenants_policy_looks_exactly_like_a_missing_one(org):
+    theirs = policy_create(organization=OrganizationFactory(), by=SYSTEM)
+    client = client_for(person_for(org))
+    missing = uuid.uuid4()
+    for method, body in (("get", None), ("patch", {"intensity": 2, "version": 1}), ("delete", None)):
+        answers = []
+        for pk in (theirs.pk, missing):
+            response = getattr(client, method)(f"{URL}{pk}/", body, format="json")
+            answers.append((response.status_code, response.content.decode().replace(str(pk), "<id>")))
+        assert answers[0] == answers[1] and answers[0][0] == 404, (method, answers)
+    theirs.refresh_from_db()
+    assert theirs.version == 1
