@@ -8,6 +8,7 @@ from agents.protocols.api import urls as protocols_urls
 from agents.reasoning.api import urls as reasoning_urls
 from agents.reasoning.approvals.api import urls as approvals_urls
 from agents.reasoning.plans.api import urls as plans_urls
+from agents.supervision.api import urls as supervision_urls
 
 urlpatterns = [
     *organization_urls.urlpatterns,
@@ -18,4 +19,5 @@ urlpatterns = [
     *approvals_urls.urlpatterns,
     *protocols_urls.urlpatterns,
     *messaging_urls.urlpatterns,
+    *supervision_urls.urlpatterns,
 ]

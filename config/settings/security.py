@@ -193,6 +193,10 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "IntentionStatusEnum": "agents.reasoning.intentions.models.IntentionStatus",
                 "ProtocolEnum": "agents.protocols.transitions.PROTOCOL_CHOICES",
                 "RunStateEnum": "agents.protocols.transitions.STATE_CHOICES",
+                "SupervisionStrategyEnum": "agents.supervision.models.Strategy",
+                "RestartTypeEnum": "agents.supervision.models.RestartType",
+                "EscalateToEnum": "agents.supervision.models.EscalateTo",
+                "SupervisionEventKindEnum": "agents.supervision.models.SupervisionEventKind",
             },
         },
     }

@@ -1,7 +1,7 @@
 """Hostile query strings and path segments are a 400 naming the parameter (or a 404), never a 500.
 
 Cross-cutting, so it sits in tests/agents/ itself: the filters and path segments of every package's lists
-(agents, organizations, messages, dead letters, beliefs, the audit trail) are checked side by side.
+(agents, organizations, messages, dead letters, beliefs, the audit trail, supervision) are checked side by side.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ def test_malformed_message_and_dead_letter_filters_are_a_400_naming_them(org, ow
     ("/api/v1/audit/events/?target_id=a%00b", "target_id"),
     ("/api/v1/agents/?ordering=name%00", "ordering"),
     ("/api/v1/agents/?a%00b=1", "a\u0000b"),
+    ("/api/v1/supervision/events/?since=a%00b", "since"),
+    ("/api/v1/supervision/events/?agent=%00", "agent"),
+    ("/api/v1/supervision/policies/?group=%00", "group"),
 ])
 def test_a_nul_in_any_query_parameter_is_a_400_naming_it(owner, url, name):
     owner.is_superuser = True  # the audit trail too
@@ -54,6 +57,7 @@ def test_a_nul_or_garbage_in_a_path_segment_is_a_404(org, owner, agent):
         assert response.status_code == 404 and response.json()["code"] == "not_found", (segment, response.content)
         response = client.delete(f"/api/v1/agents/{agent.pk}/beliefs/{segment}/")
         assert response.status_code == 404, segment
-    for url in ("/api/v1/agents/%00/", "/api/v1/agents/not-a-uuid/pause/", "/api/v1/messages/%00/"):
+    for url in ("/api/v1/agents/%00/", "/api/v1/agents/not-a-uuid/pause/", "/api/v1/messages/%00/",
+                "/api/v1/agents/%00/health/", "/api/v1/supervision/policies/%00/", "/api/v1/supervision/events/1%00/"):
         response = client.get(url)
         assert response.status_code == 404 and response.json()["code"] == "not_found", url

@@ -20,6 +20,8 @@ from agents.messaging.services.subscriptions import subscription_create
 from agents.models import AgentKind, Belief, Delivery, DeliveryStatus
 from agents.organization.services.organizations import organization_grant
 from agents.reasoning.services.goals import goal_create
+from agents.supervision.models import SupervisionEvent
+from agents.supervision.services.policies import policy_create
 from auditlog.actors import Actor
 from tests.support.api import create_user, tokens_for
 from tests.support.factories import AgentFactory, AgentGroupFactory, AgentRoleFactory, OrganizationFactory
@@ -58,6 +60,11 @@ def world_build() -> World:
                                 content={"do": "it"}, to=[alice.pk]).message
     dead = Delivery.objects.get(message=dead_message, recipient=alice)
     Delivery.objects.filter(pk=dead.pk).update(status=DeliveryStatus.DEAD, last_error="fuzz: refused")
+    policy = policy_create(organization=org, group=group, by=SYSTEM)
+    # No policy on the event: deleting a policy that events name is a 500 until the append-only trigger lets
+    # on_delete=SET_NULL through (tests/agents/supervision/test_policies_api.py, the xfail).
+    event = SupervisionEvent.objects.create(organization=org, agent=alice, kind="restarted",
+                                            detail={"backoff_seconds": 1.0})
     administrator = create_user(roles=("administrator",))
     tokens = tokens_for(operator)
     other_session = tokens_for(operator)["sid"]  # revoking it must not end the fuzz's own session
@@ -83,12 +90,15 @@ def world_build() -> World:
             "/api/v1/conversations/{id}/": {"id": str(message.conversation_id)},
             "/api/v1/dead-letters/{id}/": {"id": str(dead.pk)},
             "/api/v1/auth/sessions/{id}/": {"id": other_session},
+            "/api/v1/supervision/policies/{id}/": {"id": str(policy.pk)},
+            "/api/v1/supervision/events/{id}/": {"id": str(event.pk)},
         },
         refs={"organization": str(org.pk), "sender": str(external.pk), "to": [str(alice.pk)],
               "role": str(role.pk), "supervisor": str(alice.pk), "agent": str(alice.pk), "group": str(group.pk),
               "parent": str(goal.pk), "in_reply_to": str(message.pk), "conversation_id": str(message.conversation_id),
               "recipient": str(alice.pk), "refresh": tokens["refresh"], "object_type": "agents.agent",
-              "object_id": str(alice.pk), "user": operator.username, "organization_id": str(org.pk)},
+              "object_id": str(alice.pk), "user": operator.username, "organization_id": str(org.pk),
+              "escalate_agent": str(alice.pk)},
     )
 
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.agent.access import actor_of, agent_for, key_agent
+from agents.agent.services.heartbeats import agent_heard_from
 from agents.common.access import require
 from agents.common.api import ListApi
 from agents.keys.api.authentication import AGENT_KEY_OR_USER
@@ -58,7 +59,10 @@ class DeliveryNackApi(APIView):
 
 
 class AgentInboxApi(ListApi):
-    """Delivered, unacked messages of one agent in send order: its own key, or a person who may view it."""
+    """Delivered, unacked messages of one agent in send order: its own key, or a person who may view it.
+
+    A read with the agent's own key is a heartbeat (``Agent.heartbeat_at``, at most one write a second).
+    """
 
     authentication_classes = AGENT_KEY_OR_USER
     output_serializer = DeliveryOutput
@@ -70,4 +74,9 @@ class AgentInboxApi(ListApi):
         return inbox_list(agent=agent_for(self.request.user, self.kwargs["pk"], "view"))
 
     def get(self, request: Request, pk: Any) -> Response:
-        return self.list_response()
+        """The agent's inbox. Read with its own key, it counts as a heartbeat (a person's read does not)."""
+        response = self.list_response()
+        agent = key_agent(request.user)
+        if agent is not None:  # agent_for above let a key read only its own inbox
+            agent_heard_from(agent_id=agent.pk)
+        return response
