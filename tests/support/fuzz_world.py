@@ -61,9 +61,8 @@ def world_build() -> World:
     dead = Delivery.objects.get(message=dead_message, recipient=alice)
     Delivery.objects.filter(pk=dead.pk).update(status=DeliveryStatus.DEAD, last_error="fuzz: refused")
     policy = policy_create(organization=org, group=group, by=SYSTEM)
-    # No policy on the event: deleting a policy that events name is a 500 until the append-only trigger lets
-    # on_delete=SET_NULL through (tests/agents/supervision/test_policies_api.py, the xfail).
-    event = SupervisionEvent.objects.create(organization=org, agent=alice, kind="restarted",
+    # The event names the policy: deleting either (or the group) must keep the log (the trigger lets the SET NULL by).
+    event = SupervisionEvent.objects.create(organization=org, agent=alice, policy=policy, kind="restarted",
                                             detail={"backoff_seconds": 1.0})
     administrator = create_user(roles=("administrator",))
     tokens = tokens_for(operator)

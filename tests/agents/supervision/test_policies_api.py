@@ -243,9 +243,6 @@ def test_the_answers_match_the_served_schema(org, client):
     assert_conforms(schema, "DELETE", URL + "{id}/", api.delete(detail))
 
 
-@pytest.mark.xfail(strict=True, reason="core: the append-only trigger of migration 0017 refuses the UPDATE that "
-                                       "SupervisionEvent.policy's on_delete=SET_NULL makes (a 500); needs a migration "
-                                       "that lets an UPDATE setting only policy_id to NULL through")
 def test_deleting_a_policy_or_its_group_keeps_the_events_that_named_it(org):
     agent = AgentFactory(organization=org)
     group = AgentGroupFactory(organization=org)
