@@ -39,7 +39,7 @@ class Api:
 
 
 def _company(api: Api) -> tuple[str, dict[str, str]]:
-    org = api.post("organizations/", {"name": "Fragile Ltd", "industry": "retail"})["id"]
+    org = api.post("organizations/", {"name": "Fragile Ltd", "industry": "retail", "description": "Falls over."})["id"]
     ids = {}
     for slug in ("lead", "one", "two", "three"):
         role = api.post("roles/", {"organization": org, "name": f"{slug} role", "slug": f"{slug}-role",
