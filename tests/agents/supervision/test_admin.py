@@ -247,3 +247,19 @@ def test_the_agent_page_shows_its_supervision_state():
     grant_user = _staff(unsupervised.organization, "view")
     html = staff_client(grant_user).get(f"/admin/agents/agent/{unsupervised.pk}/change/").content.decode()
     assert "none: this agent is not supervised" in html
+
+
+def test_the_event_list_costs_the_same_queries_for_few_events_or_many():
+    world = failing_team("worker")
+    fail_and_schedule(world, "worker")
+    client = staff_client(_staff(world.org, "view"))
+    client.get(EVENTS)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(EVENTS).status_code == 200
+    for index in range(12):
+        agent = AgentFactory(organization=world.org, name=f"Other {index}")
+        SupervisionEvent.objects.create(organization=world.org, agent=agent, policy=world.policy,
+                                        kind="restarted", detail={"backoff_seconds": 1.0})
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(EVENTS).context["cl"].result_list) == 14
+    assert len(many) == len(few)
