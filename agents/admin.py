@@ -8,3 +8,4 @@ from agents.protocols import admin as protocols_admin  # noqa: F401
 from agents.reasoning.actions import admin as actions_admin  # noqa: F401
 from agents.reasoning.approvals import admin as approvals_admin  # noqa: F401
 from agents.reasoning.plans import admin as plans_admin  # noqa: F401
+from agents.supervision import admin as supervision_admin  # noqa: F401

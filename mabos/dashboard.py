@@ -7,7 +7,10 @@ costs the same number of queries with ten messages or ten million:
   ``WHERE created_at >= now() - 1 hour`` on the ``created_at`` index;
 - pending and dead deliveries: one filtered COUNT (``mabos.metrics.exposition.delivery_backlog``);
 - agents by status: one GROUP BY;
-- recent audit events: the newest ten by ``occurred_at`` (indexed).
+- recent audit events: the newest ten by ``occurred_at`` (indexed);
+- unhealthy agents and recent restarts (agents.supervision.health.unhealthy_for): a count, the first ten
+  agents in trouble with their health, the ten latest restarts and escalations, for every staff member
+  over the organizations they may view.
 
 The chart is an SVG drawn on the server: no script and no inline style, so it
 lives within the CSP ``default-src 'self'``; colours come from a same-origin
@@ -108,7 +111,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the index template shows, computed now."""
     results = run_health_checks()
     status, _, _ = overall_status(results)
-    context: dict[str, Any] = {"health": results, "health_status": status}
+    context: dict[str, Any] = {"health": results, "health_status": status, **supervision_panel(request)}
     if not is_administrator(request.user):
         return context
     series = messages_per_minute()
@@ -132,6 +135,30 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         "breakers": sorted((name, item.current_state) for name, item in all_breakers().items()),
     })
     return context
+
+
+def supervision_panel(request: HttpRequest) -> dict[str, Any]:
+    """Unhealthy agents and recent restarts of the organizations the viewer may see; empty if it cannot say."""
+    from agents.supervision.health import unhealthy_for
+    from agents.supervision.tables import age_words
+
+    try:
+        panel = unhealthy_for(user=request.user)
+    except Exception as exc:  # the database is down: the components table says so
+        logger.warning("supervision panel not computed: %s", type(exc).__name__)
+        return {}
+    rows = [{"health": row, "age": age_words(row.heartbeat_age),
+             "url": _link_to("admin:agents_agent_change", row.agent.pk)} for row in panel.agents]
+    return {"supervision": {"agents": rows, "total": panel.total, "more": panel.total - len(rows),
+                            "events": panel.events, "events_url": _link("admin:agents_supervisionevent_changelist"),
+                            "failed_url": _link("admin:agents_agent_changelist", "?status__exact=failed")}}
+
+
+def _link_to(name: str, pk: Any) -> str | None:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
 
 
 class MabosAdminSite(admin.AdminSite):

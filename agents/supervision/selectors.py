@@ -33,7 +33,7 @@ HEALTH_EVENTS = 10
 def policy_list(*, user: Any) -> QuerySet[SupervisorPolicy]:
     """The policies of organizations ``user`` may view, by organization then group (the default first)."""
     return (SupervisorPolicy.objects.filter(organization_id__in=organizations_for(user).values("pk"))
-            .select_related("organization", "group").order_by("organization__name", "organization_id",
+            .select_related("organization", "group", "escalate_agent").order_by("organization__name", "organization_id",
                                                                "group__name", "id"))
 
 
@@ -44,7 +44,7 @@ def policy_get(*, user: Any, pk: Any) -> SupervisorPolicy:
 def supervision_event_list(*, user: Any) -> QuerySet[SupervisionEvent]:
     """Events of the agents ``user`` may view, newest first, with each event's agent (one query for a page)."""
     return (SupervisionEvent.objects.filter(agent_id__in=agents_for(user).values("pk"))
-            .select_related("agent").order_by("-id"))
+            .select_related("agent", "organization", "policy").order_by("-id"))
 
 
 def supervision_event_get(*, user: Any, pk: Any) -> SupervisionEvent:

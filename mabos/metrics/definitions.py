@@ -33,6 +33,17 @@ SEND_TO_DELIVER = Histogram("mabos_send_to_deliver_seconds", "From send commit t
                             buckets=LATENCY_BUCKETS)
 SEND_TO_ACK = Histogram("mabos_send_to_ack_seconds", "From send commit to acked.", buckets=LATENCY_BUCKETS)
 
+# --- supervision --------------------------------------------------------------------------
+# Labels are bounded: an event kind, a strategy, where an escalation went (never an agent or organization id).
+SUPERVISION_EVENTS = Counter("mabos_supervision_events_total", "Supervision events (signals and actions) by kind.",
+                             ["kind"])
+SUPERVISION_RESTARTS_SCHEDULED = Counter("mabos_supervision_restarts_scheduled_total",
+                                         "Agents stopped for a restart, by the policy's strategy.", ["strategy"])
+SUPERVISION_RESTARTS = Counter("mabos_supervision_restarts_total",
+                               "Agents restarted after their back-off, by the policy's strategy.", ["strategy"])
+SUPERVISION_ESCALATIONS = Counter("mabos_supervision_escalations_total",
+                                  "Escalations, by where they went (an agent, or people).", ["to"])
+
 # --- workers -------------------------------------------------------------------------------
 TASK_DURATION = Histogram("mabos_task_duration_seconds", "Celery task duration by task name.", ["task"],
                           buckets=LATENCY_BUCKETS)

@@ -74,6 +74,7 @@ class ScrapeTimeCollector(Collector):
         yield from self._components()
         yield from self._heartbeats()
         yield from self._deliveries()
+        yield from self._supervision()
 
     def _components(self) -> Iterator:
         up = GaugeMetricFamily("mabos_component_up", "Component health check passes (1) or fails (0).",
@@ -104,6 +105,39 @@ class ScrapeTimeCollector(Collector):
                                 value=counts["pending"])
         yield GaugeMetricFamily("mabos_deliveries_dead", "Dead letters waiting for an operator.",
                                 value=counts["dead"])
+
+
+    def _supervision(self) -> Iterator:
+        figures = supervision_figures()
+        if figures is None:
+            return
+        beats, states = figures
+        yield GaugeMetricFamily("mabos_supervision_heartbeat_oldest_seconds",
+                                "Age of the oldest heartbeat among active agents a policy supervises "
+                                "(0 when none has beaten yet).", value=beats["oldest_age"] or 0.0)
+        within = GaugeMetricFamily("mabos_supervision_heartbeat_within_agents",
+                                   "Active supervised agents whose heartbeat is at most this old (seconds).",
+                                   labels=["le"])
+        for age, count in beats["within"]:
+            within.add_metric([str(age)], count)
+        within.add_metric(["+Inf"], beats["total"] - beats["never"])
+        yield within
+        yield GaugeMetricFamily("mabos_supervision_heartbeat_never_agents",
+                                "Active supervised agents that have never beaten.", value=beats["never"])
+        agents = GaugeMetricFamily("mabos_supervision_agents", "Agents by supervision state.", labels=["state"])
+        for state in ("failed", "restart_due", "stale"):
+            agents.add_metric([state], states[state])
+        yield agents
+
+
+def supervision_figures() -> tuple[dict, dict] | None:
+    """Heartbeat ages and agents by state (two aggregate queries); None when the database cannot say."""
+    from agents.supervision.health import heartbeat_figures, state_counts  # see delivery_backlog
+    try:
+        return heartbeat_figures(), state_counts()
+    except Exception as exc:  # the database is down: the database component says so
+        logger.warning("supervision figures not computed: %s", type(exc).__name__)
+        return None
 
 
 def delivery_backlog() -> dict[str, int] | None:

@@ -45,6 +45,8 @@ from agents.reasoning.mind import agent_mind
 from agents.reasoning.models import Belief, Goal
 from agents.reasoning.services.beliefs import belief_delete, belief_set
 from agents.reasoning.services.goals import goal_create, goal_delete, goal_parent_check, goal_update
+from agents.supervision.health import health_of
+from agents.supervision.tables import agent_state
 from mabos.errors import DomainError
 from mabos.storable.forms import STORABLE_FORMFIELDS
 
@@ -232,13 +234,13 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization", "role", "supervisor"]
     search_fields = ["name", "slug"]
     readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at",
-                       "latest_deliveries", "pending_events"]
+                       "latest_deliveries", "pending_events", "supervision_state"]
     inlines = [BeliefInline, GoalInline, MembershipInline, SubscriptionInline]
     actions = ["pause", "resume", "restart"]
     change_form_template = "admin/agents/agent/change_form.html"  # its mind: goal tree, intentions, cycles
 
     class Media:
-        css = {"all": ["mabos/mind.css"]}  # classes, no inline style (the CSP)
+        css = {"all": ["mabos/mind.css", "mabos/supervision.css"]}  # classes, no inline style (the CSP)
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
                            change: bool = False, form_url: str = "", obj: Agent | None = None) -> Any:
@@ -254,6 +256,10 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     @admin.display(description="pending events (what its next cycles reason about)")
     def pending_events(self, obj: Agent) -> str:
         return pending_events_html(obj) if obj.pk else "—"
+
+    @admin.display(description="supervision")
+    def supervision_state(self, obj: Agent) -> str:
+        return agent_state(health_of([obj])[0]) if obj.pk else "—"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_active_staff(request.user)  # the organization dropdown holds what they may change

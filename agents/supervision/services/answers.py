@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agents.agent.models import Agent
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
+from agents.supervision.metrics import event_counted
 from agents.supervision.models import AgentSupervision, SupervisionEvent, SupervisionEventKind
 from agents.supervision.services.restarts import ESCALATION_APPROVAL, agent_restart_now
 
@@ -36,7 +37,8 @@ def escalation_answered(request_id: Any, name: str, decision: str, by: Any) -> N
             return
         state.restarts, state.restart_at, state.escalated_at, state.signals_since = [], None, None, now
         state.save()
-        SupervisionEvent.objects.create(
-            organization_id=agent.organization_id, agent=agent, kind=SupervisionEventKind.RESTARTED,
-            detail={"approval": str(request_id), "approved_by": str(getattr(by, "pk", "") or ""),
-                    "goals_adopted": adopted})
+        detail = {"approval": str(request_id), "approved_by": str(getattr(by, "pk", "") or ""),
+                  "goals_adopted": adopted}
+        SupervisionEvent.objects.create(organization_id=agent.organization_id, agent=agent,
+                                        kind=SupervisionEventKind.RESTARTED, detail=detail)
+        event_counted(kind=SupervisionEventKind.RESTARTED, policy=None, detail=detail)  # /metrics, on commit

@@ -30,6 +30,7 @@ from agents.agent.models import Agent, AgentKind, AgentStatus
 from agents.common.audit import record
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.reasoning.runtime.services import runtimes_try_lock
+from agents.supervision.metrics import event_counted
 from agents.supervision.models import (
     AgentSupervision,
     RestartType,
@@ -78,8 +79,10 @@ def backoff_seconds(policy: SupervisorPolicy, restarts_before: int, *, rng: rand
 
 
 def _event(agent: Agent, policy: SupervisorPolicy | None, kind: str, detail: dict[str, Any]) -> SupervisionEvent:
-    return SupervisionEvent.objects.create(organization_id=agent.organization_id, agent=agent, policy=policy,
-                                           kind=kind, detail=detail)
+    event = SupervisionEvent.objects.create(organization_id=agent.organization_id, agent=agent, policy=policy,
+                                            kind=kind, detail=detail)
+    event_counted(kind=kind, policy=policy, detail=detail)  # /metrics, on commit
+    return event
 
 
 def supervision_check(*, limit: int = CHECK_LIMIT, now: datetime.datetime | None = None) -> CheckResult:

@@ -3,52 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
-from agents.agent.services.groups import group_create, membership_add
 from agents.models import (
     AgentStatus,
     AgentSupervision,
     Goal,
     Intention,
     Message,
-    SupervisionEvent,
 )
 from agents.supervision.services.check import supervision_check
-from agents.supervision.services.policies import policy_create
-from tests.support.actors import SYSTEM
 from tests.support.reasoning import World, run_cycles
+from tests.support.supervision import back_off_over, failing_team, kinds
 
 pytestmark = pytest.mark.django_db
 
 
-def failing_world(*slugs: str, strategy: str = "one_for_one", **policy):
-    world = World("boss", *slugs)
-    world.plans("+!work <- .fail.\n+!rest <- +rested(true).")
-    team = group_create(organization=world.org, name="Team", by=SYSTEM)
-    membership_add(group=team, agent=world.boss, role="leader", by=SYSTEM)
-    for slug in slugs:
-        membership_add(group=team, agent=world.agents[slug], by=SYSTEM)
-        role = world.agents[slug].role
-        role.default_goals = [{"name": "work"}] if slug == slugs[0] else [{"name": "rest"}]
-        role.save()
-    options = {"failure_threshold": 1, "backoff_min_seconds": 1.0, "backoff_max_seconds": 8.0,
-               "backoff_jitter": 0.0, **policy}
-    policy_create(organization=world.org, group=team, strategy=strategy, by=SYSTEM, **options)
-    return world
-
-
-def kinds(agent) -> list[str]:
-    return list(SupervisionEvent.objects.filter(agent=agent).order_by("id").values_list("kind", flat=True))
-
-
-def back_off_over(agent) -> None:
-    """The back-off has run out (the row says when; the check compares with the clock)."""
-    AgentSupervision.objects.filter(agent=agent).update(restart_at=timezone.now())
-
-
 def test_an_agent_that_keeps_failing_is_restarted_with_growing_backoff_then_escalated_to_its_leader():
-    world = failing_world("worker", intensity=2)
+    world = failing_team("worker", intensity=2)
     world.goal("worker", "work")
     backoffs = []
     for _ in range(2):
@@ -75,7 +46,7 @@ def test_an_agent_that_keeps_failing_is_restarted_with_growing_backoff_then_esca
 
 
 def test_one_for_all_restarts_every_member_and_rest_for_one_only_the_later_ones():
-    world = failing_world("first", "second", "third", strategy="rest_for_one")
+    world = failing_team("first", "second", "third", strategy="rest_for_one")
     # The second member fails: it and the third are restarted, the first is left alone.
     role = world.second.role
     role.default_goals = [{"name": "work"}]
@@ -90,7 +61,7 @@ def test_one_for_all_restarts_every_member_and_rest_for_one_only_the_later_ones(
 
 
 def test_an_agent_no_policy_supervises_is_never_looked_at():
-    world = failing_world("worker")
+    world = failing_team("worker")
     loner = World("loner")
     loner.plans("+!work <- .fail.")
     loner.goal("loner", "work")
@@ -101,7 +72,7 @@ def test_an_agent_no_policy_supervises_is_never_looked_at():
 
 
 def test_two_checks_of_the_same_failure_restart_once():
-    world = failing_world("worker")
+    world = failing_team("worker")
     world.goal("worker", "work")
     run_cycles()
     first, second = supervision_check(), supervision_check()

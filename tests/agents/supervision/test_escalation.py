@@ -22,17 +22,17 @@ from agents.supervision.services.check import supervision_check
 from agents.supervision.services.heartbeats import agent_heartbeat
 from agents.supervision.services.policies import policy_create
 from mabos.errors import Conflict, InvalidInput
-from tests.agents.supervision.test_check import back_off_over, failing_world, kinds
 from tests.support.actors import SYSTEM
 from tests.support.api import create_user
 from tests.support.factories import AgentFactory
 from tests.support.reasoning import World, run_cycles
+from tests.support.supervision import back_off_over, failing_team, kinds
 
 pytestmark = pytest.mark.django_db
 
 
 def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_the_agent():
-    world = failing_world("worker", intensity=1, escalate_to="role", escalate_role="operator")
+    world = failing_team("worker", intensity=1, escalate_to="role", escalate_role="operator")
     world.goal("worker", "work")
     run_cycles()
     supervision_check()
@@ -63,7 +63,7 @@ def django_capture_on_commit():
 
 
 def test_a_temporary_agent_is_never_restarted_its_failure_is_escalated_at_once():
-    world = failing_world("worker", restart="temporary")
+    world = failing_team("worker", restart="temporary")
     world.goal("worker", "work")
     run_cycles()
     supervision_check()
@@ -106,7 +106,7 @@ def test_a_heartbeat_is_recorded_and_a_stopped_agents_refused():
 
 
 def test_a_restart_with_reset_beliefs_goes_back_to_the_roles_starting_beliefs():
-    world = failing_world("worker", reset_beliefs=True)
+    world = failing_team("worker", reset_beliefs=True)
     role = world.worker.role
     role.default_beliefs = [{"key": "mood", "value": "calm", "confidence": 1.0}]
     role.save()
