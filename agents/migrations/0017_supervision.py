@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='supervisorpolicy',
             name='escalate_agent',
-            field=models.ForeignKey(blank=True, help_text='With escalate_to = agent.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agents.agent'),
+            field=models.ForeignKey(blank=True, help_text='With escalate_to = agent.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='escalation_policies', to='agents.agent'),
         ),
         migrations.AddField(
             model_name='supervisorpolicy',

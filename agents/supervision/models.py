@@ -60,7 +60,8 @@ class SupervisorPolicy(models.Model):
                                                     help_text="This many failed intentions within the window ...")
     failure_window_seconds = models.PositiveIntegerField(default=300, help_text="... count as a failure.")
     escalate_to = models.CharField(max_length=16, choices=EscalateTo.choices, default=EscalateTo.LEADER)
-    escalate_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    escalate_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="escalation_policies",
                                        help_text="With escalate_to = agent.")
     escalate_role = models.CharField(max_length=SHORT_TEXT, blank=True, default="",
                                      help_text="With escalate_to = role: the user role (group) asked to decide.")

@@ -21,7 +21,7 @@ from agents.common.graphs import ancestor_reaches
 from agents.common.validation import check_changeable, check_json_object, check_slug, clean_named, slug_from
 from agents.organization.models import AgentRole, Organization
 from auditlog.models import Action
-from mabos.errors import NotFound
+from mabos.errors import Conflict, NotFound
 
 FIELDS = ("organization", "role", "name", "slug", "kind", "status", "supervisor", "config")
 UPDATABLE = ("role", "name", "slug", "kind", "supervisor", "config")
@@ -130,6 +130,10 @@ def agent_update(*, agent: Agent, by: Any, expected_version: int, **changes: Any
 
 @transaction.atomic
 def agent_delete(*, agent: Agent, by: Any) -> None:
+    """Delete an agent, audited; one a supervisor policy escalates to is a 409 (name another target first)."""
+    if agent.escalation_policies.exists():  # agents.supervision's policies, read through the reverse relation
+        raise Conflict("A supervisor policy escalates to this agent; give it another escalation target first.",
+                       code="agent_is_escalation_target")
     record(action=Action.DELETE, by=by, target=agent, changes=created(agent, FIELDS))
     agent.delete()
 

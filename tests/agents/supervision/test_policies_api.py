@@ -270,3 +270,13 @@ def test_another_tenants_policy_looks_exactly_like_a_missing_one(org):
         assert answers[0] == answers[1] and answers[0][0] == 404, (method, answers)
     theirs.refresh_from_db()
     assert theirs.version == 1
+
+
+def test_deleting_an_agent_a_policy_escalates_to_is_a_409_and_nothing_is_deleted(org):
+    target = AgentFactory(organization=org)
+    policy_create(organization=org, by=SYSTEM, escalate_to="agent", escalate_agent=target)
+    client = client_for(create_user(is_superuser=True, is_staff=True))
+    before = written()
+    response = client.delete(f"/api/v1/agents/{target.pk}/")
+    assert response.status_code == 409 and response.json()["code"] == "agent_is_escalation_target"
+    assert written() == before and type(target).objects.filter(pk=target.pk).exists()
