@@ -15,7 +15,7 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from agents.agent.models import Agent
 from agents.models import AgentRuntime, AgentStatus, AgentSupervision, CycleTrace, SupervisionEvent
@@ -29,7 +29,7 @@ from tests.support.polling import wait_until
 from tests.support.reasoning import World, run_cycles
 from tests.support.supervision import CHECK_SECONDS, events_of, start_supervising_worker, wait_on
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 2
 #: Two cycles per agent: the goal, then the belief it adds.
@@ -47,6 +47,7 @@ def beat_for(seconds: float) -> int:
     return looked
 
 
+@pytest.mark.processes
 def test_a_killed_reasoning_worker_is_not_taken_for_a_thousand_failing_agents(tmp_path, private_redis, quiet):
     crowd = crowd_create(1000, plan=QUICK)
     policy_create(organization=crowd.world.org, by=SYSTEM, heartbeat_timeout_seconds=TIMEOUT, failure_threshold=1,
@@ -93,8 +94,6 @@ def test_an_agent_the_workers_pass_over_while_they_take_newer_work_is_flagged(qu
     def hold() -> None:
         """Hold the stuck agent's runtime row (a claim that never ends): every batch skips it."""
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 list(AgentRuntime.objects.select_for_update().filter(agent=world.stuck))
                 held.set()
