@@ -16,7 +16,6 @@ import datetime
 import uuid
 
 import pytest
-from django.utils import timezone
 
 from agents.agent.models import Agent
 from agents.messaging.services.outbox import message_insert
@@ -61,11 +60,11 @@ def test_an_agent_whose_action_always_fails_is_restarted_with_growing_backoff_th
     try:
         world.goal("worker", "work")
         escalated = wait_on(worker, lambda: events_of(world.worker, "escalated"), timeout=40, interval=0.1,
-                               message="the agent escalated")[0]
+                            message="the agent escalated")[0]
         failure = Message.objects.get(performative="failure", deliveries__recipient=world.boss)
         # The leader is told through its inbox: the notice is delivered and reaches its cycle as an event.
         wait_on(worker, lambda: AgentEvent.objects.filter(agent=world.boss, message=failure).exists(), timeout=20,
-                   message="the failure notice handed to the leader")
+                message="the failure notice handed to the leader")
     finally:
         worker.stop()
     assert kinds_of(world.worker) == ["intentions_failing", "restart_scheduled", "restarted"] * 2 + [
@@ -105,7 +104,7 @@ def test_one_for_all_restarts_every_member_and_rest_for_one_the_failed_one_and_t
         for slug in slugs:
             world.goal(slug, "idle")
         wait_on(worker, lambda: Intention.objects.filter(agent__organization=world.org, status="waiting").count()
-                   == len(slugs), timeout=30, message="every agent waiting in its idle intention")
+                == len(slugs), timeout=30, message="every agent waiting in its idle intention")
         before = dict(Intention.objects.filter(agent__organization=world.org).values_list("agent_id", "pk"))
         # The second member of each group fails (once: its starting goal is only the idle one).
         world.goal("a2", "crash")
@@ -149,17 +148,17 @@ def test_an_external_agent_silent_while_mail_waits_is_flagged_once_per_spell(tmp
     worker = start_supervising_worker(tmp_path, private_redis.url)
     try:
         [first] = wait_on(worker, lambda: events_of(outsider, "heartbeat_stale"), timeout=30,
-                             message="the silent external agent flagged")
+                          message="the silent external agent flagged")
         # Once per spell: several more checks run and flag nothing new.
         checks_run(worker, world.boss, 4)
         assert len(events_of(outsider, "heartbeat_stale")) == 1
         assert AgentSupervision.objects.get(agent=outsider).stale_since is not None
         # A heartbeat ends the spell at once; a new silence of the timeout is flagged again.
         agent_heartbeat(agent=outsider, status="ok")
-        beat_at = timezone.now()
+        beat_at = Agent.objects.get(pk=outsider.pk).heartbeat_at
         assert AgentSupervision.objects.get(agent=outsider).stale_since is None
         stale = wait_on(worker, lambda: events_of(outsider, "heartbeat_stale")[1:], timeout=30,
-                           message="the second silence flagged")
+                        message="the second silence flagged")
         checks_run(worker, world.boss, 4)
     finally:
         worker.stop()
