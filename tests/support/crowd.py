@@ -46,11 +46,12 @@ class Crowd:
         return len(self.agent_ids)
 
 
-def crowd_create(size: int, *, goals: bool = True) -> Crowd:
+def crowd_create(size: int, *, goals: bool = True, plan: str = PLAN) -> Crowd:
     """``size`` internal agents (``w0`` ...), each due with the goal ``!work(i)`` and nothing else pending
-    (``goals=False``: idle, for a test that adopts their goals itself and adds them to ``goal_ids``)."""
+    (``goals=False``: idle, for a test that adopts their goals itself and adds them to ``goal_ids``); ``plan``
+    the text of their ``+!work(N)`` plans (``crowd_counts`` expects ``PLAN``'s)."""
     world = World("boss")
-    world.plans(PLAN)
+    world.plans(plan)
     agents = Agent.objects.bulk_create([
         Agent(organization=world.org, role=world.boss.role, name=f"Worker {index}", slug=f"w{index}",
               kind=AgentKind.INTERNAL) for index in range(size)])

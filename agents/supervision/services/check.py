@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from agents.agent.models import Agent, AgentKind, AgentStatus
@@ -102,6 +102,9 @@ def supervision_check(*, limit: int = CHECK_LIMIT, now: datetime.datetime | None
                 _check_one(agent_id, policy_of.get(agent_id), now=now, result=result)
         except Busy:
             result.skipped += 1
+        except OperationalError as error:  # a deadlock or lock timeout ends this agent's turn, not the round
+            logger.warning("supervision check of agent %s rolled back: %s", agent_id, error)
+            result.skipped += 1
     if result.restarts_scheduled or result.restarted or result.escalated:
         logger.info("supervision: %s", result.as_dict())
     return result
@@ -131,8 +134,9 @@ def _check_one(agent_id: Any, policy: SupervisorPolicy | None, *, now: datetime.
     if state.stale_since is not None and _heard_from(agent, policy, now=now):
         state.stale_since = None  # the spell is over: a later silence is reported again
         state.save(update_fields=["stale_since", "updated_at"])
+    # The runtime row is read after the try-lock: held by us, it is as the last batch left it.
+    free = agent.kind == AgentKind.INTERNAL and agent.pk in runtimes_try_lock([agent.pk])
     runtime = AgentRuntime.objects.filter(agent=agent).first() if agent.kind == AgentKind.INTERNAL else None
-    free = runtime is not None and agent.pk in runtimes_try_lock([agent.pk])
     found = signals_of(agent, policy, state, now=now, runtime=runtime, runtime_free=free)
     if not found:
         return
@@ -203,26 +207,31 @@ def _covered(agent: Agent, policy: SupervisorPolicy) -> list[Any]:
 
 def _stop_sibling(agent_id: Any, *, cause: Agent, policy: SupervisorPolicy, why: str, now: datetime.datetime,
                   restart_at: datetime.datetime, detail: dict[str, Any], result: CheckResult) -> None:
-    """Stop one sibling for the same restart; one another check holds, or a batch holds, is left alone."""
+    """Stop one sibling for the same restart. One another check holds is left to it; one a reasoning batch holds
+    right now raises ``Busy``: the whole decision rolls back and the next check takes it again, so a strategy
+    never restarts only part of its group."""
     AgentSupervision.objects.bulk_create([AgentSupervision(agent_id=agent_id, signals_since=now)],
                                          ignore_conflicts=True)
-    try:
-        with transaction.atomic():
-            state = AgentSupervision.objects.select_for_update(skip_locked=True).filter(agent_id=agent_id).first()
-            if state is None or state.restart_at is not None:
-                return
-            agent = (Agent.objects.select_for_update(of=("self",)).select_related("organization", "role")
-                     .filter(pk=agent_id).first())
-            if agent is None or agent.status != AgentStatus.ACTIVE or agent.kind != AgentKind.INTERNAL:
-                return
-            agent_stop_for_restart(agent=agent, policy=policy, why=f"{policy.strategy} after {cause.name}: {why}",
-                                   now=now, restart_at=restart_at)
-            state.restart_at, state.backoff_seconds, state.signals_since = restart_at, detail["backoff_seconds"], now
-            state.save()
-            _event(agent, policy, SupervisionEventKind.RESTART_SCHEDULED, {**detail, "cause": str(cause.pk)})
-            result.restarts_scheduled += 1
-    except Busy:
-        result.skipped += 1
+    with transaction.atomic():
+        state = AgentSupervision.objects.select_for_update(skip_locked=True).filter(agent_id=agent_id).first()
+        if state is None or state.restart_at is not None:
+            return
+        # Never wait for a sibling's row while holding the cause's: a batch holding the sibling may be waiting
+        # for the cause's row (a delivery's foreign key). Held: the whole decision is tried again next check.
+        agent = (Agent.objects.select_for_update(of=("self",), skip_locked=True)
+                 .select_related("organization", "role").filter(pk=agent_id).first())
+        if agent is None:
+            if Agent.objects.filter(pk=agent_id).exists():
+                raise Busy(agent_id)
+            return
+        if agent.status != AgentStatus.ACTIVE or agent.kind != AgentKind.INTERNAL:
+            return
+        agent_stop_for_restart(agent=agent, policy=policy, why=f"{policy.strategy} after {cause.name}: {why}",
+                               now=now, restart_at=restart_at)
+        state.restart_at, state.backoff_seconds, state.signals_since = restart_at, detail["backoff_seconds"], now
+        state.save()
+        _event(agent, policy, SupervisionEventKind.RESTART_SCHEDULED, {**detail, "cause": str(cause.pk)})
+        result.restarts_scheduled += 1
 
 
 def _restart_due(agent: Agent, state: AgentSupervision, policy: SupervisorPolicy | None, *,
