@@ -33,8 +33,8 @@ HEALTH_EVENTS = 10
 def policy_list(*, user: Any) -> QuerySet[SupervisorPolicy]:
     """The policies of organizations ``user`` may view, by organization then group (the default first)."""
     return (SupervisorPolicy.objects.filter(organization_id__in=organizations_for(user).values("pk"))
-            .select_related("organization", "group", "escalate_agent").order_by("organization__name", "organization_id",
-                                                               "group__name", "id"))
+            .select_related("organization", "group", "escalate_agent")
+            .order_by("organization__name", "organization_id", "group__name", "id"))
 
 
 def policy_get(*, user: Any, pk: Any) -> SupervisorPolicy:
