@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from agents.agent.models import Agent, AgentKind, AgentStatus, Membership
@@ -102,10 +102,10 @@ def candidates(*, now: datetime.datetime, policies: list[SupervisorPolicy], limi
             .values("recipient_id").annotate(n=Count("id")).order_by())
     found += [row["recipient_id"] for row in dead[:limit]]
     timeout = datetime.timedelta(seconds=min(p.heartbeat_timeout_seconds for p in policies))
-    found += list(AgentRuntime.objects.filter(
+    found += _passed_over(list(AgentRuntime.objects.filter(
         agent__organization_id__in=orgs, agent__status=AgentStatus.ACTIVE, wake_at__lte=now - timeout)
         .filter(supervised).filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lte=now - timeout))
-        .order_by("wake_at").values_list("agent_id", flat=True)[:limit])
+        .order_by("wake_at").values_list("agent_id", "wake_at")[:limit]), now=now, timeout=timeout)
     owed = Delivery.objects.filter(recipient_id=OuterRef("pk"), status__in=OWED, sent_at__lte=now - timeout)
     found += list(Agent.objects.filter(organization_id__in=orgs, kind=AgentKind.EXTERNAL, status=AgentStatus.ACTIVE)
                   .filter(_supervised(policies, ""))
@@ -118,6 +118,20 @@ def candidates(*, now: datetime.datetime, policies: list[SupervisorPolicy], limi
         .values_list("agent_id", flat=True)[:limit])
     unique = list(dict.fromkeys(found))
     return unique[:limit]
+
+
+def _passed_over(due: list[tuple[Any, datetime.datetime]], *, now: datetime.datetime,
+                 timeout: datetime.timedelta) -> list[Any]:
+    """Of the agents due too long, those the workers have got past (see the module): two queries for all of them,
+    so a backlog behind a dead worker pool costs a round nothing per agent."""
+    if not due:
+        return []
+    oldest = (AgentEvent.objects.filter(agent_id__in=[pk for pk, _ in due], consumed_at__isnull=True)
+              .aggregate(first=Min("id"))["first"])
+    newest = frontier(now=now, timeout=timeout, after_event=oldest) if oldest is not None else None
+    if newest is None:
+        return []
+    return [pk for pk, wake_at in due if wake_at + FRONTIER_MARGIN < newest]
 
 
 def frontier(*, now: datetime.datetime, timeout: datetime.timedelta, after_event: int) -> datetime.datetime | None:
