@@ -105,6 +105,9 @@ def supervision_check(*, limit: int = CHECK_LIMIT, now: datetime.datetime | None
         except OperationalError as error:  # a deadlock or lock timeout ends this agent's turn, not the round
             logger.warning("supervision check of agent %s rolled back: %s", agent_id, error)
             result.skipped += 1
+        except Exception:  # a bug on one agent's data must not stop every other agent's supervision
+            logger.exception("supervision check of agent %s failed; rolled back, tried again next round", agent_id)
+            result.skipped += 1
     if result.restarts_scheduled or result.restarted or result.escalated:
         logger.info("supervision: %s", result.as_dict())
     return result

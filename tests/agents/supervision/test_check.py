@@ -78,3 +78,24 @@ def test_two_checks_of_the_same_failure_restart_once():
     first, second = supervision_check(), supervision_check()
     assert (first.restarts_scheduled, second.restarts_scheduled) == (1, 0)
     assert kinds(world.worker) == ["intentions_failing", "restart_scheduled"]
+
+
+def test_an_error_on_one_agent_rolls_back_its_turn_and_the_round_goes_on(monkeypatch):
+    from agents.supervision.services import check
+
+    first = failing_team("worker")
+    second = failing_team("other")
+    first.goal("worker", "work")
+    second.goal("other", "work")
+    run_cycles()
+    real = check._decide
+
+    def broken(agent, *args, **kwargs):
+        if agent.pk == first.worker.pk:
+            raise RuntimeError("a bug on this agent's data")
+        return real(agent, *args, **kwargs)
+
+    monkeypatch.setattr(check, "_decide", broken)
+    result = supervision_check()
+    assert (result.restarts_scheduled, result.skipped) == (1, 1)
+    assert kinds(first.worker) == [] and kinds(second.other) == ["intentions_failing", "restart_scheduled"]
