@@ -167,8 +167,9 @@ def policy_update(*, policy: SupervisorPolicy, by: Any, expected_version: int | 
     for key, value in data.items():
         setattr(trial, key, value)
     _check_whole(trial)
-    data.update(escalate_agent_id=trial.escalate_agent_id, escalate_role=trial.escalate_role,
-                version=locked.version + 1)
+    data.update(escalate_agent_id=trial.escalate_agent_id, escalate_role=trial.escalate_role)
+    if any(getattr(locked, key) != value for key, value in data.items()):
+        data["version"] = locked.version + 1  # a PATCH that changes nothing keeps the version (and writes no audit)
     save_and_record(locked, data, FIELDS, by=by)
     return locked
 

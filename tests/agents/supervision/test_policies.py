@@ -170,3 +170,12 @@ def test_deleting_a_policy_its_events_name_keeps_the_events_and_forgets_the_poli
     other = policy_create(organization=org, by=SYSTEM)
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         SupervisionEvent.objects.filter(pk=event.pk).update(policy=other)
+
+
+def test_an_update_that_changes_nothing_keeps_the_version_and_writes_no_audit():
+    org = OrganizationFactory()
+    policy = policy_create(organization=org, by=SYSTEM, intensity=4)
+    audits = AuditEvent.objects.count()
+    same = policy_update(policy=policy, by=SYSTEM, intensity=4, expected_version=1)
+    assert same.version == 1 and AuditEvent.objects.count() == audits
+    assert policy_update(policy=policy, by=SYSTEM, intensity=5, expected_version=1).version == 2
