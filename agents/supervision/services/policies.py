@@ -17,6 +17,7 @@ from agents.common.audit import created, record, save_and_record
 from agents.common.errors import StaleVersion, invalid
 from agents.common.graphs import on_cycles
 from agents.common.limits import SHORT_TEXT
+from agents.common.validation import check_changeable
 from agents.organization.models import Organization
 from agents.supervision.models import EscalateTo, RestartType, Strategy, SupervisorPolicy
 from agents.supervision.scope import SUPERVISED_ROLES, escalation_of
@@ -126,9 +127,7 @@ def _check_no_cycle(policy: SupervisorPolicy) -> None:
 def policy_create(*, organization: Organization, by: Any, group: AgentGroup | None = None,
                   **fields: Any) -> SupervisorPolicy:
     """Give ``group`` (or, without one, the organization as its default) a supervisor policy."""
-    unknown = set(fields) - CHANGEABLE
-    if unknown:
-        raise invalid(sorted(unknown)[0], "Not a field of a supervisor policy.")
+    check_changeable(fields, CHANGEABLE)
     data = _clean(fields)
     if group is not None and group.organization_id != organization.pk:
         raise invalid("group", "The group belongs to another organization.")
@@ -152,9 +151,7 @@ def policy_create(*, organization: Organization, by: Any, group: AgentGroup | No
 @transaction.atomic
 def policy_update(*, policy: SupervisorPolicy, by: Any, expected_version: int | None = None,
                   **changes: Any) -> SupervisorPolicy:
-    unknown = set(changes) - CHANGEABLE
-    if unknown:
-        raise invalid(sorted(unknown)[0], "This field cannot be changed.")
+    check_changeable(changes, CHANGEABLE)
     data = _clean(changes)
     Organization.objects.select_for_update().filter(pk=policy.organization_id).first()
     locked = SupervisorPolicy.objects.select_for_update().get(pk=policy.pk)
