@@ -14,7 +14,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
 from agents.agent.access import agents_for
@@ -27,7 +27,7 @@ from agents.supervision.models import (
     SupervisionEventKind,
     SupervisorPolicy,
 )
-from agents.supervision.scope import SUPERVISED_ROLES, policies_of
+from agents.supervision.scope import SUPERVISED_ROLES, policies_of, supervised
 from agents.supervision.services.restarts import restarted_within
 
 #: The events the dashboard lists as "recent restarts": what supervision did, not the signals it read.
@@ -128,11 +128,8 @@ def unhealthy_for(*, user: Any, now: datetime.datetime | None = None, rows: int 
 
 
 def supervised_agents() -> QuerySet[Agent]:
-    """Active agents some policy supervises: their organization has a default, or a group of theirs a policy."""
-    default = SupervisorPolicy.objects.filter(organization_id=OuterRef("organization_id"), group__isnull=True)
-    grouped = Membership.objects.filter(agent_id=OuterRef("pk"), role__in=SUPERVISED_ROLES,
-                                        group__supervisor_policy__isnull=False)
-    return Agent.objects.filter(status=AgentStatus.ACTIVE).filter(Exists(default) | Exists(grouped))
+    """Active agents some policy supervises (``agents.supervision.scope.supervised``)."""
+    return Agent.objects.filter(status=AgentStatus.ACTIVE).filter(supervised())
 
 
 def heartbeat_figures(*, now: datetime.datetime | None = None) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
+
 from agents.agent.models import Agent, Membership, MembershipRole
 from agents.reasoning.approvals.models import OPERATORS
 from agents.supervision.models import EscalateTo, SupervisorPolicy
@@ -60,6 +62,18 @@ def policies_of(agent_ids: list[Any]) -> dict[Any, SupervisorPolicy]:
         if policy is not None:
             out[agent_id] = policy
     return out
+
+
+def supervised(agent: str = "") -> Q:
+    """Rows whose agent some policy supervises: its organization has a default, or it leads or is a member of a
+    group with a policy. ``agent`` is the path from the rows to their agent ("" for agents themselves). The one
+    definition the check's candidates and the operators' figures both use."""
+    prefix = f"{agent}__" if agent else ""
+    default = SupervisorPolicy.objects.filter(organization_id=OuterRef(f"{prefix}organization_id"),
+                                              group__isnull=True)
+    member = Membership.objects.filter(agent_id=OuterRef(f"{agent}_id" if agent else "pk"),
+                                       role__in=SUPERVISED_ROLES, group__supervisor_policy__isnull=False)
+    return Q(Exists(default)) | Q(Exists(member))
 
 
 def siblings(policy: SupervisorPolicy) -> list[Any]:

@@ -25,14 +25,14 @@ from django.db import connection
 from django.db.models import Count, DateTimeField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from agents.agent.models import Agent, AgentKind, AgentStatus, Membership
+from agents.agent.models import Agent, AgentKind, AgentStatus
 from agents.messaging.models import Delivery, DeliveryStatus
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.reasoning.trace.models import CycleTrace
 from agents.supervision.models import AgentSupervision, SupervisionEventKind, SupervisorPolicy
-from agents.supervision.scope import SUPERVISED_ROLES
+from agents.supervision.scope import supervised as scope_supervised
 
 #: Deliveries still owed to an agent: waiting, on their way, or in its inbox unacked.
 OWED = (DeliveryStatus.PENDING, DeliveryStatus.DISPATCHED, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
@@ -67,38 +67,31 @@ def _cycle_failed(queryset: Any) -> Any:
     return queryset.filter(steps__icontains='"kind": "cycle", "result": "failed"')
 
 
-def _supervised(policies: list[SupervisorPolicy], agent: str = "agent") -> Q:
-    """Rows whose agent some policy supervises: its organization has a default, or it leads or is a member of a
-    group with a policy. Unsupervised agents' failures are nobody's business here, and must not crowd out the
-    supervised ones within the check's limit."""
-    defaults = {p.organization_id for p in policies if p.group_id is None}
-    prefix = f"{agent}__" if agent else ""
-    member = Membership.objects.filter(agent_id=OuterRef(f"{agent}_id" if agent else "pk"), role__in=SUPERVISED_ROLES,
-                                       group__supervisor_policy__isnull=False)
-    return Q(**{f"{prefix}organization_id__in": defaults}) | Q(Exists(member))
-
-
 def candidates(*, now: datetime.datetime, policies: list[SupervisorPolicy], limit: int) -> list[Any]:
     """Agent ids worth a check now, oldest trouble first, at most ``limit``; unlocked reads only."""
     if not policies:
         return []
     since = now - _window(policies)
     orgs = {p.organization_id for p in policies}
-    supervised = _supervised(policies)
+    supervised = scope_supervised("agent")
+    # Below the lowest threshold nothing can count: such an agent is not worth a lock (it would be every round).
+    least = min(p.failure_threshold for p in policies)
     found: list[Any] = list(AgentSupervision.objects.filter(restart_at__lte=now).order_by("restart_at")
                             .values_list("agent_id", flat=True)[:limit])
     watermark = _watermark("agent_id", since)
     failed = (Intention.objects.filter(status=IntentionStatus.FAILED, finished_at__gte=since,
                                        agent__organization_id__in=orgs, agent__status=AgentStatus.ACTIVE)
-              .filter(supervised).filter(finished_at__gt=watermark).values("agent_id").annotate(n=Count("id")).order_by())
+              .filter(supervised).filter(finished_at__gt=watermark).values("agent_id").annotate(n=Count("id"))
+              .filter(n__gte=least).order_by())
     found += [row["agent_id"] for row in failed[:limit]]
     errors = (_cycle_failed(CycleTrace.objects.filter(at__gte=since, agent__organization_id__in=orgs,
                                                       agent__status=AgentStatus.ACTIVE))
-              .filter(supervised).filter(at__gt=watermark).values("agent_id").annotate(n=Count("id")).order_by())
+              .filter(supervised).filter(at__gt=watermark).values("agent_id").annotate(n=Count("id"))
+              .filter(n__gte=least).order_by())
     found += [row["agent_id"] for row in errors[:limit]]
     dead = (Delivery.objects.filter(status=DeliveryStatus.DEAD, updated_at__gte=since,
                                     recipient__organization_id__in=orgs, recipient__status=AgentStatus.ACTIVE)
-            .filter(_supervised(policies, "recipient")).filter(updated_at__gt=_watermark("recipient_id", since))
+            .filter(scope_supervised("recipient")).filter(updated_at__gt=_watermark("recipient_id", since))
             .values("recipient_id").annotate(n=Count("id")).order_by())
     found += [row["recipient_id"] for row in dead[:limit]]
     timeout = datetime.timedelta(seconds=min(p.heartbeat_timeout_seconds for p in policies))
@@ -108,7 +101,7 @@ def candidates(*, now: datetime.datetime, policies: list[SupervisorPolicy], limi
         .order_by("wake_at").values_list("agent_id", "wake_at")[:limit]), now=now, timeout=timeout)
     owed = Delivery.objects.filter(recipient_id=OuterRef("pk"), status__in=OWED, sent_at__lte=now - timeout)
     found += list(Agent.objects.filter(organization_id__in=orgs, kind=AgentKind.EXTERNAL, status=AgentStatus.ACTIVE)
-                  .filter(_supervised(policies, ""))
+                  .filter(scope_supervised())
                   .annotate(seen=Coalesce("heartbeat_at", "created_at")).filter(seen__lte=now - timeout)
                   .filter(Q(supervision__isnull=True) | Q(supervision__stale_since__isnull=True))
                   .filter(Exists(owed)).values_list("pk", flat=True)[:limit])

@@ -99,3 +99,14 @@ def test_an_error_on_one_agent_rolls_back_its_turn_and_the_round_goes_on(monkeyp
     result = supervision_check()
     assert (result.restarts_scheduled, result.skipped) == (1, 1)
     assert kinds(first.worker) == [] and kinds(second.other) == ["intentions_failing", "restart_scheduled"]
+
+
+def test_an_agent_below_its_failure_threshold_is_not_even_looked_at():
+    world = failing_team("worker", failure_threshold=2)
+    world.goal("worker", "work")
+    run_cycles()
+    assert supervision_check().checked == 0  # one failure of two: no lock, no read of its signals
+    world.goal("worker", "work")
+    run_cycles()
+    result = supervision_check()
+    assert (result.checked, result.restarts_scheduled) == (1, 1)
