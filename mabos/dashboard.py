@@ -8,7 +8,7 @@ costs the same number of queries with ten messages or ten million:
 - pending and dead deliveries: one filtered COUNT (``mabos.metrics.exposition.delivery_backlog``);
 - agents by status: one GROUP BY;
 - recent audit events: the newest ten by ``occurred_at`` (indexed);
-- unhealthy agents and recent restarts (agents.supervision.health.unhealthy_for): a count, the first ten
+- unhealthy agents and recent restarts (agents.supervision.selectors.unhealthy_for): a count, the first ten
   agents in trouble with their health, the ten latest restarts and escalations, for every staff member
   over the organizations they may view.
 
@@ -139,7 +139,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
 
 def supervision_panel(request: HttpRequest) -> dict[str, Any]:
     """Unhealthy agents and recent restarts of the organizations the viewer may see; empty if it cannot say."""
-    from agents.supervision.health import unhealthy_for
+    from agents.supervision.selectors import unhealthy_for
     from agents.supervision.tables import age_words
 
     try:

@@ -1,4 +1,5 @@
-"""What operators see of supervision: each agent's health, the unhealthy ones, and the figures /metrics shows.
+"""What operators see of supervision: each agent's health (for the admin, the dashboard's panel and the API's
+health page, ``selectors``), and the figures /metrics shows.
 
 Reads only, in a fixed number of queries whatever the number of agents (the admin's group page, the
 dashboard panel and the scrape all read lists). An agent's heartbeat is where its kind keeps it: an internal
@@ -17,30 +18,25 @@ from typing import Any
 from django.db.models import Case, Count, DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import timezone
 
-from agents.agent.access import agents_for
 from agents.agent.models import Agent, AgentKind, AgentStatus, Membership
-from agents.organization.access import organizations_for
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.supervision.models import (
     AgentSupervision,
-    SupervisionEvent,
-    SupervisionEventKind,
     SupervisorPolicy,
 )
 from agents.supervision.scope import SUPERVISED_ROLES, policies_of, supervised
 from agents.supervision.services.restarts import restarted_within
 
-#: The events the dashboard lists as "recent restarts": what supervision did, not the signals it read.
-ACTIONS = (SupervisionEventKind.RESTART_SCHEDULED, SupervisionEventKind.RESTARTED, SupervisionEventKind.ESCALATED)
-#: Rows of each dashboard list.
-DASHBOARD_ROWS = 10
 #: The heartbeat ages /metrics counts agents under (seconds), a bounded set of series.
 AGE_BUCKETS = (60, 300, 900, 3600)
 
 
 @dataclass(frozen=True)
 class Health:
-    """One agent as supervision sees it now."""
+    """One agent as supervision sees it now: the one assembly the admin, the dashboard and ``agents/{id}/health/``
+    read. Two facts about silence, not one: ``silent`` (not heard from for longer than the policy's timeout while
+    it should have been, now) and ``stale_since`` (when the check, which also asks whether the workers got past
+    it, reported it stale)."""
 
     agent: Agent
     policy: SupervisorPolicy | None
@@ -52,6 +48,9 @@ class Health:
     last_failure: dict[str, Any] | None
     last_failure_at: datetime.datetime | None
     escalated_at: datetime.datetime | None
+    silent: bool = False
+    state: AgentSupervision | None = None
+    runtime: AgentRuntime | None = None
 
     @property
     def failure_words(self) -> str:
@@ -69,18 +68,37 @@ def heartbeat_expression() -> Case:
                 default=Subquery(runtime, output_field=DateTimeField()), output_field=DateTimeField())
 
 
+def _silent(agent: Agent, runtime: AgentRuntime | None, beat: datetime.datetime | None,
+            policy: SupervisorPolicy | None, now: datetime.datetime) -> bool:
+    """Silent for longer than the policy's heartbeat timeout while it should have been heard from.
+
+    An external agent should beat always (never heard from: counted from its creation); an internal one only
+    while it is due for a cycle (an idle agent has nothing to do, so no cycle and no heartbeat). Only a running
+    (active) agent with a policy can be silent: a paused or stopped one is not expected to beat.
+    """
+    if policy is None or agent.status != AgentStatus.ACTIVE:
+        return False
+    limit = now - datetime.timedelta(seconds=policy.heartbeat_timeout_seconds)
+    if agent.kind == AgentKind.EXTERNAL:
+        return (beat or agent.created_at) <= limit
+    if runtime is None or runtime.wake_at is None or runtime.wake_at > limit:
+        return False
+    return beat is None or beat <= limit
+
+
 def health_of(agents: list[Agent], *, now: datetime.datetime | None = None) -> list[Health]:
     """The health of each agent, in the order given (five queries, whatever their number)."""
     now = now or timezone.now()
     ids = [agent.pk for agent in agents]
     if not ids:
         return []
-    beats = dict(AgentRuntime.objects.filter(agent_id__in=ids).values_list("agent_id", "heartbeat_at"))
+    runtimes = {row.agent_id: row for row in AgentRuntime.objects.filter(agent_id__in=ids)}
     states = {state.agent_id: state for state in AgentSupervision.objects.filter(agent_id__in=ids)}
     policies = policies_of(ids)
     out = []
     for agent in agents:
-        beat = agent.heartbeat_at if agent.kind == AgentKind.EXTERNAL else beats.get(agent.pk)
+        runtime = runtimes.get(agent.pk) if agent.kind == AgentKind.INTERNAL else None
+        beat = agent.heartbeat_at if agent.kind == AgentKind.EXTERNAL else getattr(runtime, "heartbeat_at", None)
         state = states.get(agent.pk)
         policy = policies.get(agent.pk)
         restarts = restarted_within(state.restarts, now=now, period_seconds=policy.period_seconds) \
@@ -91,7 +109,8 @@ def health_of(agents: list[Agent], *, now: datetime.datetime | None = None) -> l
             stale_since=getattr(state, "stale_since", None), restarts_in_period=len(restarts),
             restart_at=getattr(state, "restart_at", None), last_failure=getattr(state, "last_failure", None),
             last_failure_at=getattr(state, "last_failure_at", None),
-            escalated_at=getattr(state, "escalated_at", None)))
+            escalated_at=getattr(state, "escalated_at", None),
+            silent=_silent(agent, runtime, beat, policy, now), state=state, runtime=runtime))
     return out
 
 
@@ -100,31 +119,6 @@ def group_health(*, group: Any, now: datetime.datetime | None = None) -> list[He
     members = [m.agent for m in Membership.objects.filter(group=group, role__in=SUPERVISED_ROLES)
                .select_related("agent").order_by("created_at", "id")]
     return health_of(members, now=now)
-
-
-@dataclass(frozen=True)
-class Unhealthy:
-    """The dashboard panel: the agents in trouble (at most ``DASHBOARD_ROWS``, and how many in all), and the
-    latest things supervision did."""
-
-    agents: list[Health]
-    total: int
-    events: list[SupervisionEvent]
-
-
-def unhealthy_for(*, user: Any, now: datetime.datetime | None = None, rows: int = DASHBOARD_ROWS) -> Unhealthy:
-    """Failed agents, agents waiting for a restart, agents the check found stale, and the latest restarts and
-    escalations, of what ``user`` may see (a fixed number of queries: the rows are limited)."""
-    trouble = (Q(status=AgentStatus.FAILED) | Q(supervision__restart_at__isnull=False)
-               | Q(supervision__stale_since__isnull=False))
-    visible = agents_for(user).filter(trouble)
-    total = visible.count()
-    agents = list(visible.select_related("organization").order_by(
-        F("supervision__restart_at").asc(nulls_last=True), "-updated_at", "pk")[:rows])
-    events = list(SupervisionEvent.objects.filter(
-        kind__in=ACTIONS, organization_id__in=organizations_for(user).values("pk"))
-        .select_related("agent", "organization").order_by("-id")[:rows])
-    return Unhealthy(agents=health_of(agents, now=now), total=total, events=events)
 
 
 def supervised_agents() -> QuerySet[Agent]:
