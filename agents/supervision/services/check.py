@@ -65,6 +65,12 @@ class CheckResult:
     skipped: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: CheckResult) -> None:
+        for name in ("checked", "signals", "restarts_scheduled", "restarted", "escalated", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for kind, count in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
+
     def as_dict(self) -> dict[str, Any]:
         return {"checked": self.checked, "signals": self.signals, "restarts_scheduled": self.restarts_scheduled,
                 "restarted": self.restarted, "escalated": self.escalated, "skipped": self.skipped}
@@ -97,17 +103,19 @@ def supervision_check(*, limit: int = CHECK_LIMIT, now: datetime.datetime | None
                                           for pk in ids], ignore_conflicts=True)
     policy_of = policies_of(ids)
     for agent_id in ids:
+        turn = CheckResult()  # counted into the round only if the turn commits
         try:
             with transaction.atomic():
-                _check_one(agent_id, policy_of.get(agent_id), now=now, result=result)
+                _check_one(agent_id, policy_of.get(agent_id), now=now, result=turn)
         except Busy:
-            result.skipped += 1
+            turn = CheckResult(skipped=1)
         except OperationalError as error:  # a deadlock or lock timeout ends this agent's turn, not the round
             logger.warning("supervision check of agent %s rolled back: %s", agent_id, error)
-            result.skipped += 1
+            turn = CheckResult(skipped=1)
         except Exception:  # a bug on one agent's data must not stop every other agent's supervision
             logger.exception("supervision check of agent %s failed; rolled back, tried again next round", agent_id)
-            result.skipped += 1
+            turn = CheckResult(skipped=1)
+        result.add(turn)
     if result.restarts_scheduled or result.restarted or result.escalated:
         logger.info("supervision: %s", result.as_dict())
     return result

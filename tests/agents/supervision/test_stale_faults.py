@@ -30,7 +30,7 @@ from tests.support.crowd import crowd_create, crowd_progress, crowd_settled
 from tests.support.faults import backend_gone, kill_holding_a_batch
 from tests.support.polling import wait_until
 from tests.support.reasoning import World, run_cycles
-from tests.support.supervision import CHECK_SECONDS, events_of, start_supervising_worker, wait_on
+from tests.support.supervision import CHECK_SECONDS, events_of, failing_team, start_supervising_worker, wait_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -135,3 +135,36 @@ def test_an_agent_the_workers_pass_over_while_they_take_newer_work_is_flagged(qu
     assert [event.kind for event in events_of(world.stuck)] == ["heartbeat_stale", "restart_scheduled"]
     assert AgentSupervision.objects.get(agent=world.stuck).stale_since is not None
     assert events_of(world.busy) == []
+
+
+def test_a_sibling_a_batch_holds_rolls_the_whole_decision_back_and_the_next_check_restarts_them_all(quiet):
+    """one_for_all never restarts part of its group: with one member's runtime row held (a batch on it), the
+    failing member's decision rolls back (no event, still active); once released, the next check stops all."""
+    world = failing_team("worker", "held", "free", strategy="one_for_all")
+    world.goal("worker", "work")
+    run_cycles()
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(AgentRuntime.objects.select_for_update().filter(agent=world.held))
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        result = supervision_check()
+        assert (result.restarts_scheduled, result.skipped) == (0, 1)
+        assert not SupervisionEvent.objects.exists()
+        assert Agent.objects.get(pk=world.worker.pk).status == AgentStatus.ACTIVE
+    finally:
+        release.set()
+        holder.join(30)
+    result = supervision_check()
+    assert result.restarts_scheduled == 4  # the worker, then boss, held and free in join order
+    assert set(Agent.objects.filter(organization=world.org).values_list("status", flat=True)) == {"failed"}
