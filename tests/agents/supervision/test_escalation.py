@@ -22,8 +22,8 @@ from agents.supervision.services.check import supervision_check
 from agents.supervision.services.heartbeats import agent_heartbeat
 from agents.supervision.services.policies import policy_create
 from mabos.errors import Conflict, InvalidInput
-from tests.support.actors import SYSTEM
-from tests.support.api import create_user
+from tests.support.actors import SYSTEM, grant
+from tests.support.api import client_for, create_user
 from tests.support.factories import AgentFactory
 from tests.support.reasoning import World, run_cycles
 from tests.support.supervision import back_off_over, failing_team, kinds
@@ -31,7 +31,8 @@ from tests.support.supervision import back_off_over, failing_team, kinds
 pytestmark = pytest.mark.django_db
 
 
-def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_the_agent():
+def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_the_agent(
+        django_capture_on_commit_callbacks):
     world = failing_team("worker", intensity=1, escalate_to="role", escalate_role="operator")
     world.goal("worker", "work")
     run_cycles()
@@ -47,7 +48,7 @@ def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_th
     [escalated] = SupervisionEvent.objects.filter(agent=world.worker, kind="escalated")
     assert escalated.detail["to"] == "people" and escalated.detail["approval"] == str(request.pk)
     person = create_user(roles=("operator",), is_superuser=True)
-    with django_capture_on_commit():
+    with django_capture_on_commit_callbacks(execute=True):
         approval_decide(request=request, by=person, decision="approved")
     world.worker.refresh_from_db()
     assert world.worker.status == AgentStatus.ACTIVE
@@ -55,11 +56,28 @@ def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_th
     assert kinds(world.worker)[-1] == "restarted"
 
 
-def django_capture_on_commit():
-    """Run on-commit callbacks at the end of the block, as a real commit would (the test is one transaction)."""
-    from django.test import TestCase
-
-    return TestCase.captureOnCommitCallbacks(execute=True)
+def test_people_approve_an_escalation_through_the_api_and_the_agent_restarts(django_capture_on_commit_callbacks):
+    world = failing_team("worker", intensity=1, escalate_to="role", escalate_role="operator")
+    world.goal("worker", "work")
+    run_cycles()
+    supervision_check()
+    back_off_over(world.worker)
+    supervision_check()
+    run_cycles()
+    supervision_check()
+    [request] = ApprovalRequest.objects.filter(agent=world.worker)
+    outsider, member = create_user(), create_user(roles=("operator",))
+    grant(outsider, world.org, "view")
+    grant(member, world.org, "view")
+    assert client_for(outsider).post(f"/api/v1/approvals/{request.pk}/approve/", {}, format="json").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(member).post(f"/api/v1/approvals/{request.pk}/approve/", {"comment": "go"},
+                                           format="json")
+    assert response.status_code == 200, response.content
+    world.worker.refresh_from_db()
+    assert world.worker.status == AgentStatus.ACTIVE and kinds(world.worker)[-1] == "restarted"
+    restarted = SupervisionEvent.objects.filter(agent=world.worker, kind="restarted").latest("id")
+    assert restarted.detail["approved_by"] == str(member.pk)
 
 
 def test_a_temporary_agent_is_never_restarted_its_failure_is_escalated_at_once():
