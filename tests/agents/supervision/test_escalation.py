@@ -31,16 +31,22 @@ from tests.support.supervision import back_off_over, failing_team, kinds
 pytestmark = pytest.mark.django_db
 
 
-def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_the_agent(
-        django_capture_on_commit_callbacks):
+def escalated_to_operators():
+    """A worker whose goal always fails, with one restart allowed, then escalated to the operator role."""
     world = failing_team("worker", intensity=1, escalate_to="role", escalate_role="operator")
     world.goal("worker", "work")
     run_cycles()
-    supervision_check()
+    supervision_check()  # the first failure: a restart scheduled
     back_off_over(world.worker)
-    supervision_check()
+    supervision_check()  # restarted
     run_cycles()
-    supervision_check()
+    supervision_check()  # the second failure: past the intensity
+    return world
+
+
+def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_the_agent(
+        django_capture_on_commit_callbacks):
+    world = escalated_to_operators()
     world.worker.refresh_from_db()
     assert world.worker.status == AgentStatus.FAILED
     [request] = ApprovalRequest.objects.filter(agent=world.worker)
@@ -57,14 +63,7 @@ def test_past_the_intensity_people_of_a_role_are_asked_and_approving_restarts_th
 
 
 def test_people_approve_an_escalation_through_the_api_and_the_agent_restarts(django_capture_on_commit_callbacks):
-    world = failing_team("worker", intensity=1, escalate_to="role", escalate_role="operator")
-    world.goal("worker", "work")
-    run_cycles()
-    supervision_check()
-    back_off_over(world.worker)
-    supervision_check()
-    run_cycles()
-    supervision_check()
+    world = escalated_to_operators()
     [request] = ApprovalRequest.objects.filter(agent=world.worker)
     outsider, member = create_user(), create_user(roles=("operator",))
     grant(outsider, world.org, "view")

@@ -13,6 +13,7 @@ import datetime
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -38,6 +39,30 @@ TIMEOUT = 2
 #: Two cycles per agent: the goal, then the belief it adds.
 QUICK = "+!work(N) <- +done(N).\n"
 CYCLES = 2
+
+
+def hold_runtime(agent) -> Callable[[], None]:
+    """Hold ``agent``'s runtime row from another session, as a batch does while it reasons; the release."""
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(AgentRuntime.objects.select_for_update().filter(agent=agent))
+                held.set()
+                done.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10), "the runtime row held"
+
+    def release() -> None:
+        done.set()
+        holder.join(30)
+
+    return release
 
 
 def beat_for(seconds: float) -> int:
@@ -94,21 +119,7 @@ def test_an_agent_the_workers_pass_over_while_they_take_newer_work_is_flagged(qu
     policy_create(organization=world.org, by=SYSTEM, heartbeat_timeout_seconds=TIMEOUT, failure_threshold=1,
                   backoff_min_seconds=30.0, backoff_max_seconds=60.0, backoff_jitter=0.0)
     world.goal("stuck", "work")
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        """Hold the stuck agent's runtime row (a claim that never ends): every batch skips it."""
-        try:
-            with transaction.atomic():
-                list(AgentRuntime.objects.select_for_update().filter(agent=world.stuck))
-                held.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(10)
+    release = hold_runtime(world.stuck)  # a claim that never ends: every batch skips it
     due_at = AgentRuntime.objects.get(agent=world.stuck).wake_at
 
     def newer_work_taken() -> bool:
@@ -126,8 +137,7 @@ def test_an_agent_the_workers_pass_over_while_they_take_newer_work_is_flagged(qu
         supervision_check()
         assert not SupervisionEvent.objects.exists()
     finally:
-        release.set()
-        holder.join(30)
+        release()
     result = supervision_check()
     assert result.kinds == {"heartbeat_stale": 1}
     [stale] = events_of(world.stuck, "heartbeat_stale")
@@ -143,28 +153,14 @@ def test_a_sibling_a_batch_holds_rolls_the_whole_decision_back_and_the_next_chec
     world = failing_team("worker", "held", "free", strategy="one_for_all")
     world.goal("worker", "work")
     run_cycles()
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                list(AgentRuntime.objects.select_for_update().filter(agent=world.held))
-                held.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
+    release = hold_runtime(world.held)  # a batch on it
     try:
-        assert held.wait(10)
         result = supervision_check()
         assert (result.restarts_scheduled, result.skipped) == (0, 1)
         assert not SupervisionEvent.objects.exists()
         assert Agent.objects.get(pk=world.worker.pk).status == AgentStatus.ACTIVE
     finally:
-        release.set()
-        holder.join(30)
+        release()
     result = supervision_check()
     assert result.restarts_scheduled == 4  # the worker, then boss, held and free in join order
     assert set(Agent.objects.filter(organization=world.org).values_list("status", flat=True)) == {"failed"}
