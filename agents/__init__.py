@@ -12,7 +12,7 @@
                  Intention, the cycle); may import protocols.
 - supervision/   SupervisorPolicy, AgentSupervision, SupervisionEvent; the beat's check (failure signals,
                  restarts with back-off, OTP strategies, escalation), heartbeats; may import reasoning.
-- learning/      plan outcomes and selection policies (empty until its issue); may import supervision.
+- learning/      plan outcomes, statistics, selection policies, sharing; may import supervision.
 - onboarding/    describe a business, get a staffed organization; may import every package above.
 
 Doors (each package's api/, admin.py, tasks.py, and management/) may import any package's services and

@@ -10,6 +10,7 @@ class AgentsConfig(AppConfig):
         from agents.agent.access import register_policy as register_agent_policy
         from agents.agent.hooks import agent_kind_hook_register, agent_resume_hook_register
         from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
+        from agents.learning.hooks import learning_hooks_register
         from agents.messaging.inbox import inbox_handler_register
         from agents.organization.access import register_policy as register_organization_policy
         from agents.protocols.hooks import protocol_hooks_register
@@ -33,5 +34,7 @@ class AgentsConfig(AppConfig):
         agent_resume_hook_register(runtime_resumed)
         # People's answer to an escalation (a standalone approval request) may restart the agent.
         approval_answer_hook_register(escalation_answered)
+        # The cycle hands its plan outcomes to learning and asks it which plan to choose (docs/learning.md).
+        learning_hooks_register()
         # The cycle's task (agents.reason_due) is registered: events now publish its wake-up.
         reasoning_wakeup_enable()

@@ -16,6 +16,15 @@ from agents.agent.models import (
 from agents.common.goal_kinds import GoalKind
 from agents.common.limits import BELIEF_KEY_REGEX, JSON_MAX_CHARS, SLUG_REGEX
 from agents.keys.models import AgentApiKey
+from agents.learning.models import (
+    GroupLearning,
+    LearningRollup,
+    PlanOutcome,
+    PlanStats,
+    PolicyName,
+    Scope,
+    SelectionPolicy,
+)
 from agents.messaging.models import (
     DELIVERY_TRANSITIONS,
     DeadLetter,
@@ -83,8 +92,10 @@ __all__ = [
     "Goal",
     "GoalKind",
     "GoalStatus",
+    "GroupLearning",
     "Intention",
     "IntentionStatus",
+    "LearningRollup",
     "Membership",
     "MembershipRole",
     "Message",
@@ -93,11 +104,16 @@ __all__ = [
     "OrganizationUserObjectPermission",
     "Performative",
     "Plan",
+    "PlanOutcome",
+    "PlanStats",
     "PlanVersion",
+    "PolicyName",
     "ProtocolRun",
     "ProtocolSession",
     "ProtocolSubscription",
     "RestartType",
+    "Scope",
+    "SelectionPolicy",
     "Strategy",
     "Subscription",
     "SupervisionEvent",

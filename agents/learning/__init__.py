@@ -1,1 +1,1 @@
-"""Learning (plan outcomes, statistics, selection policies, experience sharing): empty until its issue."""
+"""Learning: plan outcomes, their statistics per scope, the selection policies that read them, sharing."""

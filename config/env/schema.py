@@ -195,6 +195,16 @@ SCHEMA: tuple[Setting, ...] = (
     # --- supervision (docs/supervision.md) -------------------------------------------
     _s("SUPERVISION_CHECK_SECONDS", "float", "Beat interval of the supervision check (failure signals, restarts "
        "after their back-off, escalations).", "2", 2.0, minimum=0.2),
+    # --- learning (docs/learning.md) -------------------------------------------------
+    _s("LEARNING_ROLLUP_SECONDS", "float", "Beat interval of the learning roll-up (new plan outcomes counted into "
+       "the plans' statistics, on the learning queue).", "3", 3.0, minimum=0.2),
+    _s("LEARNING_ROLLUP_BATCH", "int", "Outcomes one roll-up counts at most (the rest wait for the next).",
+       "5000", 5000, minimum=1),
+    _s("LEARNING_DISCOUNT", "float", "Each new outcome multiplies a statistic's earlier weight by this (1: never "
+       "forget; 0.99: an outcome counts half after ~70 more), so plan choice follows drift.", "0.99", 0.99,
+       minimum=0.5),
+    _s("LEARNING_DEFAULT_POLICY", "str", "The plan selection policy of an organization without one of its own.",
+       "first_applicable", "first_applicable", choices=("first_applicable", "thompson", "thompson_shared")),
     # --- actions (docs/actions.md) ---------------------------------------------------
     _s("ACTIONS_MODULES", "list",
        "Python modules that register a deployment's own actions (@action(\"crm.create_lead\")); every process "

@@ -18,7 +18,13 @@ from config.settings.security import (
     lockout_settings,
     password_settings,
 )
-from config.settings.workers import actions_settings, celery_settings, messaging_settings, reasoning_settings
+from config.settings.workers import (
+    actions_settings,
+    celery_settings,
+    learning_settings,
+    messaging_settings,
+    reasoning_settings,
+)
 from mabos.logging import logging_config
 
 MABOS_CONFIG = load_config()
@@ -152,6 +158,7 @@ globals().update(celery_settings(MABOS_CONFIG))
 MESSAGING = messaging_settings(MABOS_CONFIG)
 ACTIONS = actions_settings(MABOS_CONFIG)
 REASONING = reasoning_settings(MABOS_CONFIG)
+LEARNING = learning_settings(MABOS_CONFIG)
 
 # JSON lines or readable text (LOG_FORMAT); request id, task, actor and organization on every line,
 # secrets redacted (mabos/logging.py).

@@ -93,6 +93,9 @@ def celery_settings(config: Config) -> dict[str, Any]:
                                          "schedule": config.SUPERVISION_CHECK_SECONDS,
                                          "options": {"queue": "reasoning",
                                                      "expires": config.SUPERVISION_CHECK_SECONDS}},
+            # New plan outcomes counted into the plans' statistics (docs/learning.md).
+            "agents-learning-rollup": {"task": "agents.learning_rollup", "schedule": config.LEARNING_ROLLUP_SECONDS,
+                                       "options": {"queue": "learning", "expires": config.LEARNING_ROLLUP_SECONDS}},
             # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
             "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
                                     "options": {"expires": 3600}},
@@ -138,3 +141,9 @@ def reasoning_settings(config: Config) -> dict[str, Any]:
         "ROUND_SECONDS": config.REASONING_ROUND_SECONDS,
         "TRACE_RETENTION_DAYS": config.REASONING_TRACE_RETENTION_DAYS,
     }
+
+
+def learning_settings(config: Config) -> dict[str, Any]:
+    """settings.LEARNING: the roll-up's and the selection's knobs (agents/learning/)."""
+    return {"ROLLUP_SECONDS": config.LEARNING_ROLLUP_SECONDS, "ROLLUP_BATCH": config.LEARNING_ROLLUP_BATCH,
+            "DISCOUNT": config.LEARNING_DISCOUNT, "DEFAULT_POLICY": config.LEARNING_DEFAULT_POLICY}

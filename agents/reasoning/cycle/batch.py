@@ -204,7 +204,7 @@ def think(mind: Mind, library: Library, directory: Directory, *, now: Any, polic
     except Exception as error:
         logger.exception("the cycle of agent %s failed inside MABOS", mind.agent.pk)
         taken = mind.consumed[:1]
-        for name in ("new_events", "new_goals", "drafts", "actions", "consumed", "new_runs"):
+        for name in ("new_events", "new_goals", "drafts", "actions", "consumed", "new_runs", "outcomes"):
             getattr(mind, name).clear()
         mind.belief_writes.clear()
         mind.goal_status.clear()
@@ -237,6 +237,7 @@ def reason_batch(*, limit: int, policy: Policy | None = None) -> int:
         skipped = [pk for pk in claimed if pk not in running]
         minds, library = minds_load(active, claimed) if active else ([], Library([]))
         directory = Directory()
+        policy = policy.for_batch(minds, library)
         for mind in minds:
             think(mind, library, directory, now=now, policy=policy)
         minds_write(minds, skipped=skipped, now=now)

@@ -36,6 +36,8 @@ class MindBook:
         self.number = mind.cycle_count + 1
         self.trace: dict[str, Any] = {"event": None, "options": [], "choice": None, "steps": []}
         self._roots: dict[Any, dict[str, Any]] = {}
+        self.plain_key: dict[str, Any] | None = None  # the context of a plan without features (learned.py)
+        self.explained: dict[str, Any] | None = None  # the learning chooser's account of the root choice
         mind.trace = self.trace
 
     def holds(self, condition: str) -> bool | None:
@@ -44,6 +46,23 @@ class MindBook:
                 beliefs=self.mind.beliefs, bindings={}, now=self.now))
         except (ExpressionFailed, InvalidInput):
             return None
+
+    def choose(self, trigger: Any, options: list[tuple[Any, dict[str, Any]]], *,
+               root: bool = False) -> tuple[Any, dict[str, Any]] | None:
+        """The applicable plan the policy picks (Jason's ``selectOption``). A learning chooser explains its
+        pick: at the root in the trace's ``choice`` (``explained`` holds it until ``take`` writes it), for
+        a subgoal as a ``choice`` entry among the steps."""
+        self.explained = None
+        if self.policy.chooser is None or not options:
+            return self.policy.select_option(options)
+        choice, explained = self.policy.chooser.choose(self, trigger, options)
+        if explained and root:
+            self.explained = explained
+        elif explained:
+            self.trace["steps"].append({"kind": "choice", "label": choice[0].label if choice else None,
+                                        "result": explained.get("policy"), "detail": explained.get("why", ""),
+                                        "scores": explained.get("scores", [])})
+        return choice
 
     # ----------------------------------------------------------------- goals, beliefs, bookkeeping
     def new_goal(self, name: str, args: list[Any], parent: Any) -> Goal:

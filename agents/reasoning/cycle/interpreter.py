@@ -99,7 +99,7 @@ class Cycle(Stack):
             if not self.adopt(goal, event):
                 return
         applicable = self.options(trigger, record=True)
-        choice = self.policy.select_option(applicable)
+        choice = self.choose(trigger, applicable, root=True)
         if choice is None:
             if trigger.kind == TriggerKind.GOAL_ADDED and not self.trace["options"]:
                 # Jason discards an external goal no plan is relevant to. MABOS keeps it pending: adding or
@@ -116,7 +116,9 @@ class Cycle(Stack):
         candidate, bindings = choice
         if goal is not None:
             self.set_goal(goal, GoalStatus.ACTIVE)
-        self.trace["choice"] = {**candidate.ref(), "why": self.why(candidate, applicable)}
+        explained = self.explained or {}
+        self.trace["choice"] = {**candidate.ref(), "why": explained.get("why") or self.why(candidate, applicable),
+                                **{name: explained[name] for name in ("policy", "scores") if name in explained}}
         self.start(candidate, bindings, trigger, goal=goal, event=event)
 
     def adopt(self, goal: Goal | None, event: AgentEvent) -> bool:

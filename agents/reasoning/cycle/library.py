@@ -91,6 +91,10 @@ class Library:
         running = list(PlanVersion.objects.filter(pk__in=missing).select_related("plan")) if missing else []
         return cls(current, running)
 
+    def plan_ids(self) -> set[Any]:
+        """Every plan a candidate or a live frame of the batch belongs to (what learning reads statistics of)."""
+        return {candidate.plan_id for candidate in self._versions.values()}
+
     def version(self, version_id: Any) -> Candidate | None:
         return self._versions.get(str(version_id))
 

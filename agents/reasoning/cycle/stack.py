@@ -17,6 +17,7 @@ from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.bookkeeping import MindBook
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
+from agents.reasoning.cycle.learned import context_of, outcomes_draft
 from agents.reasoning.cycle.library import Candidate
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -30,15 +31,17 @@ class Stack(MindBook):
     def frame(self, candidate: Candidate | None, bindings: dict[str, Any], trigger: dict[str, Any], *,
               goal: Any = None, goal_args: list[Any] | None = None, reply: dict[str, Any] | None = None,
               recovers: int | None = None, error: dict[str, Any] | None = None) -> dict[str, Any]:
+        learned = None
         if candidate is not None:
             self.mind.used_versions.add(candidate.version_id)
+            learned = {**context_of(self, candidate, bindings), "started": self.now.isoformat()}
         return {"plan": str(candidate.plan_id) if candidate else None,
                 "version": str(candidate.version_id) if candidate else None,
                 "number": candidate.version if candidate else None,
                 "label": candidate.label if candidate else None,
                 "trigger": trigger, "goal": str(goal) if goal else None, "goal_args": goal_args or [],
                 "bindings": bindings, "pc": [0], "atomic": bool(candidate and candidate.atomic),
-                "recovers": recovers, "error": error, "goals": [], "reply": reply}
+                "recovers": recovers, "error": error, "goals": [], "reply": reply, "learned": learned}
 
     def start(self, candidate: Candidate, bindings: dict[str, Any], trigger: EventTrigger, *,
               goal: Goal | None, event: AgentEvent) -> Intention:
@@ -100,6 +103,7 @@ class Stack(MindBook):
 
     def pop(self, intention: Intention) -> None:
         frame = intention.stack.pop()
+        outcomes_draft(self, intention, frame, success=True)
         if not intention.stack:
             self._roots[intention.id] = frame
         if frame["recovers"] is not None:
@@ -111,6 +115,7 @@ class Stack(MindBook):
                 self._roots[intention.id] = failed[0]
             for below in failed:
                 self.frame_goals(below, GoalStatus.FAILED)
+                outcomes_draft(self, intention, below, success=False, error=(frame.get("error") or {}).get("error", ""))
         else:
             self.frame_goals(frame, GoalStatus.ACHIEVED)
         if not intention.stack:
@@ -126,6 +131,9 @@ class Stack(MindBook):
 
     def finish(self, intention: Intention, status: str) -> None:
         """End ``intention``; a finished one keeps the frame it ended on, so its history names the plan."""
+        if status == IntentionStatus.FAILED:
+            for frame in reversed(intention.stack):
+                outcomes_draft(self, intention, frame, success=False, error=(intention.error or {}).get("error", ""))
         if not intention.stack and intention.id in self._roots:
             intention.stack = [self._roots.pop(intention.id)]
         if status != IntentionStatus.ACHIEVED:
@@ -154,12 +162,13 @@ class Stack(MindBook):
         goal_frame = intention.stack[index]
         name = goal_frame["trigger"]["name"]
         trigger = EventTrigger(kind=TriggerKind.GOAL_FAILED, name=name, values=list(goal_frame["goal_args"]))
-        choice = self.policy.select_option(self.options(trigger))
+        choice = self.choose(trigger, self.options(trigger))
         if choice is None:
             return False
         candidate, bindings = choice
         for above in intention.stack[index + 1:]:
             self.frame_goals(above, GoalStatus.FAILED)
+            outcomes_draft(self, intention, above, success=False, error=error["error"])
         del intention.stack[index + 1:]
         recovery = self.frame(candidate, bindings, {"kind": TriggerKind.GOAL_FAILED, "name": name},
                               goal_args=goal_frame["goal_args"], recovers=index, error=error,

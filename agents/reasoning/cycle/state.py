@@ -63,6 +63,7 @@ class Mind:
     changed_sessions: dict[Any, Any] = field(default_factory=dict)  # session id -> ProtocolSession
     ended_subscriptions: set[Any] = field(default_factory=set)  # (run id, participant id) it no longer reports
     used_versions: set[Any] = field(default_factory=set)
+    outcomes: list[Any] = field(default_factory=list)  # learned.Outcome of every plan frame that ended
     trace: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     duration_us: int = 0

@@ -27,6 +27,7 @@ from agents.reasoning.cycle import frames
 from agents.reasoning.cycle.contract_net import accept_proposals
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.cycle.events import EventTrigger
+from agents.reasoning.cycle.learned import callers_with
 from agents.reasoning.cycle.protocols import protocol_cancel
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.cycle.subscriptions import subscribed_key
@@ -128,7 +129,7 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
     args = [value(cycle, frame, item) for item in s.get("args", [])]
     goal = cycle.new_goal(s["goal"], args, frame.get("goal"))
     trigger = EventTrigger(kind=TriggerKind.GOAL_ADDED, name=s["goal"], values=args)
-    choice = cycle.policy.select_option(cycle.options(trigger))
+    choice = cycle.choose(trigger, cycle.options(trigger))
     child_trigger = {"kind": TriggerKind.GOAL_ADDED, "name": s["goal"]}
     if choice is None:
         # Jason: a subgoal with no applicable plan raises -!g for the subgoal itself.
@@ -151,6 +152,7 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
         # so its frame goes; its goals are achieved when the callee's are.
         intention.stack.pop()
         child["goals"] = [*frame.get("goals", []), *([frame["goal"]] if frame.get("goal") else [])]
+        child["callers"] = callers_with(frame)
     _push_goal(cycle, intention, child)
     held = f"{chosen.context} held" if chosen.context else "no context"
     return STAY, f"!{s['goal']}: chose plan `{chosen.label}` v{chosen.version} ({held})" + \
@@ -182,7 +184,7 @@ def test(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
             frame["bindings"][s["bind"]] = cycle.mind.beliefs[key]
         return ADVANCE, f"?{key}: found"
     trigger = EventTrigger(kind=TriggerKind.TEST_GOAL, name=key, values=[])
-    choice = cycle.policy.select_option(cycle.options(trigger))
+    choice = cycle.choose(trigger, cycle.options(trigger))
     if choice is None:
         raise StepFailed("no_belief", f"?{key}: no such belief and no +?{key} plan")
     chosen, bindings = choice

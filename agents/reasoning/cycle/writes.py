@@ -29,6 +29,7 @@ from agents.protocols.services import runs_write
 from agents.protocols.subscriptions import subscriptions_write
 from agents.reasoning.actions.services import action_requests_insert
 from agents.reasoning.approvals.services.requests import approval_requests_insert
+from agents.reasoning.cycle.learned import outcomes_write
 from agents.reasoning.cycle.state import Mind
 from agents.reasoning.cycle.subscriptions import subscriptions_from_drafts
 from agents.reasoning.events.models import AgentEvent
@@ -74,6 +75,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
     _subscriptions(minds, now)
     _actions(minds)
     _approvals(minds)
+    outcomes_write(minds)
     _traces(minds, now)
     _runtimes(minds, skipped, now)
     used = {pk for mind in minds for pk in mind.used_versions}

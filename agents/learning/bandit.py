@@ -1,0 +1,86 @@
+"""Thompson sampling over plans, pure Python: what the cycle's chooser, the offline replay and the test
+suite's simulation all compute, so a regression in the policy fails wherever it shows.
+
+Each applicable plan is a Bernoulli arm with a Beta(1 + successes, 1 + failures) posterior over its
+discounted statistics. Solo, those are the agent's own. Shared, the group's experience is added with a
+weight: for every group the agent pools with, what the group knows beyond the agent's own (the group's
+statistics minus the agent's, which they include) counts ``weight`` times. One sample per arm; the
+highest wins; ties go to source order. With no data on any arm, the first in source order is chosen:
+Jason's choice, until there is something to learn from.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+FIRST_APPLICABLE = "first_applicable"
+THOMPSON = "thompson"
+THOMPSON_SHARED = "thompson_shared"
+POLICIES = (FIRST_APPLICABLE, THOMPSON, THOMPSON_SHARED)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Discounted successes and failures (what the posterior reads) and the raw count behind them."""
+
+    successes: float = 0.0
+    failures: float = 0.0
+    count: int = 0
+
+    def beyond(self, own: Tally) -> Tally:
+        """What this (a group's) tally knows beyond ``own`` (a member's, which it includes)."""
+        return Tally(max(0.0, self.successes - own.successes), max(0.0, self.failures - own.failures),
+                     max(0, self.count - own.count))
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One applicable plan, in source order, with its experience for the situation at hand."""
+
+    own: Tally = field(default_factory=Tally)
+    groups: tuple[Tally, ...] = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    alpha: float
+    beta: float
+    sample: float | None
+    own: Tally
+    shared: Tally
+
+
+def posterior(arm: Arm, *, shared: bool, weight: float) -> tuple[float, float, Tally]:
+    """Beta parameters of one arm, and the shared tally that went into them."""
+    extra = Tally()
+    if shared:
+        for group in arm.groups:
+            more = group.beyond(arm.own)
+            extra = Tally(extra.successes + more.successes, extra.failures + more.failures, extra.count + more.count)
+    return (1.0 + arm.own.successes + weight * extra.successes,
+            1.0 + arm.own.failures + weight * extra.failures, extra)
+
+
+def choose(arms: Sequence[Arm], *, policy: str, weight: float, rng: random.Random) -> tuple[int, list[Score]]:
+    """The index of the chosen arm and every arm's score (``sample`` None: nothing was sampled)."""
+    shared = policy == THOMPSON_SHARED
+    scores = []
+    for arm in arms:
+        alpha, beta, extra = posterior(arm, shared=shared, weight=weight)
+        scores.append(Score(alpha, beta, None, arm.own, extra))
+    if policy == FIRST_APPLICABLE or not any(s.own.count or s.shared.count for s in scores):
+        return 0, scores
+    sampled = [Score(s.alpha, s.beta, rng.betavariate(s.alpha, s.beta), s.own, s.shared) for s in scores]
+    best = max(range(len(sampled)), key=lambda index: (sampled[index].sample, -index))
+    return best, sampled
+
+
+def fold(successes: float, failures: float, scores: Sequence[float], discount: float) -> tuple[float, float]:
+    """Discounted tallies after ``scores`` (each in [0, 1], oldest first): every new outcome multiplies what
+    was known before by ``discount``, so an old run of luck fades and the policy follows drift."""
+    for score in scores:
+        successes = discount * successes + score
+        failures = discount * failures + (1.0 - score)
+    return successes, failures
