@@ -62,6 +62,9 @@ PLAN_TEXT_MAX_CHARS = JSON_MAX_CHARS
 PLANS_PER_TEXT_MAX = 50
 #: Brackets of the text form nested deeper than this are refused before the text is parsed.
 PLAN_TEXT_BRACKETS_MAX = 48
+#: A plan's learning features (docs/reasoning.md, Plans: learning): at most this many, keys of this form.
+PLAN_FEATURES_MAX = 8
+PLAN_FEATURE_KEY_REGEX = r"^[a-z][a-z0-9_]{0,39}$"
 #: A ``wait`` step's timeout, in seconds (30 days).
 PLAN_WAIT_MAX_SECONDS = 30 * 24 * 3600
 

@@ -154,12 +154,19 @@ steps = st.recursive(
     max_leaves=6)
 
 
+#: Feature keys: words, the grammar's own words among them (printed quoted, as names are).
+feature_keys = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True) | st.sampled_from(sorted(keywords()))
+learnings = st.fixed_dictionaries({"reward": st.just("") | expressions, "cost": st.just("") | expressions,
+                                   "features": st.dictionaries(feature_keys, expressions, max_size=3)})
+
+
 @st.composite
 def plan_documents(draw: st.DrawFn) -> dict:
     return {"label": draw(st.none() | labels), "trigger": draw(triggers()),
             "args": draw(st.lists(variables, max_size=3, unique=True)),
             "context": draw(st.just("") | expressions), "body": draw(st.lists(steps, max_size=4)),
-            "atomic": draw(st.booleans()), "source_order": draw(st.none() | st.integers(0, 10**6))}
+            "atomic": draw(st.booleans()), "source_order": draw(st.none() | st.integers(0, 10**6)),
+            "learning": draw(learnings)}
 
 
 _OUTSIDE_STRINGS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|( +)""")

@@ -20,7 +20,7 @@ from agents.agent.models import Agent, Membership, MembershipRole
 from agents.common.validation import parse_uuid
 from agents.reasoning.cycle.errors import StepFailed
 from agents.reasoning.expressions import CompiledExpression, compile_expression
-from agents.reasoning.plans.models import PlanVersion
+from agents.reasoning.plans.models import PlanVersion, learning_of
 from agents.reasoning.plans.references import GROUP_PREFIX, ROLE_PREFIX
 from agents.reasoning.plans.triggers import TriggerKind
 
@@ -44,6 +44,8 @@ class Candidate:
     atomic: bool
     plan_created: datetime.datetime
     template: bool
+    #: Reward, cost and features, defaults filled in (docs/reasoning.md, Plans): what learning judges it by.
+    learning: dict[str, Any]
 
     @property
     def compiled_context(self) -> CompiledExpression | None:
@@ -61,7 +63,8 @@ def _candidate(version: PlanVersion) -> Candidate:
                      kind=version.trigger_kind, name=version.trigger_name, ontology=version.trigger_ontology,
                      protocol=version.trigger_protocol, args=tuple(version.args or ()), context=version.context,
                      body=version.body or [], source_order=version.source_order, atomic=version.atomic,
-                     plan_created=plan.created_at, template=plan.role_id is not None)
+                     plan_created=plan.created_at, template=plan.role_id is not None,
+                     learning=learning_of(version.learning))
 
 
 class Library:

@@ -43,7 +43,7 @@ class PlanForm(forms.ModelForm):
                                      "one or more.")
     document = StorableJSONField(required=False, widget=forms.Textarea(attrs={"rows": 14, "cols": 100}),
                                help_text="Or the plan as a JSON document (label, trigger, args, context, body, "
-                                         "atomic, source_order).")
+                                         "atomic, source_order, learning).")
     label = forms.CharField(required=False, max_length=PLAN_LABEL_MAX,
                             help_text="Empty: named after the trigger. Or write @label in the text.")
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -2,7 +2,8 @@
 
     {"label": "cut_costs", "trigger": {"kind": "goal_added", "name": "keep_runway"}, "args": ["Months"],
      "context": "cash < 3 * monthly_costs", "body": [{"kind": "achieve", "goal": "cut_costs", "args": []}],
-     "atomic": false, "source_order": 3}
+     "atomic": false, "source_order": 3,
+     "learning": {"reward": "Revenue / 1000", "cost": "", "features": {"segment": "belief('segment', 'smb')"}}}
 
 ``document_clean`` is what every door calls (through the services): the shape (triggers.py, steps.py),
 then every expression through ``compile_expression`` with the names bound where it stands, then the names
@@ -17,18 +18,30 @@ import re
 from typing import Any
 
 from agents.common.errors import invalid
-from agents.common.limits import PLAN_ARGS_MAX, PLAN_LABEL_REGEX, PLAN_ORDER_MAX, PLAN_VARIABLE_REGEX
+from agents.common.limits import (
+    PLAN_ARGS_MAX,
+    PLAN_FEATURE_KEY_REGEX,
+    PLAN_FEATURES_MAX,
+    PLAN_LABEL_REGEX,
+    PLAN_ORDER_MAX,
+    PLAN_VARIABLE_REGEX,
+)
 from agents.common.validation import check_json
 from agents.reasoning.expressions import compile_expression
+from agents.reasoning.plans.models import learning_of
 from agents.reasoning.plans.references import PlanScope
 from agents.reasoning.plans.steps import Site, Walk, clean_expression, walk_body
 from agents.reasoning.plans.text import plan_to_text, text_to_plans
 from agents.reasoning.plans.triggers import BELIEF_KINDS, clean_trigger, max_arguments
 from mabos.errors import InvalidInput
 
-DOCUMENT_FIELDS = ("label", "trigger", "args", "context", "body", "atomic", "source_order")
+DOCUMENT_FIELDS = ("label", "trigger", "args", "context", "body", "atomic", "source_order", "learning")
+LEARNING_FIELDS = ("reward", "cost", "features")
+#: Every context key of learning holds these already (docs/reasoning.md, Plans): no plan may name them.
+RESERVED_FEATURES = ("organization", "role")
 _VARIABLE = re.compile(PLAN_VARIABLE_REGEX)
 _LABEL = re.compile(PLAN_LABEL_REGEX)
+_FEATURE_KEY = re.compile(PLAN_FEATURE_KEY_REGEX)
 
 
 def document_clean(document: Any, *, scope: PlanScope) -> dict[str, Any]:
@@ -58,6 +71,7 @@ def document_clean(document: Any, *, scope: PlanScope) -> dict[str, Any]:
     body = document.get("body", [])
     check_json("body", body)
     body, _ = walk_body(body, path="body", bound=bound, walk=walk)
+    learning = _clean_learning(document.get("learning"), bound=bound, walk=walk)
     atomic = document.get("atomic", False)
     if not isinstance(atomic, bool):
         raise invalid("atomic", "Must be true or false.")
@@ -66,7 +80,7 @@ def document_clean(document: Any, *, scope: PlanScope) -> dict[str, Any]:
     if order is not None and not (whole and 0 <= order <= PLAN_ORDER_MAX):
         raise invalid("source_order", f"Must be a whole number from 0 to {PLAN_ORDER_MAX}.")
     cleaned = {"label": label, "trigger": trigger, "args": args, "context": context, "body": body,
-               "atomic": atomic, "source_order": order}
+               "atomic": atomic, "source_order": order, "learning": learning}
     _check_names(walk, trigger, scope)
     _check_text_form(cleaned)
     return cleaned
@@ -86,6 +100,50 @@ def _clean_args(args: Any, kind: str) -> list[str]:
             raise invalid(f"args[{index}]", f"{name} is bound twice.")
         seen.add(name)
     return list(args)
+
+
+def _clean_learning(learning: Any, *, bound: frozenset[str], walk: Walk) -> dict[str, Any]:
+    """How learning judges the plan: reward and cost when its frame succeeds (the trigger's names and every
+    name the body binds, in any branch), features when it is selected (the trigger's names only)."""
+    if learning is None:
+        return learning_of({})
+    if not isinstance(learning, dict):
+        raise invalid("learning", 'Must be an object: {"reward": "...", "cost": "...", "features": {...}}.')
+    unknown = sorted(set(learning) - set(LEARNING_FIELDS), key=str)
+    if unknown:
+        raise invalid(f"learning.{unknown[0]}", f"learning has no {unknown[0]}; its fields are "
+                                                f"{', '.join(LEARNING_FIELDS)}.")
+    check_json("learning", learning)
+    finished = bound | frozenset(walk.binds)
+    out: dict[str, Any] = {name: _learning_expression(f"learning.{name}", learning.get(name), finished, walk)
+                           for name in ("reward", "cost")}
+    features = learning.get("features")
+    features = {} if features is None else features
+    if not isinstance(features, dict):
+        raise invalid("learning.features", 'Must be an object of feature: expression ({"segment": "..."}).')
+    if len(features) > PLAN_FEATURES_MAX:
+        raise invalid("learning.features", f"At most {PLAN_FEATURES_MAX} features.")
+    out["features"] = {}
+    for key in sorted(features, key=str):
+        if not isinstance(key, str) or not _FEATURE_KEY.match(key):
+            raise invalid("learning.features", f"{key!r} is no feature key: lower-case letters, digits and _, "
+                                               "starting with a letter, at most 40 characters.")
+        if key in RESERVED_FEATURES:
+            raise invalid(f"learning.features.{key}", f"{key} is in every context key already; name the feature "
+                                                      "otherwise.")
+        path = f"learning.features.{key}"
+        out["features"][key] = clean_expression(path, features[key])
+        walk.sites.append(Site(path, out["features"][key], bound, "expression"))
+    return out
+
+
+def _learning_expression(path: str, source: Any, bound: frozenset[str], walk: Walk) -> str:
+    """Blank (or null) is none; else an expression, canonical as the context is."""
+    if source is None or (isinstance(source, str) and not source.strip(" \t\n\r\f\v")):
+        return ""
+    source = clean_expression(path, source)
+    walk.sites.append(Site(path, source, bound, "expression"))
+    return source
 
 
 def _check_names(walk: Walk, trigger: dict[str, Any], scope: PlanScope) -> None:
@@ -134,9 +192,15 @@ def _reads_back(document: dict[str, Any]) -> bool:
 
 
 def _unwritable_path(document: dict[str, Any]) -> str:
-    bare = {**document, "context": "", "body": []}
+    bare = {**document, "context": "", "body": [], "learning": learning_of({})}
     if not _reads_back({**bare, "context": document["context"]}):
         return "context" if _reads_back(bare) else "trigger"
+    learning = document["learning"]
+    if not _reads_back({**bare, "learning": learning}):
+        parts = [(f"learning.{name}", {**bare["learning"], name: learning[name]}) for name in ("reward", "cost")]
+        parts += [(f"learning.features.{key}", {**bare["learning"], "features": {key: value}})
+                  for key, value in learning["features"].items()]
+        return next((path for path, part in parts if not _reads_back({**bare, "learning": part})), "learning")
     return _unwritable_step(bare, document["body"], "body") or "body"
 
 

@@ -2,18 +2,20 @@
 
 A plan belongs to exactly one scope: an organization (its agents may use it) or a global role template
 (every agent holding that role, in any organization). A version holds what Jason's plan holds: the
-trigger, the names it binds from the event, the context, the body, its source order and the atomic flag.
+trigger, the names it binds from the event, the context, the body, its source order and the atomic flag,
+and how learning judges it (``learning``: its reward, cost and features, docs/reasoning.md).
 
 Versions never change once written: a revision always makes version n+1 (``plan_revise``), so an
 intention that started on version n finishes on it, and the trace can always name the exact text that
 ran. ``used_at`` records that an intention ran a version (``plan_version_mark_used``, called by the
 cycle): such a version is never deleted. On PostgreSQL a trigger refuses any change to a version's
-content (migration 0009_plan); ``check_integrity`` checks the scope rules on every database.
+content (migrations 0009_plan, 0018_plan_learning); ``check_integrity`` checks the scope rules on every database.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +24,14 @@ from agents.common.limits import PLAN_LABEL_MAX, PLAN_LABEL_REGEX, PLAN_ORDER_MA
 from agents.common.models import Timestamped, json_size_check
 from agents.organization.models import AgentRole, Organization
 from agents.reasoning.plans.triggers import TriggerKind
+
+
+def learning_of(stored: Any) -> dict[str, Any]:
+    """A version's learning annotations with the defaults filled in: versions written before them store {}."""
+    stored = stored if isinstance(stored, dict) else {}
+    features = stored.get("features") or {}
+    return {"reward": stored.get("reward") or "", "cost": stored.get("cost") or "",
+            "features": {key: features[key] for key in sorted(features)}}
 
 
 class Plan(Timestamped):
@@ -76,6 +86,8 @@ class PlanVersion(models.Model):
     body = models.JSONField(default=list, blank=True, help_text="The steps, as JSON (docs/reasoning.md).")
     source_order = models.PositiveIntegerField(default=0, help_text="Jason's plan order: lower is tried first.")
     atomic = models.BooleanField(default=False, help_text="Runs to its end before any other intention steps.")
+    learning = models.JSONField(default=dict, blank=True, help_text="Reward, cost and features: how learning "
+                                                                    "judges the plan (docs/reasoning.md).")
     used_at = models.DateTimeField(null=True, blank=True, help_text="When an intention first ran this version.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -95,6 +107,7 @@ class PlanVersion(models.Model):
                                    name="planversion_source_order_range"),
             json_size_check("args", "planversion_args_size"),
             json_size_check("body", "planversion_body_size"),
+            json_size_check("learning", "planversion_learning_size"),
         ]
         indexes = [
             # The cycle's question: which current versions does this event's trigger match?

@@ -22,7 +22,7 @@ from agents.common.errors import StaleVersion, invalid
 from agents.common.limits import PLAN_LABEL_MAX, PLAN_ORDER_MAX
 from agents.organization.models import AgentRole, Organization
 from agents.reasoning.plans.document import DOCUMENT_FIELDS, document_clean
-from agents.reasoning.plans.models import Plan, PlanVersion
+from agents.reasoning.plans.models import Plan, PlanVersion, learning_of
 from agents.reasoning.plans.references import PlanScope
 from agents.reasoning.plans.steps import body_in_order
 from agents.reasoning.plans.triggers import TriggerKind, trigger_columns, trigger_of
@@ -54,7 +54,7 @@ def plan_document(version: PlanVersion, *, label: str | None = None) -> dict[str
             "trigger": trigger_of(version.trigger_kind, version.trigger_name, version.trigger_ontology,
                                   version.trigger_protocol),
             "args": list(version.args), "context": version.context, "body": body_in_order(version.body),
-            "atomic": version.atomic, "source_order": version.source_order}
+            "atomic": version.atomic, "source_order": version.source_order, "learning": learning_of(version.learning)}
 
 
 def _scope_plans(scope: PlanScope) -> Any:
@@ -88,7 +88,7 @@ def _version_row(plan: Plan, document: dict[str, Any], *, number: int, by: Any) 
     return PlanVersion.objects.create(
         plan=plan, version=number, is_current=True, **trigger_columns(document["trigger"]), args=document["args"],
         context=document["context"], body=document["body"], source_order=document["source_order"],
-        atomic=document["atomic"], created_by=user_of(by))
+        atomic=document["atomic"], learning=document["learning"], created_by=user_of(by))
 
 
 def _label_taken(label: str) -> Any:

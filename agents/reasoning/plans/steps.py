@@ -158,6 +158,7 @@ class Site:
 class Walk:
     sites: list[Site] = field(default_factory=list)
     writes: set[str] = field(default_factory=set)  # belief keys the plan adds or replaces
+    binds: set[str] = field(default_factory=set)  # every name a step binds, in any branch
     steps: int = 0
 
 
@@ -314,6 +315,7 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
         out[name] = value
     if kind == "if":
         after = bound | after
+    walk.binds.update(name for _, name in binds if name != "_")
     if kind in ("add_belief", "replace_belief"):
         walk.writes.add(out["belief"])
     if kind == "wait":

@@ -31,7 +31,7 @@ def test_the_issue_example_reads_as_the_json_the_api_stores():
                  {"kind": "send", "to": "cfo", "performative": "inform", "content": {"runway": {"expr": "Months"}},
                   "ontology": "", "protocol": ""},
                  {"kind": "add_belief", "belief": "cost_cut", "value": True}],
-        "atomic": False, "source_order": None}]
+        "atomic": False, "source_order": None, "learning": {"reward": "", "cost": "", "features": {}}}]
 
 
 STEPS = [

@@ -14,7 +14,9 @@ from agents.reasoning.plans.triggers import TriggerKind
 from mabos.api.serializers import InputSerializer
 
 #: The fields of a plan document, as the API takes and gives them (docs/reasoning.md, Plans).
-DOCUMENT_INPUT_FIELDS = ("label", "trigger", "args", "context", "body", "atomic", "source_order")
+DOCUMENT_INPUT_FIELDS = ("label", "trigger", "args", "context", "body", "atomic", "source_order", "learning")
+LEARNING_HELP = ('How learning judges the plan: {"reward": "...", "cost": "...", "features": {"key": "..."}}, '
+                 "expressions (docs/reasoning.md, Plans).")
 
 
 class TriggerOutput(serializers.Serializer):
@@ -33,6 +35,7 @@ class _DocumentOutput(serializers.Serializer):
     body = serializers.JSONField(help_text="The steps (docs/reasoning.md, Plans).")
     atomic = serializers.BooleanField()
     source_order = serializers.IntegerField()
+    learning = serializers.JSONField(help_text=LEARNING_HELP)
     used_at = serializers.DateTimeField(allow_null=True)
     created_by = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -41,7 +44,8 @@ class _DocumentOutput(serializers.Serializer):
         out = {}
         for name, field in self.fields.items():
             value = values[name]
-            out[name] = value if value is None or name in ("trigger", "body") else field.to_representation(value)
+            as_is = value is None or name in ("trigger", "body", "learning")
+            out[name] = value if as_is else field.to_representation(value)
         return out
 
     @staticmethod
@@ -95,6 +99,7 @@ class _DocumentInput(InputSerializer):
     body = serializers.JSONField(required=False, help_text="The steps (docs/reasoning.md, Plans).")
     atomic = serializers.BooleanField(required=False)
     source_order = serializers.IntegerField(required=False, allow_null=True)
+    learning = serializers.JSONField(required=False, allow_null=True, help_text=LEARNING_HELP)
 
 
 class PlanCreateInput(_DocumentInput):

@@ -179,21 +179,33 @@ class _Reader:
     def plan(self, node: Tree) -> dict[str, Any]:
         label_node, trigger_node, context_node, body_node = node.children
         label, atomic, order = None, False, None
+        learning: dict[str, Any] = {"reward": "", "cost": "", "features": {}}
         if label_node is not None:
             label_token, annotations = label_node.children
             label = None if label_token is None else str(label_token)
+            given: set[str] = set()
             for annotation in [] if annotations is None else [a for a in annotations.children if a is not None]:
-                if annotation.data == "atomic":
+                kind = annotation.data
+                if kind == "atomic":
                     atomic = True
-                else:
-                    if order is not None:
-                        raise _SyntaxProblem(self.pos(annotation), "order given twice")
+                    continue
+                if kind == "feature":
+                    key, value = annotation.children
+                    kind = f"feature {self.name(key)}"
+                if kind in given:
+                    raise _SyntaxProblem(self.pos(annotation), f"{kind} given twice")
+                given.add(kind)
+                if kind == "order":
                     order = int(annotation.children[0])
+                elif kind in ("reward", "cost"):
+                    learning[kind] = self.source(annotation.children[0])
+                else:
+                    learning["features"][self.name(key)] = self.source(value)
         trigger, args = self.trigger(trigger_node)
         context = "" if context_node is None else self.context(context_node.children[0])
         body = [] if body_node is None else self.steps(body_node.children[1])
         return {"label": label, "trigger": trigger, "args": args, "context": context, "body": body,
-                "atomic": atomic, "source_order": order}
+                "atomic": atomic, "source_order": order, "learning": learning}
 
     def context(self, node: Any) -> str:
         # Jason writes "always" as ``: true``; the stored form of that is no context at all.

@@ -178,10 +178,19 @@ def step_to_text(step: dict[str, Any]) -> str:
     return _step(step, "")
 
 
-def plan_to_text(document: dict[str, Any]) -> str:
-    """One plan document in the text form (ends with its full stop, no trailing newline)."""
+def _annotations(document: dict[str, Any]) -> list[str]:
+    """Jason's label annotations: atomic, order(n), then how learning judges the plan (only what is given)."""
     annotations = (["atomic"] if document.get("atomic") else []) + \
         ([f"order({document['source_order']})"] if document.get("source_order") is not None else [])
+    learning = document.get("learning") or {}
+    annotations += [f"{name}({learning[name]})" for name in ("reward", "cost") if learning.get(name)]
+    features = learning.get("features") or {}
+    return annotations + [f"feature({name_text(key)}, {features[key]})" for key in sorted(features)]
+
+
+def plan_to_text(document: dict[str, Any]) -> str:
+    """One plan document in the text form (ends with its full stop, no trailing newline)."""
+    annotations = _annotations(document)
     lines = []
     if document.get("label") or annotations:
         lines.append("@" + (document.get("label") or "") + (f"[{', '.join(annotations)}]" if annotations else ""))

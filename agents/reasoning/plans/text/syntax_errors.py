@@ -15,9 +15,9 @@ from lark.lexer import TerminalDef
 
 #: The grammar's words (its _WORD terminals, and the words of EVENT, QUALIFIER and ON_TIMEOUT): a name
 #: spelled like one is printed quoted.
-WORDS = frozenset({"atomic", "order", "if", "elif", "else", "lambda", "or", "and", "not", "in", "is", "true",
-                   "false", "null", "for", "message", "approval", "action_result", "timer", "ontology", "protocol",
-                   "continue", "fail"})
+WORDS = frozenset({"atomic", "order", "reward", "cost", "feature", "if", "elif", "else", "lambda", "or", "and",
+                   "not", "in", "is", "true", "false", "null", "for", "message", "approval", "action_result", "timer",
+                   "ontology", "protocol", "continue", "fail"})
 
 _FRIENDLY = {
     "KEY": "a name", "NAME": "a name", "LABEL": "a label", "VAR": "a variable (Capitalized)",

@@ -50,7 +50,7 @@ def _rollup_row(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agents', '0017_supervision'),
+        ('agents', '0018_plan_learning'),
     ]
 
     operations = [
