@@ -76,7 +76,7 @@ def _refused(cycle: MindBook, label: Any, detail: str) -> None:
 
 
 def _declared(candidate: Candidate) -> dict[str, Any]:
-    return getattr(candidate, "learning", None) or {}
+    return candidate.learning
 
 
 def _scalar(value: Any) -> Any:
