@@ -139,3 +139,44 @@ def test_the_trace_of_a_learning_organization_explains_the_choice(settings):
     assert "no experience yet" in choice["why"]
     assert [s["label"] for s in choice["scores"]] == ["a", "b"]
     assert all(s["sample"] is None and s["own"] == [0, 0, 0] for s in choice["scores"])
+
+
+def test_declared_features_reward_and_cost_are_filed_with_the_outcome():
+    world = World("bob", beliefs={"bob": {"segment": "smb", "price": 40}})
+    world.plans("""
+        @sell[reward(Paid / 100), cost(3), feature(segment, belief('segment', 'none'))]
+        +!sell(Paid) <- +sold(Paid).
+    """)
+    world.goal("bob", "sell", 25)
+    run_cycles()
+    [outcome] = PlanOutcome.objects.filter(agent=world.bob)
+    assert outcome.context == {"organization": str(world.org.pk), "role": str(world.bob.role_id), "segment": "smb"}
+    assert (outcome.reward, outcome.cost, outcome.score) == (0.25, 3.0, 0.25)
+
+
+def test_agents_in_another_segment_are_filed_under_another_key():
+    world = World("ann", "bob", beliefs={"ann": {"segment": "smb"}, "bob": {"segment": "enterprise"}})
+    world.bob.role = world.ann.role
+    world.bob.save(update_fields=["role"])
+    world.plans("@sell[feature(segment, belief('segment', 'none'))] +!sell <- +sold(true).")
+    world.goal("ann", "sell")
+    world.goal("bob", "sell")
+    run_cycles()
+    keys = {o.agent_id: o.context_key for o in PlanOutcome.objects.all()}
+    assert keys[world.ann.pk] != keys[world.bob.pk]
+
+
+def test_a_reward_that_cannot_be_computed_is_refused_in_the_trace_and_the_success_still_counts():
+    world = World("bob")
+    world.plans("""
+        @sell[reward(Amount * 2)] +!sell <- if (belief('rich', False)) { ?rich(Amount) } else { +poor(true) }.
+        @text[reward("much")] +!tell <- +told(true).
+    """)
+    world.goal("bob", "sell")
+    world.goal("bob", "tell")
+    run_cycles()
+    rewards = {o.plan.label: (o.success, o.reward, o.score) for o in PlanOutcome.objects.filter(agent=world.bob)}
+    assert rewards == {"sell": (True, None, 1.0), "text": (True, None, 1.0)}
+    refused = [s for t in traces_of(world.bob) for s in t.steps if s.get("kind") == "learning"]
+    assert {s["label"] for s in refused} == {"sell", "text"}
+    assert any("not a number" in s["detail"] for s in refused)
