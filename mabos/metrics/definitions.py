@@ -44,6 +44,13 @@ SUPERVISION_RESTARTS = Counter("mabos_supervision_restarts_total",
 SUPERVISION_ESCALATIONS = Counter("mabos_supervision_escalations_total",
                                   "Escalations, by where they went (an agent, or people).", ["to"])
 
+# --- learning ----------------------------------------------------------------------------
+# Labels are bounded: success or failure (never a plan, agent or organization id).
+LEARNING_OUTCOMES = Counter("mabos_learning_outcomes_total", "Plan outcomes recorded by the cycle (committed).",
+                            ["result"])
+LEARNING_ROLLED = Counter("mabos_learning_rolled_outcomes_total", "Plan outcomes counted into statistics by the "
+                                                                 "roll-up (committed).")
+
 # --- workers -------------------------------------------------------------------------------
 TASK_DURATION = Histogram("mabos_task_duration_seconds", "Celery task duration by task name.", ["task"],
                           buckets=LATENCY_BUCKETS)

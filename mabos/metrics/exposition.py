@@ -23,6 +23,7 @@ import os
 import struct
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -75,6 +76,7 @@ class ScrapeTimeCollector(Collector):
         yield from self._heartbeats()
         yield from self._deliveries()
         yield from self._supervision()
+        yield from self._learning()
 
     def _components(self) -> Iterator:
         up = GaugeMetricFamily("mabos_component_up", "Component health check passes (1) or fails (0).",
@@ -107,6 +109,16 @@ class ScrapeTimeCollector(Collector):
                                 value=counts["dead"])
 
 
+    def _learning(self) -> Iterator:
+        figures = learning_figures()
+        if figures is None:
+            return
+        yield GaugeMetricFamily("mabos_learning_outcomes_unrolled", "Plan outcomes the roll-up has not counted yet.",
+                                value=figures["unrolled"])
+        if figures["rollup_age_seconds"] is not None:
+            yield GaugeMetricFamily("mabos_learning_rollup_age_seconds", "Seconds since the last roll-up that "
+                                    "counted outcomes.", value=figures["rollup_age_seconds"])
+
     def _supervision(self) -> Iterator:
         figures = supervision_figures()
         if figures is None:
@@ -128,6 +140,17 @@ class ScrapeTimeCollector(Collector):
         for state in ("failed", "restart_due", "stale"):
             agents.add_metric([state], states[state])
         yield agents
+
+
+def learning_figures() -> dict[str, Any] | None:
+    """Outcomes not yet rolled up and the last roll-up's age (two small queries); None when the database
+    cannot say."""
+    from agents.learning.figures import rollup_figures  # see delivery_backlog
+    try:
+        return rollup_figures()
+    except Exception as exc:  # the database is down: the database component says so
+        logger.warning("learning figures not computed: %s", type(exc).__name__)
+        return None
 
 
 def supervision_figures() -> tuple[dict, dict] | None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from agents.agent.models import Membership, MembershipRole
 from agents.learning.bandit import fold
 from agents.learning.models import LearningRollup, PlanOutcome, PlanStats, Scope
+from mabos.metrics import LEARNING_ROLLED
 
 STAT_FIELDS = ["context", "count", "successes", "failures", "reward_sum", "cost_sum", "weight_success",
                "weight_failure", "last_outcome", "updated_at"]
@@ -101,6 +102,8 @@ def learning_rollup(*, limit: int | None = None) -> RollupResult:
         state.last_run_at, state.outcomes_rolled = now, state.outcomes_rolled + len(outcomes)
         state.save(update_fields=["last_run_at", "outcomes_rolled"])
         result.outcomes, result.stats_created, result.stats_updated = len(outcomes), len(new), len(changed)
+        rolled = len(outcomes)
+        transaction.on_commit(lambda: LEARNING_ROLLED.inc(rolled), robust=True)
     return result
 
 
