@@ -52,3 +52,29 @@ def _value(field: Any, row: Model) -> Any:
     if isinstance(field, JSONField):
         return None if value is None else json.dumps(value, cls=field.encoder)
     return field.get_db_prep_save(value, connection)
+
+
+def rows_copy(model: type[Model], columns: Sequence[str], rows: Sequence[Model]) -> None:
+    """Insert ``rows`` (unsaved instances; ``columns`` are attribute names) with one COPY on PostgreSQL.
+
+    The cycle's inserts are its largest cost, and COPY encodes rows in C where ``bulk_create``'s parameters go
+    through Python quoting per value. JSON columns are encoded once here; other databases use ``bulk_create``.
+    """
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(list(rows))
+        return
+    meta = model._meta
+    fields = {field.attname: field for field in meta.concrete_fields}
+    json_columns = {name for name in columns if isinstance(fields[name], JSONField)}
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(fields[name].column) for name in columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([_copied(getattr(row, name)) if name in json_columns else getattr(row, name)
+                            for name in columns])
+
+
+def _copied(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

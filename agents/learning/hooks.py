@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from agents.common.bulk import rows_copy
 from agents.learning.models import PlanOutcome
 from agents.learning.selection import chooser_for
 from agents.reasoning.cycle.learned import Outcome, outcome_writer_register
@@ -13,12 +14,13 @@ from mabos.metrics import LEARNING_OUTCOMES
 #: PlanOutcome's columns as the cycle's drafts name them.
 _FIELDS = ("agent_id", "organization_id", "role_id", "plan_id", "goal_id", "intention_id", "trigger_kind",
            "trigger_name", "context_key", "context", "success", "reward", "cost", "duration_ms", "error", "cycle")
+COLUMNS = (*_FIELDS, "version_id", "created_at")
 
 
 def outcomes_store(outcomes: list[Outcome]) -> None:
     """Insert a batch's outcomes in the batch's transaction: they commit with the cycle that ended the
     frames, or not at all (a rolled-back batch is replayed and ends them again)."""
-    PlanOutcome.objects.bulk_create([
+    rows_copy(PlanOutcome, COLUMNS, [
         PlanOutcome(version_id=outcome.version_id, created_at=outcome.at,
                     **{name: getattr(outcome, name) for name in _FIELDS})
         for outcome in outcomes])

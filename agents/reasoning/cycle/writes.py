@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from agents.common.bulk import rows_update
+from agents.common.bulk import rows_copy, rows_update
 from agents.common.limits import TRACE_MAX_CHARS
 from agents.messaging.models import Message
 from agents.messaging.services.outbox import Draft as OutboxDraft
@@ -69,7 +69,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
     _intentions(minds)
     events = [event for mind in minds for event in mind.new_events]
     if events:
-        _insert(AgentEvent, EVENT_COLUMNS, events)
+        rows_copy(AgentEvent, EVENT_COLUMNS, events)
     _messages(minds)
     _runs(minds)
     _subscriptions(minds, now)
@@ -90,27 +90,6 @@ INTENTION_COLUMNS = ("id", "agent_id", "status", "stack", "goal_id", "trigger_ki
                      "wait", "wait_until", "steps_total", "last_cycle", "error", "created_at", "updated_at",
                      "finished_at")
 TRACE_COLUMNS = ("agent_id", "cycle", "at", "duration_us", "event", "options", "choice", "steps")
-_JSON = {"args", "stack", "wait", "error", "event", "options", "choice", "steps"}
-
-
-def _insert(model: type, columns: tuple[str, ...], rows: list[Any]) -> None:
-    """Insert ``rows`` (unsaved instances) with one COPY on PostgreSQL: the cycle's inserts are its largest cost,
-    and COPY encodes rows in C where ``bulk_create``'s parameters go through Python quoting per value."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
-        return
-    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row([_copy_value(name, getattr(row, name)) for name in columns])
-
-
-def _copy_value(name: str, value: Any) -> Any:
-    if name in _JSON:
-        return None if value is None else _dumps(value)
-    return value
 
 
 def _beliefs(minds: list[Mind], now: datetime.datetime) -> None:
@@ -151,7 +130,7 @@ def _intentions(minds: list[Mind]) -> None:
             elif intention.id in mind.changed_intentions:
                 changed.append(intention)
     if new:
-        _insert(Intention, INTENTION_COLUMNS, new)
+        rows_copy(Intention, INTENTION_COLUMNS, new)
     if changed:
         rows_update(Intention, changed, INTENTION_FIELDS)
 
