@@ -82,7 +82,7 @@ class SelectionPolicyDetailApi(APIView):
         require(request.user, "change", policy.organization)
         data = SelectionPolicyUpdateInput.parse(request.data)
         version = expected_version(request, data)
-        selection_policy_update(policy=policy, by=actor_of(request.user), expected_version=version, **data)
+        selection_policy_update(policy=policy, by=actor_of(request.user), expected_version=version, changes=data)
         policy = selection_policy_get(user=request.user, pk=pk)
         return Response(SelectionPolicyOutput(policy).data, headers=_headers(policy))
 
