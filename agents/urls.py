@@ -2,6 +2,7 @@
 
 from agents.agent.api import urls as agent_urls
 from agents.keys.api import urls as keys_urls
+from agents.learning.api import urls as learning_urls
 from agents.messaging.api import urls as messaging_urls
 from agents.organization.api import urls as organization_urls
 from agents.protocols.api import urls as protocols_urls
@@ -20,4 +21,5 @@ urlpatterns = [
     *protocols_urls.urlpatterns,
     *messaging_urls.urlpatterns,
     *supervision_urls.urlpatterns,
+    *learning_urls.urlpatterns,
 ]

@@ -43,6 +43,8 @@ def test_malformed_message_and_dead_letter_filters_are_a_400_naming_them(org, ow
     ("/api/v1/supervision/events/?since=a%00b", "since"),
     ("/api/v1/supervision/events/?agent=%00", "agent"),
     ("/api/v1/supervision/policies/?group=%00", "group"),
+    ("/api/v1/selection-policies/?organization=%00", "organization"),
+    ("/api/v1/selection-policies/?trigger_name=a%00b", "trigger_name"),
 ])
 def test_a_nul_in_any_query_parameter_is_a_400_naming_it(owner, url, name):
     owner.is_superuser = True  # the audit trail too

@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from agents.agent.services.groups import membership_add
 from agents.keys.services import agent_key_create
+from agents.learning.services.policies import selection_policy_create
 from agents.messaging.services.send import message_send
 from agents.messaging.services.subscriptions import subscription_create
 from agents.models import AgentKind, Belief, Delivery, DeliveryStatus
 from agents.organization.services.organizations import organization_grant
+from agents.reasoning.plans.services import plan_create
+from agents.reasoning.plans.text import text_to_plans
 from agents.reasoning.services.goals import goal_create
 from agents.supervision.models import SupervisionEvent
 from agents.supervision.services.policies import policy_create
@@ -64,6 +67,9 @@ def world_build() -> World:
     # The event names the policy: deleting either (or the group) must keep the log (the trigger lets the SET NULL by).
     event = SupervisionEvent.objects.create(organization=org, agent=alice, policy=policy, kind="restarted",
                                             detail={"backoff_seconds": 1.0})
+    selection_policy = selection_policy_create(organization=org, trigger_kind="goal_added", trigger_name="fuzz",
+                                               policy="thompson", by=SYSTEM)
+    plan = plan_create(document=text_to_plans("+!fuzz <- +fuzzed(true).")[0], organization=org, by=SYSTEM)
     administrator = create_user(roles=("administrator",))
     tokens = tokens_for(operator)
     other_session = tokens_for(operator)["sid"]  # revoking it must not end the fuzz's own session
@@ -91,6 +97,8 @@ def world_build() -> World:
             "/api/v1/auth/sessions/{id}/": {"id": other_session},
             "/api/v1/supervision/policies/{id}/": {"id": str(policy.pk)},
             "/api/v1/supervision/events/{id}/": {"id": str(event.pk)},
+            "/api/v1/selection-policies/{id}/": {"id": str(selection_policy.pk)},
+            "/api/v1/plans/{id}/stats/": {"id": str(plan.pk)},
         },
         refs={"organization": str(org.pk), "sender": str(external.pk), "to": [str(alice.pk)],
               "role": str(role.pk), "supervisor": str(alice.pk), "agent": str(alice.pk), "group": str(group.pk),

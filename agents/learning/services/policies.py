@@ -75,7 +75,10 @@ def selection_policy_create(*, organization: Organization, by: Any, **fields: An
 
 @transaction.atomic
 def selection_policy_update(*, policy: SelectionPolicy, by: Any, expected_version: int | None = None,
-                            **changes: Any) -> SelectionPolicy:
+                            changes: dict[str, Any] | None = None, **fields: Any) -> SelectionPolicy:
+    """Change a policy's ``policy`` or ``shared_weight``. The policy name travels in ``changes`` (the keyword
+    ``policy`` is the row changed); ``shared_weight`` may come either way."""
+    changes = {**(changes or {}), **fields}
     check_changeable(changes, CHANGEABLE)
     data = _clean({**changes, "trigger_kind": policy.trigger_kind, "trigger_name": policy.trigger_name})
     del data["trigger_kind"], data["trigger_name"]
