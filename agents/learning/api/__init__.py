@@ -1,1 +1,1 @@
-"""The learning API: a plan's stats, selection policies, a group's sharing switch (docs/learning-api.md)."""
+"""The learning API: a plan's stats, selection policies, a group's sharing switch (docs/learning.md, "The API")."""
