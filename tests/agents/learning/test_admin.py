@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import timezone
 
 from agents.learning.services.policies import selection_policy_create
 from agents.models import GroupLearning, PlanOutcome, PlanStats, SelectionPolicy
@@ -56,30 +55,22 @@ def team():
 
 def test_the_plan_page_draws_the_success_rate_per_hour_for_the_organization_and_the_group(team):
     user = _staff(team.org, "view")
-    section = learning_section(plan_page(user, team.steady))
-    svg = section.split("<svg", 1)[1].split("</svg>", 1)[0]
-    now = timezone.now()
-    earlier = now - timezone.timedelta(hours=3)
+    group = "group &lt;script&gt;alert(&quot;group&quot;)&lt;/script&gt;"
     for plan in (team.steady, team.risky):
-        page = learning_section(plan_page(user, plan))
-        svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
-        titles = point_titles(svg)
+        svg = learning_section(plan_page(user, plan)).split("<svg", 1)[1].split("</svg>", 1)[0]
+        hours: dict = {}
+        for at, success in PlanOutcome.objects.filter(plan=plan).values_list("created_at", "success"):
+            tally = hours.setdefault(at.replace(minute=0, second=0, microsecond=0), [0, 0])
+            tally[0] += 1
+            tally[1] += success
+        assert len(hours) >= 1
         expected = []
-        for hour in (earlier, now):
-            rows = PlanOutcome.objects.filter(plan=plan, created_at__gte=hour.replace(minute=0, second=0,
-                                                                                       microsecond=0),
-                                              created_at__lt=hour.replace(minute=0, second=0, microsecond=0)
-                                              + timezone.timedelta(hours=1))
-            count = rows.count()
-            if not count:
-                continue
-            won = rows.filter(success=True).count()
+        for hour, (count, won) in hours.items():
             words = f"{hour:%Y-%m-%d %H}:00 UTC: {won} of {count} succeeded ({won / count * 100:.0f}%)"
-            expected += [f"organization {team.org.name}, {words}",
-                         f"group &lt;script&gt;alert(&quot;group&quot;)&lt;/script&gt;, {words}"]
-        assert sorted(titles) == sorted(expected), (titles, expected)
-        assert svg.count("<polyline") == (2 if len(expected) == 4 else 0)
-    assert PlanOutcome.objects.filter(plan=team.steady, success=True).exists()
+            expected += [f"organization {team.org.name}, {words}", f"{group}, {words}"]  # both agents are members
+        assert sorted(point_titles(svg)) == sorted(expected)
+        assert svg.count("<polyline") == (2 if len(hours) > 1 else 0)
+        assert svg.count('<g class="lc-series') == 2 and "hour (UTC), from" in svg and ">100%<" in svg
 
 
 def test_every_name_on_the_page_is_escaped(team):
@@ -252,3 +243,34 @@ def test_outcomes_and_statistics_are_read_only(team, model):
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     assert client.post(f"/admin/agents/{model}/{row.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.post(f"/admin/agents/{model}/{row.pk}/change/", {}).status_code == 403
+
+
+def test_the_plan_page_costs_the_same_queries_with_more_outcomes_choices_and_agents(team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = staff_client(_staff(team.org, "view"))
+    url = f"/admin/agents/plan/{team.steady.pk}/change/"
+    client.get(url)  # the session and permissions, read once
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    trials(team, "ann", 5, hours_ago=7)
+    trials(team, "bob", 5, hours_ago=1)
+    assert queries() == before
+
+
+def test_a_template_plans_page_says_each_organization_decides():
+    from agents.reasoning.plans.services import plan_create
+    from agents.reasoning.plans.text import text_to_plans
+    from tests.support.factories import AgentRoleFactory
+
+    role = AgentRoleFactory(organization=None)
+    [document] = text_to_plans("@template_plan +!sell <- +sold(true).")
+    plan = plan_create(document=document, organization=None, role=role, by=SYSTEM)
+    section = learning_section(plan_page(create_user(is_staff=True, is_superuser=True), plan))
+    assert "A template plan: the policy of the organization of each agent that runs it applies." in section
