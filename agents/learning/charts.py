@@ -14,6 +14,7 @@ costs a fixed number of queries whatever the number of outcomes:
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,9 @@ class ScopeRow:
     scope: str
     scope_id: Any
     name: str
-    context: dict[str, Any]
+    #: The situation in words: the role by name, then the plan's declared features (the organization is the
+    #: plan's or the scope's own, so not repeated).
+    situation: str
     count: int
     successes: int
     weight_success: float
@@ -157,6 +160,8 @@ def stats_by_scope(*, plan: Plan, user: Any) -> dict[str, list[ScopeRow]]:
     """The plan's statistics, per scope in the order agent, group, role, organization; each row named."""
     rows = list(PlanStats.objects.filter(plan=plan, organization_id__in=_visible(user)).order_by("scope", "-count",
                                                                                                 "scope_id"))
+    roles = dict(AgentRole.objects.filter(pk__in={row.context.get("role") for row in rows if row.context.get("role")})
+                 .values_list("pk", "name")) if rows else {}
     out: dict[str, list[ScopeRow]] = {}
     for scope, model in _NAMED.items():
         mine = [row for row in rows if row.scope == scope][:STATS_PER_SCOPE]
@@ -164,9 +169,24 @@ def stats_by_scope(*, plan: Plan, user: Any) -> dict[str, list[ScopeRow]]:
             continue
         names = dict(model.objects.filter(pk__in={row.scope_id for row in mine}).values_list("pk", "name"))
         out[scope] = [ScopeRow(scope, row.scope_id, names.get(row.scope_id, f"(gone) {row.scope_id}"),
-                               row.context, row.count, row.successes, row.weight_success, row.weight_failure)
+                               _situation(row.context, roles), row.count, row.successes, row.weight_success,
+                               row.weight_failure)
                       for row in mine]
     return out
+
+
+def _situation(context: dict[str, Any], roles: dict[Any, str]) -> str:
+    role = context.get("role")
+    words = [f"role {roles.get(_uuid(role), role)}" if role else "no role"]
+    words += [f"{name}={value}" for name, value in sorted(context.items()) if name not in ("organization", "role")]
+    return ", ".join(words)
+
+
+def _uuid(value: Any) -> Any:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return value
 
 
 def policy_in_force(*, plan: Plan, trigger_kind: str, trigger_name: str) -> PolicyInForce | None:

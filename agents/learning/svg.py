@@ -61,7 +61,8 @@ def success_svg(chart: Chart) -> str:
         colour = f"lc-s{number % COLOURS}"
         name = _text(series.name)
         coordinates = " ".join(f"{x(p.hour)},{y(p.rate)}" for p in series.points)
-        out.append(f'<g class="lc-series {colour}" data-kind="{_text(series.kind)}"><title>{name}</title>')
+        # The organization's line is drawn wide beneath the groups': where a group's line follows it, both show.
+        out.append(f'<g class="lc-series lc-{_text(series.kind)} {colour}"><title>{name}</title>')
         if len(series.points) > 1:
             out.append(f'<polyline class="lc-line" points="{coordinates}"/>')
         out.extend(_point(name, point, x(point.hour), y(point.rate)) for point in series.points)
