@@ -74,9 +74,17 @@ def test_the_plan_page_draws_the_success_rate_per_hour_for_the_organization_and_
 
 
 def test_every_name_on_the_page_is_escaped(team):
+    from agents.models import Agent, Organization
+
+    Organization.objects.filter(pk=team.org.pk).update(name='<img src=x onerror="org">')
+    Agent.objects.filter(pk=team.world.bob.pk).update(name="<b>bob</b>")
     page = plan_page(_staff(team.org, "view"), team.steady)
-    assert HOSTILE not in page
-    assert "&lt;script&gt;alert(&quot;group&quot;)&lt;/script&gt;" in learning_section(page)
+    assert HOSTILE not in page and "<img src=x" not in page and "<b>bob</b>" not in page
+    section = learning_section(page)
+    assert "&lt;script&gt;alert(&quot;group&quot;)&lt;/script&gt;" in section
+    svg = section.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "organization &lt;img src=x onerror=&quot;org&quot;&gt;, " in svg
+    assert "&lt;b&gt;bob&lt;/b&gt;" in section.split('id="plan-choices"')[1]
 
 
 def test_the_statistics_per_scope_policy_and_last_choices(team):
