@@ -2,6 +2,7 @@
 
 from agents.agent import admin as agent_admin  # noqa: F401
 from agents.keys import admin as keys_admin  # noqa: F401
+from agents.learning import admin as learning_admin  # noqa: F401
 from agents.messaging import admin as messaging_admin  # noqa: F401
 from agents.organization import admin as organization_admin  # noqa: F401
 from agents.protocols import admin as protocols_admin  # noqa: F401

@@ -10,7 +10,10 @@ costs the same number of queries with ten messages or ten million:
 - recent audit events: the newest ten by ``occurred_at`` (indexed);
 - unhealthy agents and recent restarts (agents.supervision.selectors.unhealthy_for): a count, the first ten
   agents in trouble with their health, the ten latest restarts and escalations, for every staff member
-  over the organizations they may view.
+  over the organizations they may view;
+- plans, last day (agents.learning.charts.plans_last_day): the five most and five least successful plans of
+  the last 24 hours by success rate (at least three outcomes), two GROUP BY queries over PlanOutcome, for
+  every staff member over the organizations they may view.
 
 The chart is an SVG drawn on the server: no script and no inline style, so it
 lives within the CSP ``default-src 'self'``; colours come from a same-origin
@@ -111,7 +114,8 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     """Everything the index template shows, computed now."""
     results = run_health_checks()
     status, _, _ = overall_status(results)
-    context: dict[str, Any] = {"health": results, "health_status": status, **supervision_panel(request)}
+    context: dict[str, Any] = {"health": results, "health_status": status, **supervision_panel(request),
+                               **plans_panel(request)}
     if not is_administrator(request.user):
         return context
     series = messages_per_minute()
@@ -152,6 +156,23 @@ def supervision_panel(request: HttpRequest) -> dict[str, Any]:
     return {"supervision": {"agents": rows, "total": panel.total, "more": panel.total - len(rows),
                             "events": panel.events, "events_url": _link("admin:agents_supervisionevent_changelist"),
                             "failed_url": _link("admin:agents_agent_changelist", "?status__exact=failed")}}
+
+
+def plans_panel(request: HttpRequest) -> dict[str, Any]:
+    """The most and least successful plans of the last day, each linked to its admin page; empty if it cannot
+    say (the components table says why)."""
+    from agents.learning.charts import DASHBOARD_MIN_OUTCOMES, plans_last_day
+
+    try:
+        best, worst = plans_last_day(user=request.user)
+    except Exception as exc:  # the database is down
+        logger.warning("plans panel not computed: %s", type(exc).__name__)
+        return {}
+
+    def rows(rates: list[Any]) -> list[dict[str, Any]]:
+        return [{"rate": rate, "url": _link_to("admin:agents_plan_change", rate.plan_id)} for rate in rates]
+
+    return {"plans": {"best": rows(best), "worst": rows(worst), "minimum": DASHBOARD_MIN_OUTCOMES}}
 
 
 def _link_to(name: str, pk: Any) -> str | None:

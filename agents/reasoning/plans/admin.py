@@ -14,10 +14,15 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from agents.common.admin import OrganizationScopedAdmin, ReadOnlyAdmin, apply_domain_error
 from agents.common.limits import PLAN_LABEL_MAX
+from agents.learning.charts import policy_in_force, recent_choices, stats_by_scope, success_series
+from agents.learning.svg import COLOURS, success_svg
 from agents.organization.models import AgentRole
 from agents.reasoning.plans.access import plan_write_require, template_plans_allowed
 from agents.reasoning.plans.document import document_clean
@@ -143,7 +148,8 @@ class PlanAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     inlines = [PlanVersionInline]
 
     class Media:
-        css = {"all": ["mabos/plans.css"]}  # the versions' text form: a class, no inline style (the CSP)
+        # the versions' text form, the learning chart and tables: classes, no inline style (the CSP)
+        css = {"all": ["mabos/plans.css", "mabos/learning.css"]}
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return plan_list(user=request.user)
@@ -208,5 +214,33 @@ class PlanAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
             self.message_user(request, f"Saved as version {version.version}; intentions running version "
                                        f"{current.version} finish on it.", messages.SUCCESS)
 
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Plan | None = None) -> Any:
+        """The Learning section, read per request (nothing kept on ``self``: one instance serves every thread)."""
+        if obj is not None and obj.pk:
+            context["learning"] = learning_context(request, obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def delete_one(self, request: HttpRequest, obj: Plan) -> None:  # pragma: no cover - deletes are refused
         raise AdminPermissionDenied("Plans are disabled, not deleted.")
+
+
+def learning_context(request: HttpRequest, plan: Plan) -> dict[str, Any]:
+    """What learning knows of ``plan`` (agents/learning/charts.py), as the change page shows it."""
+    version = current_version(plan)
+    chart = success_series(plan=plan, user=request.user)
+    policy = policy_in_force(plan=plan, trigger_kind=version.trigger_kind, trigger_name=version.trigger_name)
+    links: list[tuple[str, str, str]] = []
+    if policy is not None and policy.row is not None:
+        links.append((reverse("admin:agents_selectionpolicy_change", args=[policy.row.pk]), "plan-policy-change",
+                      "Change this policy"))
+    if policy is not None and policy.source != "trigger":
+        # A policy of this trigger's own overrides the organization's default: the add page, filled in.
+        links.append((reverse("admin:agents_selectionpolicy_add") + "?" + urlencode({
+            "organization": plan.organization_id, "trigger_kind": version.trigger_kind,
+            "trigger_name": version.trigger_name}), "plan-policy-add", "Give this trigger a policy of its own"))
+    return {"svg": mark_safe(success_svg(chart)),  # noqa: S308  (success_svg escapes every text it draws)
+            "series": [(f"lc-s{number % COLOURS}", series) for number, series in enumerate(chart.series)],
+            "stats": list(stats_by_scope(plan=plan, user=request.user).items()),
+            "policy": policy, "policy_links": links,
+            "choices": recent_choices(plan=plan, user=request.user)}
