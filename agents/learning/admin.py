@@ -28,7 +28,6 @@ from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission
 from agents.agent.models import AgentGroup
 from agents.common.admin import OrganizationScopedAdmin, ReadOnlyAdmin, run_service
-from agents.common.errors import invalid
 from agents.learning.models import GroupLearning, PlanOutcome, PlanStats, SelectionPolicy
 from agents.learning.services.policies import (
     CHANGEABLE,
@@ -87,14 +86,8 @@ class SelectionPolicyForm(ServiceForm):
         changed = {name: data[name] for name in CHANGEABLE if name in self.changed_data}
         if not changed:
             return current
-        if "policy" in changed and changed["policy"] != current.policy:
-            # selection_policy_update(*, policy=<the row>, **changes) cannot take a new ``policy`` name: the
-            # keyword names the row. Refused on the field until the service's row argument is renamed.
-            raise invalid("policy", "The policy itself cannot be changed here yet: delete this policy and add "
-                                    "one with the new name.")
-        changed.pop("policy", None)
         return selection_policy_update(policy=current, by=self.by, expected_version=data.get("expected_version"),
-                                       **changed)
+                                       changes=changed)
 
 
 class _ServiceAdmin:

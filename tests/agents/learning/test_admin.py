@@ -196,9 +196,6 @@ def test_a_policy_changed_in_the_admin_and_a_negative_weight_refused(team):
                                      action="update").count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason="selection_policy_update(*, policy=<row>, **changes): its row keyword is "
-                                       "also the field's name, so no caller can change a policy's name; the admin "
-                                       "refuses it on the field until the service's argument is renamed")
 def test_the_policy_name_is_changed_in_the_admin(team):
     user = _staff(team.org, "view", "change")
     policy = SelectionPolicy.objects.get(organization=team.org)
