@@ -2,11 +2,12 @@
 suite's simulation all compute, so a regression in the policy fails wherever it shows.
 
 Each applicable plan is a Bernoulli arm with a Beta(1 + successes, 1 + failures) posterior over its
-discounted statistics. Solo, those are the agent's own. Shared, the group's experience is added with a
-weight: for every group the agent pools with, what the group knows beyond the agent's own (the group's
-statistics minus the agent's, which they include) counts ``weight`` times. One sample per arm; the
-highest wins; ties go to source order. With no data on any arm, the first in source order is chosen:
-Jason's choice, until there is something to learn from.
+time-discounted statistics (``fold``: weight halves every ``LEARNING_HALF_LIFE_SECONDS``). Solo, those are
+the agent's own. Shared, the group's experience is added with a weight: for every group the agent pools
+with, what the group knows beyond the agent's own (the group's statistics minus the agent's, which they
+include) counts ``weight`` times. One sample per arm; the highest wins; ties go to source order. With no
+data on any arm, the first in source order is chosen: Jason's choice, until there is something to learn
+from.
 """
 
 from __future__ import annotations
@@ -77,10 +78,27 @@ def choose(arms: Sequence[Arm], *, policy: str, weight: float, rng: random.Rando
     return best, sampled
 
 
-def fold(successes: float, failures: float, scores: Sequence[float], discount: float) -> tuple[float, float]:
-    """Discounted tallies after ``scores`` (each in [0, 1], oldest first): every new outcome multiplies what
-    was known before by ``discount``, so an old run of luck fades and the policy follows drift."""
-    for score in scores:
-        successes = discount * successes + score
-        failures = discount * failures + (1.0 - score)
-    return successes, failures
+def decay(elapsed: float, half_life: float) -> float:
+    """What one unit of weight is worth ``elapsed`` seconds later (1 with no half-life, or going back)."""
+    if half_life <= 0 or elapsed <= 0:
+        return 1.0
+    return 0.5 ** (elapsed / half_life)
+
+
+def fold(successes: float, failures: float, at: float, outcomes: Sequence[tuple[float, float]],
+         half_life: float) -> tuple[float, float, float]:
+    """Weights after ``outcomes`` ((score in [0, 1], time in seconds), oldest first), and the time they refer
+    to. Weight halves every ``half_life`` seconds of the outcomes' own clock, so an old run of luck fades and
+    the policy follows drift. The decay is by time, not by count, so every scope that holds an outcome
+    holds it at the same weight at any instant: a group's weights minus a member's are exactly the rest
+    of the group's experience (``Tally.beyond``), however many more outcomes the group saw."""
+    for score, when in outcomes:
+        factor = decay(when - at, half_life)
+        successes, failures, at = successes * factor + score, failures * factor + (1.0 - score), max(at, when)
+    return successes, failures, at
+
+
+def tally_at(successes: float, failures: float, count: int, at: float, now: float, half_life: float) -> Tally:
+    """A stored tally's weights as they stand at ``now`` (they were computed at ``at``)."""
+    factor = decay(now - at, half_life)
+    return Tally(successes * factor, failures * factor, count)

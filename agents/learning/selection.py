@@ -4,8 +4,9 @@ Registered with reasoning (``selection.chooser_register``, apps.ready): once per
 reads the policies of the batch's organizations (one query). Where every one is ``first_applicable``, it
 returns None and the cycle stays Jason's, with nothing more read. Otherwise two more queries: the groups
 the agents pool with (member or leader, sharing on) and every statistic of those agents and groups for
-the plans of the batch's library. The chooser then decides in memory; the statistics are a few seconds
-old at most (the roll-up's beat), which is what keeps the cycle free of shared-row locks.
+the plans of the batch's library, their weights decayed to the batch's instant. The chooser then decides
+in memory; the statistics are a few seconds old at most (the roll-up's beat), which is what keeps the
+cycle free of shared-row locks.
 
 The random numbers are seeded by the agent, the cycle number and the choice's place in the cycle, so a
 cycle replayed after a rolled-back batch chooses the same plan.
@@ -20,9 +21,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from agents.agent.models import Membership, MembershipRole
-from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON_SHARED, Arm, Tally, choose
+from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON_SHARED, Arm, Tally, choose, tally_at
 from agents.learning.models import PlanStats, Scope, SelectionPolicy
 from agents.reasoning.cycle.learned import context_of
 
@@ -96,10 +98,12 @@ def chooser_for(minds: list[Any], library: Any) -> LearningChooser | None:
     group_ids = {group for ids in groups.values() for group in ids}
     if group_ids:
         scopes |= Q(scope=Scope.GROUP, scope_id__in=group_ids)
-    stats = {(row[0], row[1], row[2], row[3]): Tally(row[4], row[5], row[6])
+    now, half_life = timezone.now().timestamp(), settings.LEARNING["HALF_LIFE_SECONDS"]
+    stats = {(row[0], row[1], row[2], row[3]): tally_at(row[4], row[5], row[6], row[7].timestamp() if row[7] else now,
+                                                        now, half_life)
              for row in PlanStats.objects.filter(scopes, plan_id__in=plans).values_list(
-                 "scope", "scope_id", "plan_id", "context_key", "weight_success", "weight_failure", "count")} \
-        if plans else {}
+                 "scope", "scope_id", "plan_id", "context_key", "weight_success", "weight_failure", "count",
+                 "weighed_at")} if plans else {}
     return LearningChooser(policies, groups, stats)
 
 

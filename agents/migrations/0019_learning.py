@@ -121,6 +121,7 @@ class Migration(migrations.Migration):
                 ('cost_sum', models.FloatField(default=0.0)),
                 ('weight_success', models.FloatField(default=0.0, help_text='Discounted successes (what the policy samples).')),
                 ('weight_failure', models.FloatField(default=0.0, help_text='Discounted failures.')),
+                ('weighed_at', models.DateTimeField(blank=True, help_text='The instant the weights are computed for (the newest outcome counted in).', null=True)),
                 ('last_outcome', models.BigIntegerField(default=0, help_text='The last outcome counted in.')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agents.organization')),

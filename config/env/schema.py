@@ -200,9 +200,9 @@ SCHEMA: tuple[Setting, ...] = (
        "the plans' statistics, on the learning queue).", "3", 3.0, minimum=0.2),
     _s("LEARNING_ROLLUP_BATCH", "int", "Outcomes one roll-up counts at most (the rest wait for the next).",
        "5000", 5000, minimum=1),
-    _s("LEARNING_DISCOUNT", "float", "Each new outcome multiplies a statistic's earlier weight by this (1: never "
-       "forget; 0.99: an outcome counts half after ~70 more), so plan choice follows drift.", "0.99", 0.99,
-       minimum=0.5),
+    _s("LEARNING_HALF_LIFE_SECONDS", "float", "An outcome's weight in the plans' statistics halves every this many "
+       "seconds (0: never forget), so plan choice follows drift; by time, not by count, so a group's and its "
+       "members' statistics age alike.", "259200", 259200.0, minimum=0),
     _s("LEARNING_DEFAULT_POLICY", "str", "The plan selection policy of an organization without one of its own.",
        "first_applicable", "first_applicable", choices=("first_applicable", "thompson", "thompson_shared")),
     # --- actions (docs/actions.md) ---------------------------------------------------

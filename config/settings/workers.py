@@ -146,4 +146,4 @@ def reasoning_settings(config: Config) -> dict[str, Any]:
 def learning_settings(config: Config) -> dict[str, Any]:
     """settings.LEARNING: the roll-up's and the selection's knobs (agents/learning/)."""
     return {"ROLLUP_SECONDS": config.LEARNING_ROLLUP_SECONDS, "ROLLUP_BATCH": config.LEARNING_ROLLUP_BATCH,
-            "DISCOUNT": config.LEARNING_DISCOUNT, "DEFAULT_POLICY": config.LEARNING_DEFAULT_POLICY}
+            "HALF_LIFE_SECONDS": config.LEARNING_HALF_LIFE_SECONDS, "DEFAULT_POLICY": config.LEARNING_DEFAULT_POLICY}

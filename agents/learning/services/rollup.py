@@ -11,6 +11,7 @@ roll-up started is simply not seen by it (no id watermark to skip it): the next 
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from agents.learning.models import LearningRollup, PlanOutcome, PlanStats, Scope
 from mabos.metrics import LEARNING_ROLLED
 
 STAT_FIELDS = ["context", "count", "successes", "failures", "reward_sum", "cost_sum", "weight_success",
-               "weight_failure", "last_outcome", "updated_at"]
+               "weight_failure", "weighed_at", "last_outcome", "updated_at"]
 
 
 @dataclass
@@ -59,7 +60,7 @@ def _scopes(outcome: PlanOutcome, groups: dict[Any, list[Any]]) -> list[tuple[st
 def learning_rollup(*, limit: int | None = None) -> RollupResult:
     """Count new outcomes into the statistics; idempotent and safe to run from any number of workers."""
     limit = limit or settings.LEARNING["ROLLUP_BATCH"]
-    discount = settings.LEARNING["DISCOUNT"]
+    half_life = settings.LEARNING["HALF_LIFE_SECONDS"]
     result = RollupResult()
     with transaction.atomic():
         _ensure_state()
@@ -93,7 +94,7 @@ def learning_rollup(*, limit: int | None = None) -> RollupResult:
                 new.append(row)
             else:
                 changed.append(row)
-            _add(row, add.outcomes, discount)
+            _add(row, add.outcomes, half_life)
             row.updated_at = now
         PlanStats.objects.bulk_create(new, batch_size=1000)
         if changed:
@@ -131,12 +132,14 @@ def _existing(adding: dict[tuple[str, Any, Any, str], _Adding]) -> dict[tuple[st
             if (row.scope, row.scope_id, row.plan_id, row.context_key) in adding}
 
 
-def _add(row: PlanStats, outcomes: list[PlanOutcome], discount: float) -> None:
-    scores = [outcome.score for outcome in outcomes]
+def _add(row: PlanStats, outcomes: list[PlanOutcome], half_life: float) -> None:
+    scores = [(outcome.score, outcome.created_at.timestamp()) for outcome in outcomes]
     row.count += len(outcomes)
     row.successes += sum(1 for outcome in outcomes if outcome.success)
     row.failures += sum(1 for outcome in outcomes if not outcome.success)
     row.reward_sum += sum(outcome.reward or 0.0 for outcome in outcomes)
     row.cost_sum += sum(outcome.cost or 0.0 for outcome in outcomes)
-    row.weight_success, row.weight_failure = fold(row.weight_success, row.weight_failure, scores, discount)
+    at = row.weighed_at.timestamp() if row.weighed_at else scores[0][1]
+    row.weight_success, row.weight_failure, at = fold(row.weight_success, row.weight_failure, at, scores, half_life)
+    row.weighed_at = datetime.datetime.fromtimestamp(at, tz=datetime.UTC)
     row.last_outcome = max(row.last_outcome, max(outcome.pk for outcome in outcomes))

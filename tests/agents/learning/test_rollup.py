@@ -7,10 +7,11 @@ import threading
 import pytest
 from django.db import connection
 
-from agents.learning.bandit import fold
+from agents.learning.bandit import tally_at
 from agents.learning.services.rollup import learning_rollup
 from agents.models import GroupLearning, MembershipRole, PlanOutcome, PlanStats, Scope
 from tests.support.factories import AgentGroupFactory, MembershipFactory
+from tests.support.learning import clock_back
 from tests.support.reasoning import World, run_cycles
 
 pytestmark = pytest.mark.django_db
@@ -45,16 +46,37 @@ def test_every_scope_counts_each_outcome_once_however_often_the_rollup_runs(sett
     assert PlanOutcome.objects.filter(rolled_at__isnull=True).count() == 0
 
 
-def test_the_discount_weighs_recent_outcomes_more(settings):
-    settings.LEARNING = {**settings.LEARNING, "DISCOUNT": 0.5}
-    world = World("ann")
-    [plan, _] = world.plans("@sell +!sell : belief('fail', False) == False <- +sold(true).\n"
-                         "@broken +!sell : belief('fail', False) <- .fail(nope).")
-    pursue(world, "ann", 2)
-    learning_rollup()
-    row = stats(plan, Scope.AGENT, world.ann.pk)
-    assert (row.successes, row.failures) == (2, 0)
-    assert (row.weight_success, row.weight_failure) == pytest.approx(fold(0, 0, [1, 1], 0.5))
+def test_weights_halve_with_the_half_life_and_a_group_minus_a_member_is_the_rest_exactly(settings):
+    settings.LEARNING = {**settings.LEARNING, "HALF_LIFE_SECONDS": 3600.0}
+    world = World("ann", "bob")
+    world.bob.role = world.ann.role
+    world.bob.save(update_fields=["role"])
+    [plan] = world.plans("@sell +!sell <- +sold(true).")
+    team = AgentGroupFactory(organization=world.org)
+    MembershipFactory(group=team, agent=world.ann)
+    MembershipFactory(group=team, agent=world.bob)
+    for slug, hours in (("ann", 2), ("bob", 1), ("bob", 1), ("ann", 0)):
+        with clock_back(hours):
+            world.goal(slug, "sell")
+            run_cycles()
+        learning_rollup()
+    times = {agent: [o.created_at.timestamp() for o in PlanOutcome.objects.filter(agent=agent)]
+             for agent in (world.ann, world.bob)}
+    last = max(times[world.ann])
+
+    def weight(at: list[float]) -> float:
+        return sum(0.5 ** ((last - t) / 3600) for t in at)
+
+    ann, team_row = stats(plan, Scope.AGENT, world.ann.pk), stats(plan, Scope.GROUP, team.pk)
+    assert (ann.count, ann.successes, team_row.count) == (2, 2, 4)
+    assert ann.weight_success == pytest.approx(weight(times[world.ann])) == pytest.approx(1.25, abs=0.01)
+    assert team_row.weight_success == pytest.approx(weight(times[world.ann] + times[world.bob]))
+    assert ann.weighed_at.timestamp() == team_row.weighed_at.timestamp() == last
+    beyond = tally_at(team_row.weight_success, 0, 4, last, last, 3600).beyond(
+        tally_at(ann.weight_success, 0, 2, last, last, 3600))
+    assert beyond.successes == pytest.approx(weight(times[world.bob]))  # exactly bob's share, about 1
+    later = tally_at(ann.weight_success, ann.weight_failure, ann.count, last, last + 3600, 3600)
+    assert later.successes == pytest.approx(ann.weight_success / 2)
 
 
 def test_a_batch_limit_leaves_the_rest_for_the_next_rollup():
