@@ -220,4 +220,6 @@ def figures(runs: Sequence[AgentRun]) -> dict:
                                          for figure in ("regret", "trials_to_90")}
             for treated, baseline in (("thompson_shared", "thompson"), ("hetero_keyed", "hetero_solo"),
                                       ("hetero_unkeyed", "hetero_solo"))}
-    return {"summary": summary([*runs, *segments(runs)]), "cuts": cuts}
+    names = sorted({run.condition for run in runs})
+    return {"summary": summary([*runs, *segments(runs)]), "cuts": cuts,
+            "seeds": {name: {figure: seeds(name, figure) for figure in ("regret", "trials_to_90")} for name in names}}
