@@ -47,7 +47,7 @@ test: $(VENV)/.dev-installed
 # which keeps the tests' fast settings and is reported as non-durable. Commit timestamps time phase (b).
 BENCH_DB := $(if $(filter 1,$(BENCH_FAST_DB)),,--durable) --pg track_commit_timestamp=on
 
-## bench: messaging throughput/latency, HTTP send rate, dashboard at 1M messages, reasoning cycles, protocols, supervision (not part of `make test`); writes docs/benchmarks.md
+## bench: messaging throughput/latency, HTTP send rate, dashboard at 1M messages, reasoning cycles, protocols, supervision, learning (not part of `make test`); writes docs/benchmarks.md
 bench: $(VENV)/.dev-installed
 	$(BIN)/python scripts/testenv.py $(BENCH_DB) -- $(BIN)/python scripts/bench/run.py
 	$(BIN)/python scripts/testenv.py $(BENCH_DB) -- $(BIN)/python scripts/bench/dashboard.py
@@ -55,6 +55,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python scripts/testenv.py $(BENCH_DB) -- $(BIN)/python scripts/bench/reasoning.py
 	$(BIN)/python scripts/testenv.py $(BENCH_DB) -- $(BIN)/python scripts/bench/protocols.py
 	$(BIN)/python scripts/testenv.py $(BENCH_DB) -- $(BIN)/python scripts/bench/supervision.py
+	$(BIN)/python scripts/testenv.py $(BENCH_DB) -- $(BIN)/python scripts/bench/learning.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -21,7 +21,6 @@ Runs inside scripts/testenv.py like run.py. ``BENCH_SCALE`` scales the sizes for
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import statistics
@@ -270,13 +269,7 @@ def main() -> int:
               "approvals": phase_approvals(run.scaled(int(os.environ.get("BENCH_PROTOCOLS_GATES", "200")), least=10),
                                            float(os.environ.get("BENCH_PROTOCOLS_RATE", "20")))}
     result["load_after"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(json.dumps(result, indent=2, default=str))
-    connection.close()
-    if run.SCALE != 1 or os.environ.get("BENCH_ONLY"):
-        print("[bench] a check of the bench (BENCH_SCALE or BENCH_ONLY): not written to docs/", file=sys.stderr)
-        return 0
-    write_report(result)
-    return 0
+    return run.phase_end(result, write_report)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Runs inside scripts/testenv.py like run.py. ``BENCH_SCALE`` scales the sizes for
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import statistics
@@ -213,13 +212,7 @@ def main() -> int:
               "batch_size": settings.REASONING["BATCH_SIZE"],
               "cycles": phase_cycles(run.scaled(int(os.environ.get("BENCH_REASONING_EVENTS", "20")), least=2)),
               "latency": phase_latency(seconds), "ring": phase_ring(seconds)}
-    print(json.dumps(result, indent=2, default=str))
-    connection.close()
-    if run.SCALE != 1 or os.environ.get("BENCH_ONLY"):
-        print("[bench] a check of the bench (BENCH_SCALE or BENCH_ONLY): not written to docs/", file=sys.stderr)
-        return 0
-    write_report(result)
-    return 0
+    return run.phase_end(result, write_report)
 
 
 if __name__ == "__main__":

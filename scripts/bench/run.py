@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -251,6 +252,18 @@ def bench_worker(name: str, queues: str = "messages,default") -> Process:
     wait_until(lambda: ping.apply_async(expires=5).get(timeout=3) == {"pong": True}, timeout=60,
                message=f"the {name} worker answering")
     return worker
+
+
+def phase_end(result: dict, write: Callable[[dict], None]) -> int:
+    """Every phase's end: its figures printed as JSON, its connection closed, then ``write(result)`` puts them
+    into docs/benchmarks.md, unless this is a check of the bench (``BENCH_SCALE`` or ``BENCH_ONLY``)."""
+    print(json.dumps(result, indent=2, default=str))
+    connection.close()
+    if SCALE != 1 or os.environ.get("BENCH_ONLY"):
+        print("[bench] a check of the bench (BENCH_SCALE or BENCH_ONLY): not written to docs/", file=sys.stderr)
+        return 0
+    write(result)
+    return 0
 
 
 def machine() -> dict:

@@ -19,7 +19,6 @@ In-process (the check is a function; the beat is only its timer). Runs inside sc
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import statistics
 import sys
@@ -135,13 +134,8 @@ def main() -> int:
                   backoff_min_seconds=1, backoff_jitter=0)
     result = {"machine": run.machine(), "database": db, "agents": size,
               "quiet": phase_quiet(agents), "backlog": phase_backlog(agents, 30), "burst": phase_burst(agents, failing)}
-    print(json.dumps(result, indent=2, default=str))
-    connection.close()
-    if run.SCALE != 1 or os.environ.get("BENCH_ONLY"):
-        print("[bench] a check of the bench (BENCH_SCALE or BENCH_ONLY): not written to docs/", file=sys.stderr)
-        return 0
-    run.block_write(render(result), MARKERS[durability.mode(db)], heading="## Supervision")
-    return 0
+    return run.phase_end(result, lambda figures: run.block_write(
+        render(figures), MARKERS[durability.mode(figures["database"])], heading="## Supervision"))
 
 
 if __name__ == "__main__":

@@ -48,10 +48,10 @@ def _bench_commands(**env: str) -> list[str]:
 
 def test_make_bench_starts_postgres_durable_unless_bench_fast_db():
     commands = _bench_commands()
-    assert len(commands) == 6  # the messaging, dashboard, backlog, reasoning, protocols and supervision benches
+    assert len(commands) == 7  # the messaging, dashboard, backlog, reasoning, protocols, supervision, learning benches
     assert all(" --durable " in line for line in commands)
     fast = _bench_commands(BENCH_FAST_DB="1")
-    assert len(fast) == 6 and not any("--durable" in line for line in fast)
+    assert len(fast) == 7 and not any("--durable" in line for line in fast)
 
 
 @pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_every_phase_starts_through_bench_database_which_refuses_a_fast_run_and_
     assert durability.bench_database(connection, tag="x", commit_timestamps="phase (b)") is None
     assert "[x] phase (b) reads commit timestamps" in capsys.readouterr().err
     assert durability.bench_database(connection)["fsync"] == "off"
-    for phase in ("run", "dashboard", "backlog", "reasoning", "protocols", "supervision"):
+    for phase in ("run", "dashboard", "backlog", "reasoning", "protocols", "supervision", "learning"):
         source = (REPO / "scripts" / "bench" / f"{phase}.py").read_text()
         assert "durability.bench_database(connection" in source and "check_requested" not in source, phase
 
