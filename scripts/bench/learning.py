@@ -135,7 +135,7 @@ def main() -> int:
     trials = run.scaled(int(os.environ.get("BENCH_LEARNING_TRIALS", "500")), least=25)
     seeds = run.scaled(int(os.environ.get("BENCH_LEARNING_SEEDS", "3")), least=2)
     sim_seeds = max(run.scaled(int(os.environ.get("BENCH_LEARNING_SIM_SEEDS", "40")), least=2), seeds)
-    discount = settings.LEARNING["DISCOUNT"]
+    half_life = settings.LEARNING["HALF_LIFE_SECONDS"]
     started = time.monotonic()
     setups = [condition_setup(condition, seed, trials) for seed in range(seeds)
               for condition in learning_sim.CONDITIONS if seed == 0 or condition.policy != FIRST_APPLICABLE]
@@ -145,9 +145,9 @@ def main() -> int:
     cycle_seconds = time.monotonic() - started
     sim_started = time.monotonic()
     simulated = [r for condition in learning_sim.CONDITIONS for seed in range(sim_seeds)
-                 for r in learning_sim.simulate(condition, seed=seed, trials=trials, discount=discount)]
+                 for r in learning_sim.simulate(condition, seed=seed, trials=trials, half_life=half_life)]
     result = {"machine": run.machine(), "database": db, "trials": trials, "seeds": seeds, "sim_seeds": sim_seeds,
-              "discount": discount, "agents": len(agents), "seconds": cycle_seconds, "spent": spent,
+              "half_life": half_life, "agents": len(agents), "seconds": cycle_seconds, "spent": spent,
               "cycle": learning_sim.figures(runs), "simulation": learning_sim.figures(simulated),
               "simulation_seconds": time.monotonic() - sim_started}
     return run.phase_end(result, lambda figures: run.block_write(

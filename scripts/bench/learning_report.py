@@ -88,8 +88,9 @@ def render(r: dict) -> str:
         durability.describe(db) + " This phase measures choices, not speed: the settings do not change a figure.",
         "",
         f"Five plans for `+!trial(N)`, hidden success probabilities {', '.join(map(str, PROBABILITIES))} in source "
-        f"order; T = {r['trials']} trials per agent; `LEARNING_DISCOUNT` = {r['discount']:g} (the setting's "
-        f"default), shared weight 1. **Real cycle**: {r['seeds']} seeds ({r['agents']} agents; first applicable on "
+        f"order; T = {r['trials']} trials per agent; `LEARNING_HALF_LIFE_SECONDS` = {r['half_life']:g} (the "
+        f"setting's default; a round takes about a second, so the environment, which does not drift, is barely "
+        f"discounted), shared weight 1. **Real cycle**: {r['seeds']} seeds ({r['agents']} agents; first applicable on "
         f"one seed, it is deterministic), each round a goal per agent, `reason_batch` to rest, `learning_rollup`; "
         f"{r['seconds']:.0f} s ({spent['cycles_run']} cycles in {spent['cycles']:.0f} s, {spent['rollups']} "
         f"roll-ups in {spent['rollup']:.0f} s: {rollup_ms:.0f} ms each for "

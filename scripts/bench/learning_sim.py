@@ -9,9 +9,11 @@ the real cycle as beliefs and lets every policy face the same luck (agent ``i`` 
 shares its table: common random numbers, a paired comparison).
 
 The simulation runs the policy exactly as the cycle does, with the same code: ``agents.learning.bandit.choose``
-over ``Arm(own, groups)`` and ``fold`` for the discounted tallies, per agent and per group, per context key.
-A round is one trial per agent, choosing over the tallies as the last roll-up left them; then the round's
-outcomes are folded in, agents in order, as ``learning_rollup`` does with the outcomes of the round.
+over ``Arm(own, groups)`` and ``fold`` for the time-discounted tallies, per agent and per group, per context
+key, decayed to the round's instant as the chooser decays them (``tally_at``). A round is one trial per agent,
+choosing over the tallies as the last roll-up left them; then the round's outcomes are folded in, agents in
+order, as ``learning_rollup`` does with the outcomes of the round. The clock moves ``ROUND_SECONDS`` a round
+(about what a round takes on the real cycle), so the half-life means the same here as there.
 
 The metrics (docs/benchmarks.md, "Learning"):
 
@@ -32,12 +34,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON, THOMPSON_SHARED, Arm, Tally, choose, fold
+from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON, THOMPSON_SHARED, Arm, Tally, choose, fold, tally_at
 
 PROBABILITIES = (0.30, 0.40, 0.50, 0.55, 0.65)
 REVERSED = tuple(reversed(PROBABILITIES))
 WINDOW = 20
 SHARE = 0.9
+#: The simulation's clock per round: about what a round of the bench takes on the real cycle.
+ROUND_SECONDS = 1.0
 GROUP = 5
 
 
@@ -118,32 +122,48 @@ class AgentRun:
         return trials_to_share(self.choices, self.probabilities.index(max(self.probabilities)))
 
 
-def simulate(condition: Condition, *, seed: int, trials: int, discount: float, weight: float = 1.0) -> list[AgentRun]:
+def simulate(condition: Condition, *, seed: int, trials: int, half_life: float, weight: float = 1.0
+             ) -> list[AgentRun]:
     """The condition's agents, all in one group, for ``trials`` rounds; one run per agent."""
     n = condition.agents
     tables = [luck(seed, i, condition.probabilities(i), trials) for i in range(n)]
     keys = [condition.segment(i) if condition.keyed else "" for i in range(n)]
     rngs = [random.Random(f"choose:{seed}:{condition.name}:{i}") for i in range(n)]  # noqa: S311
-    own: dict[tuple[int, int, str], Tally] = defaultdict(Tally)
-    group: dict[tuple[int, str], Tally] = defaultdict(Tally)
+    own: dict[tuple[int, int, str], _Row] = defaultdict(_Row)
+    group: dict[tuple[int, str], _Row] = defaultdict(_Row)
     choices: list[list[int]] = [[] for _ in range(n)]
     plans = range(len(PROBABILITIES))
     for t in range(trials):
+        now = t * ROUND_SECONDS
         outcomes = []
         for i in range(n):
-            arms = [Arm(own=own[(i, k, keys[i])], groups=(group[(k, keys[i])],)) for k in plans]
+            arms = [Arm(own=own[(i, k, keys[i])].at(now, half_life), groups=(group[(k, keys[i])].at(now, half_life),))
+                    for k in plans]
             chosen, _scores = choose(arms, policy=condition.policy, weight=weight, rng=rngs[i])
             choices[i].append(chosen)
             outcomes.append((i, chosen, 1.0 if tables[i][chosen][t] == "1" else 0.0))
         for i, chosen, score in outcomes:  # the roll-up after the round, oldest outcome first
-            own[(i, chosen, keys[i])] = _folded(own[(i, chosen, keys[i])], score, discount)
-            group[(chosen, keys[i])] = _folded(group[(chosen, keys[i])], score, discount)
+            own[(i, chosen, keys[i])].add(score, now, half_life)
+            group[(chosen, keys[i])].add(score, now, half_life)
     return [AgentRun(condition.name, seed, i, condition.probabilities(i), choices[i]) for i in range(n)]
 
 
-def _folded(tally: Tally, score: float, discount: float) -> Tally:
-    successes, failures = fold(tally.successes, tally.failures, [score], discount)
-    return Tally(successes, failures, tally.count + 1)
+@dataclass
+class _Row:
+    """One statistics row as the roll-up keeps it: weights, the instant they are for, the count."""
+
+    successes: float = 0.0
+    failures: float = 0.0
+    weighed_at: float = 0.0
+    count: int = 0
+
+    def add(self, score: float, when: float, half_life: float) -> None:
+        self.successes, self.failures, self.weighed_at = fold(self.successes, self.failures, self.weighed_at,
+                                                              [(score, when)], half_life)
+        self.count += 1
+
+    def at(self, now: float, half_life: float) -> Tally:
+        return tally_at(self.successes, self.failures, self.count, self.weighed_at, now, half_life)
 
 
 # --- statistics over seeds -----------------------------------------------------------------------------------

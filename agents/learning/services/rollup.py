@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agents.agent.models import Membership, MembershipRole
+from agents.common.bulk import rows_update
 from agents.learning.bandit import fold
 from agents.learning.models import LearningRollup, PlanOutcome, PlanStats, Scope
 from mabos.metrics import LEARNING_ROLLED
@@ -97,8 +98,7 @@ def learning_rollup(*, limit: int | None = None) -> RollupResult:
             _add(row, add.outcomes, half_life)
             row.updated_at = now
         PlanStats.objects.bulk_create(new, batch_size=1000)
-        if changed:
-            PlanStats.objects.bulk_update(changed, STAT_FIELDS, batch_size=1000)
+        rows_update(PlanStats, changed, STAT_FIELDS)  # one statement, not bulk_update's CASE per field and row
         PlanOutcome.objects.filter(pk__in=[o.pk for o in outcomes]).update(rolled_at=now)
         state.last_run_at, state.outcomes_rolled = now, state.outcomes_rolled + len(outcomes)
         state.save(update_fields=["last_run_at", "outcomes_rolled"])

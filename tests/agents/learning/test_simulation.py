@@ -34,7 +34,8 @@ TRIALS = 500
 
 def runs_of(name: str, *, seeds=SEEDS, trials: int = TRIALS) -> list[AgentRun]:
     return [run for seed in seeds
-            for run in simulate(BY_NAME[name], seed=seed, trials=trials, discount=settings.LEARNING["DISCOUNT"])]
+            for run in simulate(BY_NAME[name], seed=seed, trials=trials,
+                                half_life=settings.LEARNING["HALF_LIFE_SECONDS"])]
 
 
 def mean(runs: list[AgentRun], figure: str) -> float:
