@@ -139,7 +139,9 @@ def log_load(*, organization_id: Any, trigger: tuple[str, str] | None = None,
     streamed in time order, the arms of each decision in source order, the sharing groups of each agent."""
     qs = _outcomes(organization_id, trigger, since)
     seen: dict[Decision, set[Any]] = defaultdict(set)
-    for kind, name, key, plan in qs.values_list("trigger_kind", "trigger_name", "context_key", "plan_id").distinct():
+    # order_by(): the model's ordering would join the SELECT DISTINCT and make every row distinct.
+    for kind, name, key, plan in qs.order_by().values_list("trigger_kind", "trigger_name", "context_key",
+                                                           "plan_id").distinct():
         seen[(kind, name, key)].add(plan)
     plans = {plan for found in seen.values() for plan in found}
     order = {plan: (source_order, created) for plan, source_order, created in PlanVersion.objects.filter(
@@ -147,7 +149,7 @@ def log_load(*, organization_id: Any, trigger: tuple[str, str] | None = None,
     far = (10**9, datetime.datetime.max.replace(tzinfo=datetime.UTC))
     arms = {decision: sorted(found, key=lambda plan: (*order.get(plan, far), str(plan)))
             for decision, found in seen.items()}
-    agents = set(qs.values_list("agent_id", flat=True).distinct())
+    agents = set(qs.order_by().values_list("agent_id", flat=True).distinct())
     silent = set(GroupLearning.objects.filter(sharing=False).values_list("group_id", flat=True))
     groups: dict[Any, list[Any]] = defaultdict(list)
     for agent, group in (Membership.objects.filter(agent_id__in=agents).exclude(role=MembershipRole.OBSERVER)

@@ -66,11 +66,13 @@ def tell(cycle: Cycle, intention: Any, candidate: Candidate, targets: Iterable[t
         for pk in cycle.directory.resolve(organization_id=agent.organization_id, name=name,
                                           template=candidate.template and bare):
             if pk == agent.pk:
-                raise StepFailed("bad_recipient", "An agent does not tell itself a plan.")
+                continue  # a group:<name> or role:<slug> that holds the teller: it knows its plans
             if not cycle.directory.share_group(agent.organization_id, agent.pk, pk):
                 raise StepFailed("not_group_member", f"{name} is in no group with the sender.")
             if pk not in recipients:
                 recipients.append(pk)
+    if not recipients:
+        raise StepFailed("bad_recipient", "Nobody to tell: an agent does not tell itself a plan.")
     told = cycle.library.labelled(organization_id=agent.organization_id, role_id=agent.role_id,
                                   agent_id=agent.pk, label=label)
     if told is None:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from agents.models import PlanAdoption
+from agents.models import Message, PlanAdoption
 from agents.reasoning.cycle.batch import reason_batch
 from agents.reasoning.plans.services import plan_create, plan_revise
 from agents.reasoning.plans.text import plans_to_text, text_to_plans
@@ -74,6 +74,19 @@ def test_a_newer_version_told_later_replaces_the_older():
     world.goal("bob", "sell")
     run_cycles()
     assert beliefs_of(world.bob)["sold"] == 2
+
+
+def test_telling_a_whole_group_tells_every_member_but_the_teller():
+    world = _world(grouped=False)
+    team = AgentGroupFactory(organization=world.org, name="sales")
+    for slug in ("ann", "bob"):
+        MembershipFactory(group=team, agent=world.agents[slug])
+    world.plans('+!share <- .tell_how("group:sales", sell_well).')
+    world.goal("ann", "share")
+    run_with_mail()
+    assert list(PlanAdoption.objects.values_list("agent_id", flat=True)) == [world.bob.pk]
+    [told] = [m for m in Message.objects.filter(sender_agent=world.ann, ontology="mabos:plan")]
+    assert told.performative == "inform"
 
 
 @pytest.mark.parametrize(("case", "reason"), [
