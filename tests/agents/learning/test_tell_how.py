@@ -211,3 +211,23 @@ def test_told_plans_cost_two_queries_more_only_in_the_batch_that_takes_them():
                 and "adopts_told_plans" in q]) == 1
     assert len([q for q in sql if q.startswith("INSERT") and "agents_planadoption" in q]) == 1
     assert PlanAdoption.objects.filter(agent=world.bob).count() == 1
+
+
+def test_check_integrity_finds_an_adoption_of_another_plan_s_version_or_another_organization_s_plan():
+    from django.utils import timezone
+
+    from mabos.integrity import run_integrity_checks
+
+    world = _world()
+    other = World("zed")
+    [foreign] = other.plans(SELL)
+    [own] = world.plans("@own +!own <- +x(1).")
+    now = timezone.now()
+    good = PlanAdoption.objects.create(agent=world.bob, plan=world.sell, version=world.sell.versions.get(),
+                                       adopted_at=now)
+    mixed = PlanAdoption.objects.create(agent=world.ann, plan=own, version=world.sell.versions.get(), adopted_at=now)
+    abroad = PlanAdoption.objects.create(agent=world.bob, plan=foreign, version=foreign.versions.get(),
+                                         adopted_at=now)
+    found = {v.check.name: v.rows for v in run_integrity_checks()}
+    rows = {row.pk for row in found["agents.planadoption_consistent"]}
+    assert rows == {mixed.pk, abroad.pk} and good.pk not in rows
