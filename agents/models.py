@@ -45,7 +45,7 @@ from agents.reasoning.actions.models import ActionRequest, ActionStatus
 from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
 from agents.reasoning.events.models import AgentEvent, EventKind, EventSource
 from agents.reasoning.intentions.models import Intention, IntentionStatus
-from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanVersion, TriggerKind
+from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanAdoption, PlanVersion, TriggerKind
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.reasoning.trace.models import CycleTrace
 from agents.supervision.models import (
@@ -104,6 +104,7 @@ __all__ = [
     "OrganizationUserObjectPermission",
     "Performative",
     "Plan",
+    "PlanAdoption",
     "PlanOutcome",
     "PlanStats",
     "PlanVersion",

@@ -132,7 +132,8 @@ class RoleForm(forms.ModelForm):
 
     class Meta:
         model = AgentRole
-        fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs"]
+        fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs",
+                  "adopts_told_plans"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -151,11 +152,12 @@ class AgentRoleAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     form = RoleForm
     formfield_overrides = STORABLE_FORMFIELDS
     model_name = "agentrole"
-    list_display = ["name", "slug", "organization"]
-    list_filter = [("organization", RelatedOnlyFieldListFilter)]
+    list_display = ["name", "slug", "organization", "adopts_told_plans"]
+    list_filter = [("organization", RelatedOnlyFieldListFilter), "adopts_told_plans"]
     list_select_related = ["organization"]
     search_fields = ["name", "slug"]
-    fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs"]
+    fields = ["organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs",
+              "adopts_told_plans"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return role_list(user=request.user)
@@ -192,7 +194,7 @@ class AgentRoleAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         except PermissionDenied as exc:
             raise AdminPermissionDenied(exc.detail) from exc
         data = {k: form.cleaned_data[k] for k in ("name", "slug", "responsibilities", "default_goals",
-                                                   "default_beliefs") if k in form.cleaned_data}
+                                                   "default_beliefs", "adopts_told_plans") if k in form.cleaned_data}
         if change:
             role_update(role=AgentRole.objects.get(pk=obj.pk), by=request.user, **data)
         else:

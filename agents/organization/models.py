@@ -54,6 +54,8 @@ class AgentRole(Timestamped):
                                      help_text="[{name, description, kind, priority}] given to each new agent.")
     default_beliefs = models.JSONField(default=list, blank=True,
                                        help_text="[{key, value, confidence}] given to each new agent.")
+    adopts_told_plans = models.BooleanField(default=False, help_text="Its agents adopt a plan a group member "
+                                                                     "tells them (tellHow); off: refused.")
 
     class Meta:
         app_label = "agents"

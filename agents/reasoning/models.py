@@ -12,10 +12,10 @@ from agents.agent.models import Agent
 from agents.common.goal_kinds import GoalKind
 from agents.common.limits import BELIEF_KEY_MAX, BELIEF_KEY_REGEX, EXPRESSION_MAX_CHARS, NAME_MAX, TEXT_MAX
 from agents.common.models import Timestamped, json_size_check, not_blank_check
-from agents.reasoning.plans.models import Plan, PlanVersion
+from agents.reasoning.plans.models import Plan, PlanAdoption, PlanVersion
 from agents.reasoning.plans.triggers import TriggerKind
 
-__all__ = ["Belief", "Goal", "GoalStatus", "Plan", "PlanVersion", "TriggerKind"]
+__all__ = ["Belief", "Goal", "GoalStatus", "Plan", "PlanAdoption", "PlanVersion", "TriggerKind"]
 
 
 class Belief(models.Model):

@@ -24,7 +24,7 @@ class RoleOutput(serializers.ModelSerializer):
     class Meta:
         model = AgentRole
         fields = ["id", "organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs",
-                  "created_at", "updated_at"]
+                  "adopts_told_plans", "created_at", "updated_at"]
 
 
 
@@ -53,6 +53,8 @@ class RoleCreateInput(InputSerializer):
     responsibilities = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False, default="")
     default_goals = serializers.JSONField(required=False, default=list)
     default_beliefs = serializers.JSONField(required=False, default=list)
+    adopts_told_plans = serializers.BooleanField(required=False, default=False,
+                                                 help_text="Its agents adopt plans group members tell them.")
 
 
 class RoleUpdateInput(InputSerializer):
@@ -61,6 +63,8 @@ class RoleUpdateInput(InputSerializer):
     responsibilities = serializers.CharField(max_length=TEXT_MAX, allow_blank=True, required=False)
     default_goals = serializers.JSONField(required=False)
     default_beliefs = serializers.JSONField(required=False)
+    adopts_told_plans = serializers.BooleanField(required=False,
+                                                 help_text="Its agents adopt plans group members tell them.")
 
 
 class OnboardInput(InputSerializer):

@@ -27,7 +27,7 @@ from auditlog.models import Action
 from mabos.errors import Conflict
 
 TEMPLATES_PATH = Path(__file__).resolve().parent.parent / "role_templates.json"
-FIELDS = ("organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs")
+FIELDS = ("organization", "name", "slug", "responsibilities", "default_goals", "default_beliefs", "adopts_told_plans")
 
 
 def clean_default_goals(field: str, goals: Any) -> list[dict[str, Any]]:
@@ -119,6 +119,8 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         out["default_goals"] = clean_default_goals("default_goals", out["default_goals"])
     if "default_beliefs" in out:
         out["default_beliefs"] = clean_default_beliefs("default_beliefs", out["default_beliefs"])
+    if "adopts_told_plans" in out and not isinstance(out["adopts_told_plans"], bool):
+        raise invalid("adopts_told_plans", "Must be true or false.")
     return out
 
 
@@ -130,9 +132,11 @@ def _slug_taken(organization: Organization | None, slug: str, exclude: Any = Non
 
 @transaction.atomic
 def role_create(*, organization: Organization | None, name: str, slug: str, by: Any, responsibilities: str = "",
-                default_goals: list | None = None, default_beliefs: list | None = None) -> AgentRole:
+                default_goals: list | None = None, default_beliefs: list | None = None,
+                adopts_told_plans: bool = False) -> AgentRole:
     data = _clean({"name": name, "slug": slug, "responsibilities": responsibilities,
-                   "default_goals": default_goals or [], "default_beliefs": default_beliefs or []})
+                   "default_goals": default_goals or [], "default_beliefs": default_beliefs or [],
+                   "adopts_told_plans": adopts_told_plans})
     if _slug_taken(organization, data["slug"]):
         raise invalid("slug", f"A role with the slug {data['slug']!r} already exists here.")
     role = AgentRole.objects.create(organization=organization, **data)

@@ -35,6 +35,7 @@ from agents.reasoning.cycle.library import Directory, Library
 from agents.reasoning.cycle.selection import Policy, policy_from_settings
 from agents.reasoning.cycle.state import Mind
 from agents.reasoning.cycle.steps import step
+from agents.reasoning.cycle.told import told_load
 from agents.reasoning.cycle.writes import minds_write
 from agents.reasoning.events.models import AgentEvent, EventKind
 from agents.reasoning.intentions.models import LIVE, Intention
@@ -169,8 +170,9 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
         wanted |= Q(pk__in=valid_ids, agent_id__in=ids)
     for goal in Goal.objects.filter(wanted):
         goals[goal.agent_id][str(goal.pk)] = goal
+    told, adopting = told_load(agents, messages, pending)
     library = Library.load(organization_ids={a.organization_id for a in agents}, role_ids={a.role_id for a in agents},
-                           version_ids=version_ids)
+                           version_ids=version_ids, agent_ids=ids)
     minds = []
     for agent in agents:
         events = pending.get(agent.pk, [])
@@ -184,7 +186,7 @@ def minds_load(agents: list[Agent], cycles: dict[Any, int]) -> tuple[list[Mind],
                                  if pk in messages)
                                 if m.conversation_id in runs}
                           | {pk: runs[pk] for pk in deciding[agent.pk] if pk in runs},
-                          subscriptions=subscriptions[agent.pk]))
+                          subscriptions=subscriptions[agent.pk], told=told, adopts=agent.role_id in adopting))
     return minds, library
 
 
@@ -204,7 +206,7 @@ def think(mind: Mind, library: Library, directory: Directory, *, now: Any, polic
     except Exception as error:
         logger.exception("the cycle of agent %s failed inside MABOS", mind.agent.pk)
         taken = mind.consumed[:1]
-        for name in ("new_events", "new_goals", "drafts", "actions", "consumed", "new_runs", "outcomes"):
+        for name in ("new_events", "new_goals", "drafts", "actions", "consumed", "new_runs", "outcomes", "adoptions"):
             getattr(mind, name).clear()
         mind.belief_writes.clear()
         mind.goal_status.clear()

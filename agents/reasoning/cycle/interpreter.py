@@ -31,6 +31,7 @@ from agents.reasoning.cycle.library import Candidate
 from agents.reasoning.cycle.protocols import protocol_event, protocol_refuse_unplanned, protocol_route
 from agents.reasoning.cycle.stack import Stack
 from agents.reasoning.cycle.subscriptions import subscription_informs, subscription_message
+from agents.reasoning.cycle.told import plan_told
 from agents.reasoning.events.models import AgentEvent, EventKind
 from agents.reasoning.expressions import ExpressionFailed
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -87,7 +88,8 @@ class Cycle(Stack):
             if trigger is None:
                 return
         elif trigger is None or (event.kind == EventKind.MESSAGE
-                                 and (protocol_route(self, event) or subscription_message(self, event))):
+                                 and (protocol_route(self, event) or subscription_message(self, event)
+                                      or plan_told(self, event))):
             return
         self.resume_waiters(event, trigger)
         if event.kind in (EventKind.BELIEF_ADDED, EventKind.BELIEF_CHANGED, EventKind.BELIEF_REMOVED):
@@ -223,7 +225,7 @@ class Cycle(Stack):
         applicable = []
         for candidate in self.library.relevant(organization_id=agent.organization_id, role_id=agent.role_id,
                                                kind=trigger.kind, name=trigger.name, ontology=trigger.ontology,
-                                               protocol=trigger.protocol):
+                                               protocol=trigger.protocol, agent_id=agent.pk):
             option: dict[str, Any] = {**candidate.ref(), "context": candidate.context, "held": None, "reason": ""}
             bindings = bind(candidate.args, values, trigger.kind)
             if bindings is None:

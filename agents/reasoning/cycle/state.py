@@ -45,6 +45,8 @@ class Mind:
     messages: dict[Any, Message]        # the messages of its message events
     runs: dict[Any, Any] = field(default_factory=dict)  # conversation id -> ProtocolRun (sessions prefetched)
     subscriptions: list[Any] = field(default_factory=list)  # its active ProtocolSubscriptions (belief events only)
+    told: dict[str, Any] = field(default_factory=dict)  # version id -> PlanVersion its told-plan messages name
+    adopts: bool = False                # its role adopts told plans (loaded only when it is told one)
 
     # What the cycle did, for writes.py:
     consumed: list[int] = field(default_factory=list)
@@ -64,6 +66,7 @@ class Mind:
     ended_subscriptions: set[Any] = field(default_factory=set)  # (run id, participant id) it no longer reports
     used_versions: set[Any] = field(default_factory=set)
     outcomes: list[Any] = field(default_factory=list)  # learned.Outcome of every plan frame that ended
+    adoptions: list[dict[str, Any]] = field(default_factory=list)  # told plans adopted (cycle/told.py)
     trace: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     duration_us: int = 0

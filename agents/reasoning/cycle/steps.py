@@ -31,6 +31,7 @@ from agents.reasoning.cycle.learned import callers_with
 from agents.reasoning.cycle.protocols import protocol_cancel
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.cycle.subscriptions import subscribed_key
+from agents.reasoning.cycle.told import tell
 from agents.reasoning.events.models import EventKind
 from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
@@ -146,7 +147,7 @@ def achieve(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate
             and frame["trigger"]["kind"] == TriggerKind.GOAL_ADDED
             and not cycle.library.relevant(organization_id=cycle.mind.agent.organization_id,
                                            role_id=cycle.mind.agent.role_id, kind=TriggerKind.GOAL_FAILED,
-                                           name=frame["trigger"]["name"]))
+                                           name=frame["trigger"]["name"], agent_id=cycle.mind.agent.pk))
     if tail:
         # Jason's tail-recursion optimisation: the caller has nothing left to do and no failure plan to run,
         # so its frame goes; its goals are achieved when the callee's are.
@@ -248,6 +249,13 @@ def send(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
                                    conversation_id=conversation, in_reply_to=message,
                                    key=f"intention:{intention.id}:{intention.steps_total}"))
     return ADVANCE, f"sent {s['performative']} to {', '.join(str(value(cycle, frame, t)) for t in targets)}"
+
+
+def tell_how(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
+    """Jason's tellHow: a plan sent to group members, who may adopt it (cycle/told.py)."""
+    targets = s["to"] if isinstance(s["to"], list) else [s["to"]]
+    return ADVANCE, tell(cycle, intention, candidate,
+                         [(value(cycle, frame, target), not isinstance(target, dict)) for target in targets], s["plan"])
 
 
 def action(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
@@ -392,6 +400,7 @@ def drop(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
 
 KINDS = {"achieve": achieve, "achieve_new": achieve_new, "test": test, "add_belief": add_belief,
          "remove_belief": remove_belief, "replace_belief": add_belief, "constraint": constraint, "send": send,
+         "tell_how": tell_how,
          "action": action, "ask_approval": ask_approval, "start_protocol": start_protocol,
          "cancel_protocol": cancel_protocol,
          "wait": wait, "if": branch, "fail": fail, "succeed": succeed, "drop": drop}

@@ -34,7 +34,7 @@ from agents.reasoning.cycle.state import Mind
 from agents.reasoning.cycle.subscriptions import subscriptions_from_drafts
 from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention
-from agents.reasoning.models import Belief, Goal
+from agents.reasoning.models import Belief, Goal, PlanAdoption
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.reasoning.trace.models import CycleTrace
 from auditlog.actors import Actor
@@ -76,6 +76,7 @@ def minds_write(minds: list[Mind], *, skipped: list[Any], now: datetime.datetime
     _actions(minds)
     _approvals(minds)
     outcomes_write(minds)
+    _adoptions(minds, now)
     _traces(minds, now)
     _runtimes(minds, skipped, now)
     used = {pk for mind in minds for pk in mind.used_versions}
@@ -194,6 +195,16 @@ def _approvals(minds: list[Mind]) -> None:
     requests = [request for mind in minds for request in mind.approvals]
     if requests:
         approval_requests_insert(requests=requests)
+
+
+def _adoptions(minds: list[Mind], now: datetime.datetime) -> None:
+    """Told plans adopted (cycle/told.py): one upsert; a version told later replaces the one adopted before."""
+    rows = [PlanAdoption(agent_id=mind.agent.pk, plan_id=told["plan"], version_id=told["version"],
+                         told_by_id=told["told_by"], message_id=told["message"], adopted_at=now)
+            for mind in minds for told in mind.adoptions]
+    if rows:
+        PlanAdoption.objects.bulk_create(rows, update_conflicts=True, unique_fields=["agent", "plan"],
+                                         update_fields=["version", "told_by", "message", "adopted_at"])
 
 
 def _dumps(value: Any) -> str:

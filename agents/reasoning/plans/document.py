@@ -81,7 +81,7 @@ def document_clean(document: Any, *, scope: PlanScope) -> dict[str, Any]:
         raise invalid("source_order", f"Must be a whole number from 0 to {PLAN_ORDER_MAX}.")
     cleaned = {"label": label, "trigger": trigger, "args": args, "context": context, "body": body,
                "atomic": atomic, "source_order": order, "learning": learning}
-    _check_names(walk, trigger, scope)
+    _check_names(walk, trigger, scope, label)
     _check_text_form(cleaned)
     return cleaned
 
@@ -146,13 +146,18 @@ def _learning_expression(path: str, source: Any, bound: frozenset[str], walk: Wa
     return source
 
 
-def _check_names(walk: Walk, trigger: dict[str, Any], scope: PlanScope) -> None:
-    """Every expression compiles; its variables are bound where it stands; its belief names are known."""
+def _check_names(walk: Walk, trigger: dict[str, Any], scope: PlanScope, label: str | None = None) -> None:
+    """Every expression compiles; its variables are bound where it stands; its belief names are known; the
+    plans it tells exist in its scope."""
     reads: list[tuple[str, str]] = []  # (path, belief key) in document order
     recipients: list[tuple[str, str]] = []
+    told: list[tuple[str, str]] = []
     for site in walk.sites:
         if site.kind == "recipient":
             recipients.append((site.path, site.source))
+            continue
+        if site.kind == "plan":
+            told.append((site.path, site.source))
             continue
         compiled = compile_expression(site.source, field=site.path, bound_names=site.bound)
         for name in sorted(compiled.names - site.bound):
@@ -173,6 +178,11 @@ def _check_names(walk: Walk, trigger: dict[str, Any], scope: PlanScope) -> None:
     for path, name in recipients:
         if name in unknown:
             raise invalid(path, f"No recipient {name!r}. {scope.recipient_hint()}")
+    unknown_plans = scope.unknown_plans({name for _, name in told} - {label})
+    for path, name in told:
+        if name in unknown_plans:
+            raise invalid(path, f"No plan {name!r} in {scope.describe()} (or a role template its agents hold): "
+                                "an agent tells only a plan it may use.")
 
 
 def _check_text_form(document: dict[str, Any]) -> None:

@@ -10,6 +10,10 @@ intention that started on version n finishes on it, and the trace can always nam
 ran. ``used_at`` records that an intention ran a version (``plan_version_mark_used``, called by the
 cycle): such a version is never deleted. On PostgreSQL a trigger refuses any change to a version's
 content (migrations 0009_plan, 0018_plan_learning); ``check_integrity`` checks the scope rules on every database.
+
+``PlanAdoption`` is Jason's tellHow: a plan version another agent told this one (a ``tell_how`` step, or an
+operator through the API), which the cycle's library adds to the agent's own candidates. One row per (agent,
+plan): a newer version told later replaces the older (docs/learning.md, tellHow).
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from agents.agent.models import Agent
 from agents.common.limits import PLAN_LABEL_MAX, PLAN_LABEL_REGEX, PLAN_ORDER_MAX, SHORT_TEXT, TEXT_MAX
 from agents.common.models import Timestamped, json_size_check
+from agents.messaging.models import Message
 from agents.organization.models import AgentRole, Organization
 from agents.reasoning.plans.triggers import TriggerKind
 
@@ -117,3 +123,31 @@ class PlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"version {self.version} of plan {self.plan_id}"
+
+
+class PlanAdoption(models.Model):
+    """A plan version an agent adopted because a group member told it (tellHow): the agent's own candidate.
+
+    The version is CASCADE: only a version no intention ran may be deleted (``used_at``), and an adoption of
+    a version that no longer exists is nothing the cycle could run. Deleting the plan removes it too.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="plan_adoptions")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="adoptions")
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="adoptions")
+    told_by = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="The agent that told the plan.")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="The inform that carried it.")
+    adopted_at = models.DateTimeField()
+
+    class Meta:
+        app_label = "agents"
+        ordering = ["agent_id", "plan_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "plan"], name="planadoption_one_per_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} adopted {self.version_id}"

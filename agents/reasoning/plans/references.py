@@ -27,7 +27,7 @@ from django.db.models import Q
 from agents.agent.models import Agent, AgentGroup
 from agents.common.validation import parse_uuid
 from agents.organization.models import AgentRole, Organization
-from agents.reasoning.models import Belief
+from agents.reasoning.models import Belief, Plan
 
 #: Recipient names for several agents: ``role:<slug>`` and ``group:<name>``.
 ROLE_PREFIX, GROUP_PREFIX = "role", "group"
@@ -102,6 +102,19 @@ class PlanScope:
             found.add(slug)
             found.update(name for name, value in ids.items() if value == pk)
         return unknown | (plain - found)
+
+    def unknown_plans(self, labels: Iterable[str]) -> set[str]:
+        """Which of ``labels`` name no plan the scope's agents may use (one query): an organization's plans and
+        those of the role templates its agents hold; a template's own plans."""
+        wanted = set(labels)
+        if not wanted:
+            return set()
+        if self.organization is None:
+            plans = Plan.objects.filter(role=self.role)
+        else:
+            plans = Plan.objects.filter(Q(organization=self.organization)
+                                        | Q(role__agents__organization=self.organization))
+        return wanted - set(plans.filter(label__in=wanted).values_list("label", flat=True).distinct())
 
     def recipient_hint(self) -> str:
         if self.organization is None:

@@ -29,6 +29,8 @@ from agents.common.limits import (
     EXPRESSION_MAX_CHARS,
     NAME_MAX,
     PLAN_ARGS_MAX,
+    PLAN_LABEL_MAX,
+    PLAN_LABEL_REGEX,
     PLAN_NESTING_MAX,
     PLAN_STEPS_MAX,
     PLAN_VARIABLE_REGEX,
@@ -70,6 +72,9 @@ RECIPIENT = {"x-mabos": "recipient",
                             'plan), role:<slug> (every agent holding the role), group:<name> (a group\'s leader '
                             'and members), an {"expr": ...} giving one, or a list of those.'}
 SHORT = {"type": "string", "maxLength": SHORT_TEXT, "default": ""}
+PLAN_LABEL = {"type": "string", "pattern": PLAN_LABEL_REGEX, "maxLength": PLAN_LABEL_MAX, "x-mabos": "plan",
+              "description": "A plan's label the sender may use (its organization's or its role template's).",
+              "x-message": "A plan's label: letters, digits and _ (starting with a letter or _)."}
 ACTION_NAME = {"type": "string", "pattern": ACTION_NAME_REGEX, "maxLength": ACTION_NAME_MAX,
                "x-message": "An action's name: lower-case words joined by dots (crm.create_lead)."}
 ERROR_CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$", "maxLength": SHORT_TEXT, "default": "failed",
@@ -94,6 +99,9 @@ STEP_SCHEMAS: dict[str, dict[str, Any]] = {
     "send": _step("send", {"to": RECIPIENT, "performative": {"enum": Performative.values},
                            "content": {**TERM, "default": None}, "ontology": SHORT, "protocol": SHORT},
                   ("to", "performative")),
+    "tell_how": _step("tell_how", {"to": {**RECIPIENT, "description": "A member of a group the sender is in (by "
+                                                                      "slug or id, an {\"expr\": ...}, or a list)."},
+                                   "plan": PLAN_LABEL}, ("to", "plan")),
     "action": _step("action", {"name": ACTION_NAME,
                                "args": {**TERM, "type": "object", "default": {}}, "bind": MAYBE_VARIABLE},
                     ("name",)),
@@ -151,7 +159,7 @@ class Site:
     path: str
     source: Any
     bound: frozenset[str]
-    kind: str  # "expression" or "recipient"
+    kind: str  # "expression", "recipient" or "plan" (a label a tell_how names)
 
 
 @dataclass
@@ -306,6 +314,8 @@ def _walk_step(step: Any, path: str, bound: frozenset[str], walk: Walk, depth: i
             value = clean_term(where, value, bound, walk)
         elif mark == "recipient":
             value = _recipient(where, value, bound, walk)
+        elif mark == "plan":
+            walk.sites.append(Site(where, value, bound, "plan"))
         elif mark == "trigger" and value is not None:
             value = clean_trigger(where, value)
         elif mark == "binds" and value is not None:

@@ -9,6 +9,7 @@ from agents.reasoning.plans.api.plans import (
     PlanListApi,
     PlanVersionListApi,
 )
+from agents.reasoning.plans.api.tell_how import AgentTellHowApi
 
 urlpatterns = [
     path("plans/", PlanListApi.as_view(), name="plan-list"),
@@ -16,4 +17,5 @@ urlpatterns = [
     path("plans/<uuid:pk>/versions/", PlanVersionListApi.as_view(), name="plan-versions"),
     path("plans/<uuid:pk>/disable/", PlanDisableApi.as_view(), name="plan-disable"),
     path("plans/<uuid:pk>/enable/", PlanEnableApi.as_view(), name="plan-enable"),
+    path("agents/<uuid:pk>/tell-how/", AgentTellHowApi.as_view(), name="agent-tell-how"),
 ]

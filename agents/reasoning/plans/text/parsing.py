@@ -38,8 +38,8 @@ OPERATORS = "operators"
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 
 #: Steps of RUNTIME.md §3 that come with a later issue; the text names them so the error can say so.
-INTERNAL_ACTIONS = (".send", ".action", ".start_protocol", ".cancel_protocol", ".wait", ".ask_approval", ".fail",
-                    ".succeed", ".drop")
+INTERNAL_ACTIONS = (".send", ".tell_how", ".action", ".start_protocol", ".cancel_protocol", ".wait", ".ask_approval",
+                    ".fail", ".succeed", ".drop")
 
 #: Strings, comments and whitespace of an expression's text: strings kept, the others made one space.
 _EXPRESSION_PARTS = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|(/\*.*?\*/|\#[^\n]*)|([ \t\n\r\f\v]+)""",
@@ -255,6 +255,9 @@ class _Reader:
             return {"kind": "send", "to": self.recipient(to.children[0]), "performative": str(performative),
                     "content": self.term(content), "ontology": extra.get("ontology", ""),
                     "protocol": extra.get("protocol", "")}
+        if kind == "tell_how":
+            to, label = children
+            return {"kind": "tell_how", "to": self.recipient(to.children[0]), "plan": self.name(label)}
         if kind == "action":
             name, arguments, bind = children
             return {"kind": "action", "name": str(name), "args": {} if arguments is None else self.term(arguments),

@@ -122,6 +122,8 @@ def _step(step: dict[str, Any], indent: str) -> str:
     if kind == "send":
         return (f".send({recipient_text(step['to'])}, {step['performative']}, {term_to_text(step['content'])})"
                 + _qualifiers(step.get("ontology", ""), step.get("protocol", "")))
+    if kind == "tell_how":
+        return f".tell_how({recipient_text(step['to'])}, {name_text(step['plan'])})"
     if kind == "action":
         parts = [step["name"]]
         if step["args"] != {} or step.get("bind"):
