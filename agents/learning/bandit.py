@@ -102,3 +102,23 @@ def tally_at(successes: float, failures: float, count: int, at: float, now: floa
     """A stored tally's weights as they stand at ``now`` (they were computed at ``at``)."""
     factor = decay(now - at, half_life)
     return Tally(successes * factor, failures * factor, count)
+
+
+@dataclass
+class Weights:
+    """One statistic as the roll-up keeps it (weights, the instant they are for, the count), for code that
+    keeps statistics in memory the same way: the offline replay and the bench's simulation."""
+
+    successes: float = 0.0
+    failures: float = 0.0
+    weighed_at: float = 0.0
+    count: int = 0
+
+    def add(self, score: float, when: float, half_life: float) -> None:
+        self.successes, self.failures, self.weighed_at = fold(self.successes, self.failures,
+                                                              self.weighed_at if self.count else when,
+                                                              [(score, when)], half_life)
+        self.count += 1
+
+    def at(self, now: float, half_life: float) -> Tally:
+        return tally_at(self.successes, self.failures, self.count, self.weighed_at, now, half_life)

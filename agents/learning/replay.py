@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.agent.models import Membership, MembershipRole
-from agents.learning.bandit import FIRST_APPLICABLE, POLICIES, THOMPSON_SHARED, Arm, Tally, choose, fold
+from agents.learning.bandit import FIRST_APPLICABLE, POLICIES, THOMPSON_SHARED, Arm, Tally, Weights, choose
 from agents.learning.models import GroupLearning, PlanOutcome
 from agents.reasoning.plans.models import PlanVersion
 
@@ -43,6 +43,7 @@ class Event:
     decision: Decision
     plan: Any
     score: float
+    at: float = 0.0  # seconds (the outcome's time): the half-life counts on the log's own clock
 
 
 @dataclass
@@ -70,27 +71,28 @@ class Replay:
 
 
 class _State:
-    """What one policy has learnt: discounted tallies per (decision, plan) for each agent and each group."""
+    """What one policy has learnt: time-discounted weights per (decision, plan) for each agent and group."""
 
-    def __init__(self, discount: float) -> None:
-        self.discount = discount
-        self.own: dict[tuple[Any, Decision, Any], Tally] = defaultdict(Tally)
-        self.group: dict[tuple[Any, Decision, Any], Tally] = defaultdict(Tally)
+    def __init__(self, half_life: float) -> None:
+        self.half_life = half_life
+        self.own: dict[tuple[Any, Decision, Any], Weights] = defaultdict(Weights)
+        self.group: dict[tuple[Any, Decision, Any], Weights] = defaultdict(Weights)
 
     def arms(self, event: Event, plans: list[Any], groups: tuple[Any, ...]) -> list[Arm]:
-        return [Arm(own=self.own[(event.agent, event.decision, plan)],
-                    groups=tuple(self.group[(group, event.decision, plan)] for group in groups)) for plan in plans]
+        def now(weights: Weights) -> Tally:
+            return weights.at(event.at, self.half_life)
+
+        return [Arm(own=now(self.own[(event.agent, event.decision, plan)]),
+                    groups=tuple(now(self.group[(group, event.decision, plan)]) for group in groups))
+                for plan in plans]
 
     def learn(self, event: Event, groups: tuple[Any, ...]) -> None:
         for table, owner in [(self.own, event.agent), *((self.group, group) for group in groups)]:
-            key = (owner, event.decision, event.plan)
-            before = table[key]
-            successes, failures = fold(before.successes, before.failures, [event.score], self.discount)
-            table[key] = Tally(successes, failures, before.count + 1)
+            table[(owner, event.decision, event.plan)].add(event.score, event.at, self.half_life)
 
 
 def replay(events: Iterable[Event], *, arms: dict[Decision, list[Any]], groups: dict[Any, tuple[Any, ...]],
-           policies: Iterable[str] = POLICIES, seed: int = 0, discount: float = 0.99,
+           policies: Iterable[str] = POLICIES, seed: int = 0, half_life: float = 0.0,
            weight: float = 1.0) -> Replay:
     """Li et al.'s replay of ``events`` (time order) for each policy. ``arms``: per decision, its plans in
     source order; ``groups``: per agent, the groups it pools with (thompson_shared)."""
@@ -99,7 +101,7 @@ def replay(events: Iterable[Event], *, arms: dict[Decision, list[Any]], groups: 
     if unknown:
         raise ValueError(f"unknown policy {unknown[0]!r}; the policies are {', '.join(POLICIES)}")
     out = Replay(policies={name: PolicyResult(name) for name in policies})
-    states = {name: _State(discount) for name in policies}
+    states = {name: _State(half_life) for name in policies}
     rngs = {name: random.Random(f"{seed}:{name}") for name in policies}  # noqa: S311 - a simulation, seeded
     for event in events:
         out.events += 1
@@ -159,9 +161,10 @@ def log_load(*, organization_id: Any, trigger: tuple[str, str] | None = None,
 
     def stream() -> Iterator[Event]:
         rows = qs.order_by("created_at", "id").values_list("agent_id", "trigger_kind", "trigger_name",
-                                                            "context_key", "plan_id", "success", "reward")
-        for agent, kind, name, key, plan, success, reward in rows.iterator(chunk_size=CHUNK):
+                                                            "context_key", "plan_id", "success", "reward",
+                                                            "created_at")
+        for agent, kind, name, key, plan, success, reward, at in rows.iterator(chunk_size=CHUNK):
             outcome = PlanOutcome(success=success, reward=reward)
-            yield Event(agent=agent, decision=(kind, name, key), plan=plan, score=outcome.score)
+            yield Event(agent=agent, decision=(kind, name, key), plan=plan, score=outcome.score, at=at.timestamp())
 
     return stream(), arms, {agent: tuple(found) for agent, found in groups.items()}

@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON, THOMPSON_SHARED, Arm, Tally, choose, fold, tally_at
+from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON, THOMPSON_SHARED, Arm, Weights, choose
 
 PROBABILITIES = (0.30, 0.40, 0.50, 0.55, 0.65)
 REVERSED = tuple(reversed(PROBABILITIES))
@@ -129,8 +129,8 @@ def simulate(condition: Condition, *, seed: int, trials: int, half_life: float, 
     tables = [luck(seed, i, condition.probabilities(i), trials) for i in range(n)]
     keys = [condition.segment(i) if condition.keyed else "" for i in range(n)]
     rngs = [random.Random(f"choose:{seed}:{condition.name}:{i}") for i in range(n)]  # noqa: S311
-    own: dict[tuple[int, int, str], _Row] = defaultdict(_Row)
-    group: dict[tuple[int, str], _Row] = defaultdict(_Row)
+    own: dict[tuple[int, int, str], Weights] = defaultdict(Weights)
+    group: dict[tuple[int, str], Weights] = defaultdict(Weights)
     choices: list[list[int]] = [[] for _ in range(n)]
     plans = range(len(PROBABILITIES))
     for t in range(trials):
@@ -146,24 +146,6 @@ def simulate(condition: Condition, *, seed: int, trials: int, half_life: float, 
             own[(i, chosen, keys[i])].add(score, now, half_life)
             group[(chosen, keys[i])].add(score, now, half_life)
     return [AgentRun(condition.name, seed, i, condition.probabilities(i), choices[i]) for i in range(n)]
-
-
-@dataclass
-class _Row:
-    """One statistics row as the roll-up keeps it: weights, the instant they are for, the count."""
-
-    successes: float = 0.0
-    failures: float = 0.0
-    weighed_at: float = 0.0
-    count: int = 0
-
-    def add(self, score: float, when: float, half_life: float) -> None:
-        self.successes, self.failures, self.weighed_at = fold(self.successes, self.failures, self.weighed_at,
-                                                              [(score, when)], half_life)
-        self.count += 1
-
-    def at(self, now: float, half_life: float) -> Tally:
-        return tally_at(self.successes, self.failures, self.count, self.weighed_at, now, half_life)
 
 
 # --- statistics over seeds -----------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class Command(BaseCommand):
         since = _since(options.get("since"))
         events, arms, groups = log_load(organization_id=organization.pk, trigger=trigger, since=since)
         result = replay(events, arms=arms, groups=groups, policies=POLICIES, seed=options["seed"],
-                        discount=float(settings.LEARNING["DISCOUNT"]), weight=_weight(organization, trigger))
+                        half_life=float(settings.LEARNING["HALF_LIFE_SECONDS"]), weight=_weight(organization, trigger))
         if options["format"] == "json":
             self.stdout.write(json.dumps(report(result), indent=2))
             return
