@@ -17,7 +17,6 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from agents.common.limits import APPROVAL_QUESTION_MAX, CONTENT_MAX_CHARS
-from agents.common.validation import check_json
 from agents.protocols.contract_net import cnet_build
 from agents.protocols.services import run_build, run_id_for
 from agents.protocols.transitions import ACCEPT_PROPOSAL
@@ -31,9 +30,9 @@ from agents.reasoning.cycle.learned import callers_with
 from agents.reasoning.cycle.protocols import protocol_cancel
 from agents.reasoning.cycle.state import Draft
 from agents.reasoning.cycle.subscriptions import subscribed_key
+from agents.reasoning.cycle.terms import content_checked, truth, value
 from agents.reasoning.cycle.told import tell
 from agents.reasoning.events.models import EventKind
-from agents.reasoning.expressions import ExpressionFailed, compile_expression
 from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import GoalStatus
 from agents.reasoning.plans.triggers import TriggerKind
@@ -93,36 +92,6 @@ def step(cycle: Cycle, intention: Intention) -> None:
         frame["pc"] = frames.advance(candidate.body, frame["pc"])
     cycle.changed(intention)
     cycle.settle(intention)
-
-
-# --------------------------------------------------------------------- values
-def value(cycle: Cycle, frame: dict[str, Any], term: Any, *, path: str = "") -> Any:
-    """A term computed: every ``{"expr": ...}`` inside it evaluated over beliefs and the frame's bindings."""
-    if isinstance(term, dict) and list(term) == ["expr"]:
-        return evaluate(cycle, frame, term["expr"])
-    if isinstance(term, dict):
-        return {key: value(cycle, frame, item) for key, item in term.items()}
-    if isinstance(term, list):
-        return [value(cycle, frame, item) for item in term]
-    return term
-
-
-def evaluate(cycle: Cycle, frame: dict[str, Any], source: str) -> Any:
-    try:
-        compiled = compile_expression(source, field="expression", bound_names=frame["bindings"].keys())
-        return compiled.evaluate(beliefs=cycle.mind.beliefs, bindings=frame["bindings"], now=cycle.now)
-    except ExpressionFailed as failed:
-        raise StepFailed("expression", f"{source}: {failed.message}") from None
-    except InvalidInput as invalid:
-        raise StepFailed("expression", f"{source}: {invalid}") from None
-
-
-def truth(cycle: Cycle, frame: dict[str, Any], source: str) -> tuple[bool, str]:
-    """A condition's truth; one that cannot be computed is false, as a Jason context with an unbound var."""
-    try:
-        return bool(evaluate(cycle, frame, source)), ""
-    except StepFailed as failed:
-        return False, failed.message
 
 
 # --------------------------------------------------------------------- goals
@@ -196,7 +165,7 @@ def test(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
 
 # --------------------------------------------------------------------- beliefs and conditions
 def add_belief(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
-    new = _json(value(cycle, frame, s.get("value", True)), "value")
+    new = content_checked(value(cycle, frame, s.get("value", True)), "value")
     cycle.set_belief(s["belief"], new)
     return ADVANCE, f"+{s['belief']}"
 
@@ -219,14 +188,6 @@ def branch(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate:
     return STAY, f"if {s['condition']}: {'then' if held else 'else'}" + (f" ({reason})" if reason else "")
 
 
-def _json(result: Any, path: str, max_chars: int | None = None) -> Any:
-    try:
-        check_json(path, result, **({"max_chars": max_chars} if max_chars else {}))
-    except InvalidInput as invalid:
-        raise StepFailed("bad_content", str(invalid)) from None
-    return result
-
-
 # --------------------------------------------------------------------- effects
 def send(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: Any, s: dict[str, Any]):
     targets = s["to"] if isinstance(s["to"], list) else [s["to"]]
@@ -237,7 +198,7 @@ def send(cycle: Cycle, intention: Intention, frame: dict[str, Any], candidate: A
                                           template=candidate.template and not isinstance(target, dict)):
             if pk not in recipients:
                 recipients.append(pk)
-    content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    content = content_checked(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
     reply = frame.get("reply") or {}
     answering = reply.get("sender") and [str(pk) for pk in recipients] == [reply["sender"]]
     message = cycle.mind.messages.get(uuid.UUID(reply["message"])) if answering else None
@@ -279,7 +240,7 @@ def ask_approval(cycle: Cycle, intention: Intention, frame: dict[str, Any], cand
     its ``approval`` event (approvals/services/decisions.py) or its deadline (``Cycle.expire_waits``)."""
     question = value(cycle, frame, s["question"])
     if not isinstance(question, str):
-        question = _json(question, "question")
+        question = content_checked(question, "question")
         question = json.dumps(question, ensure_ascii=False)
     if not question.strip() or len(question) > APPROVAL_QUESTION_MAX:
         raise StepFailed("bad_content", f"question: a text of 1 to {APPROVAL_QUESTION_MAX} characters")
@@ -313,7 +274,7 @@ def start_protocol(cycle: Cycle, intention: Intention, frame: dict[str, Any], ca
         raise StepFailed("bad_recipient", f"{target!r} names {len(recipients)} agents; a run has one participant")
     if recipients[0] == cycle.mind.agent.pk:
         raise StepFailed("bad_recipient", "an agent does not open a protocol run with itself")
-    content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    content = content_checked(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
     if s["protocol"] == "subscribe" and subscribed_key(content) is None:
         raise StepFailed("bad_content", 'a subscribe names the belief subscribed to: {"belief": "<key>"}')
     key = f"intention:{intention.id}:{intention.steps_total}"
@@ -342,7 +303,7 @@ def _contract_net(cycle: Cycle, intention: Intention, frame: dict[str, Any], can
             if pk not in recipients and pk != cycle.mind.agent.pk:
                 recipients.append(pk)
     shown = ", ".join(str(name) for name in named)
-    content = _json(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
+    content = content_checked(value(cycle, frame, s.get("content")), "content", CONTENT_MAX_CHARS)
     key = f"intention:{intention.id}:{intention.steps_total}"
     if s["protocol"] == ACCEPT_PROPOSAL:
         if not recipients:
