@@ -37,6 +37,7 @@ from agents.learning.services.policies import (
     selection_policy_update,
 )
 from agents.organization.access import organizations_for
+from agents.reasoning.plans.models import PlanAdoption
 from agents.reasoning.plans.triggers import TriggerKind
 
 
@@ -231,4 +232,19 @@ class PlanOutcomeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(organization_id__in=organizations_for(request.user, VIEW)
+                                                    .values("pk"))
+
+
+@admin.register(PlanAdoption)
+class PlanAdoptionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Plans agents adopted when a group member told them (tellHow); written by the cycle only."""
+
+    list_display = ["adopted_at", "agent", "plan", "version", "told_by"]
+    list_select_related = ["agent", "plan", "version", "told_by"]
+    search_fields = ["plan__label", "agent__name"]
+    show_full_result_count = False
+    actions = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(agent__organization_id__in=organizations_for(request.user, VIEW)
                                                     .values("pk"))

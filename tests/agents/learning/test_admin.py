@@ -279,3 +279,21 @@ def test_a_template_plans_page_says_each_organization_decides():
     plan = plan_create(document=document, organization=None, role=role, by=SYSTEM)
     section = learning_section(plan_page(create_user(is_staff=True, is_superuser=True), plan))
     assert "A template plan: the policy of the organization of each agent that runs it applies." in section
+
+
+def test_adoptions_are_listed_read_only_and_only_to_who_may_view_the_organization(team):
+    from django.utils import timezone
+
+    from agents.reasoning.plans.models import PlanAdoption
+    from tests.support.factories import OrganizationFactory
+
+    version = team.steady.versions.get(is_current=True)
+    adoption = PlanAdoption.objects.create(agent=team.world.bob, plan=team.steady, version=version,
+                                           told_by=team.world.ann, adopted_at=timezone.now())
+    client = staff_client(_staff(team.org, "view", "change"))
+    listed = client.get("/admin/agents/planadoption/")
+    assert listed.status_code == 200 and "steady" in listed.content.decode()
+    assert client.get("/admin/agents/planadoption/add/").status_code == 403
+    assert client.post(f"/admin/agents/planadoption/{adoption.pk}/delete/", {"post": "yes"}).status_code == 403
+    stranger = staff_client(_staff(OrganizationFactory(), "view"))
+    assert "steady" not in stranger.get("/admin/agents/planadoption/").content.decode()
