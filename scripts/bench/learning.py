@@ -133,7 +133,7 @@ def main() -> int:
     if db is None:
         return 2
     trials = run.scaled(int(os.environ.get("BENCH_LEARNING_TRIALS", "500")), least=25)
-    seeds = run.scaled(int(os.environ.get("BENCH_LEARNING_SEEDS", "3")), least=2)
+    seeds = run.scaled(int(os.environ.get("BENCH_LEARNING_SEEDS", "8")), least=2)
     sim_seeds = max(run.scaled(int(os.environ.get("BENCH_LEARNING_SIM_SEEDS", "40")), least=2), seeds)
     half_life = settings.LEARNING["HALF_LIFE_SECONDS"]
     started = time.monotonic()

@@ -1,12 +1,12 @@
 """The learning bench's environment in pure Python, small and seeded (issue 16, part 7).
 
 The simulation (scripts/bench/learning_sim.py, shared with the bench so there is one copy) runs the policy
-through the same ``choose`` and ``fold`` the cycle and the roll-up use, with the roll-up's discount from
-settings (``LEARNING_DISCOUNT``, 0.99). It asserts the issue's targets themselves, not looser ones: shared
+through the same ``choose`` and ``fold`` the cycle and the roll-up use, with the roll-up's half-life from
+settings (``LEARNING_HALF_LIFE_SECONDS``). It asserts the issue's targets themselves, not looser ones: shared
 regret <= 40 % of solo (a cut of >= 60 %), shared trials-to-90 <= 45 % of solo (>= 55 %). The horizon is the
 bench's (T = 500): the cuts are measured at it, and a shorter one censors solo's trials-to-90 at T. With
-these 10 seeds the ratios are 0.37 and 0.41: the margin is thin at discount 0.99 (docs/benchmarks.md,
-"Learning", has the figures over 40 seeds), so a change that makes sharing or the posterior worse fails here.
+these 10 seeds the ratios are 0.25 and 0.29 (docs/benchmarks.md, "Learning", has the figures over 40 seeds),
+so a change that makes sharing or the posterior worse fails here.
 """
 
 from __future__ import annotations
