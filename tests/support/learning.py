@@ -16,12 +16,9 @@ from agents.learning.services.policies import selection_policy_create
 from agents.learning.services.rollup import learning_rollup
 from agents.models import Plan, PlanOutcome
 from tests.support.actors import SYSTEM
+from tests.support.plan_trials import PLANS
 from tests.support.reasoning import World, run_cycles
 
-PLANS = """
-    @risky +!sell <- .fail(lost).
-    @steady +!sell <- +sold(true).
-"""
 HOSTILE = '<script>alert("group")</script>'
 
 

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from agents.learning.services.rollup import learning_rollup
-from agents.models import GroupLearning, PlanOutcome, SelectionPolicy
+from agents.models import GroupLearning, SelectionPolicy
 from tests.support.factories import AgentGroupFactory, MembershipFactory
-from tests.support.reasoning import World, run_cycles, traces_of
+from tests.support.plan_trials import PLANS, trial
+from tests.support.reasoning import World, traces_of
 
 pytestmark = pytest.mark.django_db
-
-PLANS = """
-    @risky +!sell <- .fail(lost).
-    @steady +!sell <- +sold(true).
-"""
-
-
-def trial(world: World, slug: str) -> str:
-    """One goal pursued to its end, the outcome rolled up: the label of the plan chosen at the root."""
-    world.goal(slug, "sell")
-    run_cycles()
-    learning_rollup()
-    return PlanOutcome.objects.filter(agent=world.agents[slug]).order_by("-id").values_list("plan__label",
-                                                                                          flat=True)[0]
-
 
 def test_first_applicable_never_learns():
     world = World("ann")
