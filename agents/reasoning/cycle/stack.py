@@ -2,8 +2,9 @@
 
 A frame is one plan instance (Jason's ``IntendedMeans``): its plan version, trigger, bindings and program
 counter (frames.py). ``Stack`` holds what happens to frames, Jason's ``-!g`` handling included; the
-interpreter (``Cycle``) decides when. The end of every frame is reported to ``ended`` (a pop is a success;
-a frame cut by a failure, a recovery or a drop is a failure), which the learning hook records.
+interpreter (``Cycle``) decides when. The end of every frame is drafted as a plan outcome
+(``learned.outcomes_draft``: a pop is a success, a frame cut by a failure or a recovery a failure; a dropped
+intention drafts nothing), which the batch hands to learning.
 """
 
 from __future__ import annotations
