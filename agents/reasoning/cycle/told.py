@@ -30,7 +30,7 @@ from agents.reasoning.cycle.state import Draft
 from agents.reasoning.plans.models import PlanVersion, learning_of
 from agents.reasoning.plans.steps import body_in_order
 from agents.reasoning.plans.tell_how import PLAN_ONTOLOGY, TOLD_PERFORMATIVE, told_content
-from agents.reasoning.plans.triggers import trigger_of
+from agents.reasoning.plans.triggers import TriggerKind, trigger_of
 from mabos.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -142,7 +142,9 @@ def plan_told(cycle: Cycle, event: AgentEvent) -> bool:
                                                                        "from": str(sender) if sender else None}}
         return True
     cycle.mind.adoptions.append({"plan": version.plan_id, "version": version.pk, "told_by": sender,
-                                 "message": message.pk})
+                                 "message": message.pk,
+                                 "goal": version.trigger_name if version.trigger_kind == TriggerKind.GOAL_ADDED
+                                 else None})
     ref = {"plan": str(version.plan_id), "label": version.plan.label, "version": version.version}
     cycle.trace["choice"] = {"why": f"adopted plan {version.plan.label} v{version.version} from {who}",
                              "told": {"result": "adopted", **ref, "from": str(sender)}}

@@ -11,6 +11,7 @@ rows, and the audit chain's lock must not be taken while the batch holds claimed
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections import defaultdict
 from typing import Any
@@ -36,6 +37,7 @@ from agents.reasoning.events.models import AgentEvent
 from agents.reasoning.intentions.models import Intention
 from agents.reasoning.models import Belief, Goal, PlanAdoption
 from agents.reasoning.runtime.models import AgentRuntime
+from agents.reasoning.services.goals import goals_waiting_retry
 from agents.reasoning.trace.models import CycleTrace
 from auditlog.actors import Actor
 
@@ -205,6 +207,12 @@ def _adoptions(minds: list[Mind], now: datetime.datetime) -> None:
     if rows:
         PlanAdoption.objects.bulk_create(rows, update_conflicts=True, unique_fields=["agent", "plan"],
                                          update_fields=["version", "told_by", "message", "adopted_at"])
+    # A goal the agent kept pending for want of a plan is posted again once the adoption commits, as a new
+    # plan's goals are (plans/services.py): after the commit, so the retry's events never wait on this batch.
+    waiting = {(mind.agent.pk, told["goal"]) for mind in minds for told in mind.adoptions if told.get("goal")}
+    for agent_id, name in sorted(waiting, key=str):
+        transaction.on_commit(functools.partial(goals_waiting_retry, name=name, by=SYSTEM, agent_id=agent_id),
+                              robust=True)
 
 
 def _dumps(value: Any) -> str:

@@ -143,16 +143,22 @@ def goal_delete(*, goal: Goal, by: Any) -> None:
 
 
 @transaction.atomic
-def goals_waiting_retry(*, name: str, by: Any, organization_id: Any = None, role_id: Any = None) -> int:
+def goals_waiting_retry(*, name: str, by: Any, organization_id: Any = None, role_id: Any = None,
+                        agent_id: Any = None) -> int:
     """Post ``goal_added`` again for the pending goals named ``name`` of the agents a new or re-enabled plan
-    serves (its organization's, or every holder of its role template): the cycle kept them pending because no
-    plan was relevant to them. A goal whose ``goal_added`` is still pending is left alone (no duplicate).
+    serves (its organization's, every holder of its role template, or the one agent that adopted a told
+    plan): the cycle kept them pending because no plan was relevant to them. A goal whose ``goal_added`` is
+    still pending is left alone (no duplicate).
     Called after the plan's own transaction commits (the wake must not wait while the plan's audit event holds
     the chain). Returns the number of goals posted."""
     goals = Goal.objects.filter(status=GoalStatus.PENDING, name=name, agent__kind=AgentKind.INTERNAL,
                                 agent__status__in=[AgentStatus.ACTIVE, AgentStatus.PAUSED])
-    goals = goals.filter(agent__organization_id=organization_id) if organization_id else \
-        goals.filter(agent__role_id=role_id)
+    if agent_id is not None:
+        goals = goals.filter(agent_id=agent_id)
+    elif organization_id:
+        goals = goals.filter(agent__organization_id=organization_id)
+    else:
+        goals = goals.filter(agent__role_id=role_id)
     queued = AgentEvent.objects.filter(agent_id=OuterRef("agent_id"), kind=EventKind.GOAL_ADDED,
                                        consumed_at__isnull=True)
     queued = queued.annotate(goal_id=KT("args__goal")).filter(goal_id=Cast(OuterRef("pk"), CharField()))

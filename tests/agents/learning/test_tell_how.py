@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from agents.models import Message, PlanAdoption
+from agents.models import Goal, GoalStatus, Message, PlanAdoption
 from agents.reasoning.cycle.batch import reason_batch
 from agents.reasoning.plans.services import plan_create, plan_revise
 from agents.reasoning.plans.text import plans_to_text, text_to_plans
@@ -60,6 +60,23 @@ def test_bob_adopts_the_told_plan_and_pursues_the_goal_with_it():
     assert beliefs_of(world.bob)["sold"] is True
     chosen = [t.choice for t in traces_of(world.bob) if t.choice and t.choice.get("label")]
     assert chosen[-1]["label"] == "sell_well"
+
+
+def test_a_goal_bob_kept_waiting_for_a_plan_is_taken_up_once_he_adopts_one(django_capture_on_commit_callbacks):
+    world = _world()
+    world.plans(SHARE)
+    goal = world.goal("bob", "sell")
+    run_cycles()
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.PENDING  # no plan for +!sell in bob's library: it waits
+    world.goal("ann", "share")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_with_mail()
+    assert PlanAdoption.objects.filter(agent=world.bob).exists()
+    run_cycles()
+    goal.refresh_from_db()
+    assert goal.status == GoalStatus.ACHIEVED and beliefs_of(world.bob)["sold"] is True
+    assert not Goal.objects.filter(agent=world.ann, status=GoalStatus.PENDING).exists()
 
 
 def test_a_newer_version_told_later_replaces_the_older():
