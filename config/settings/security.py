@@ -197,6 +197,7 @@ def api_settings(config: Config) -> dict[str, Any]:
                 "RestartTypeEnum": "agents.supervision.models.RestartType",
                 "EscalateToEnum": "agents.supervision.models.EscalateTo",
                 "SupervisionEventKindEnum": "agents.supervision.models.SupervisionEventKind",
+                "PolicySourceEnum": "agents.learning.api.serializers.SOURCES",
             },
         },
     }
