@@ -8,7 +8,7 @@ import pytest
 
 from agents.models import Plan, PlanVersion
 from agents.reasoning.plans.services import plan_create, plan_document
-from agents.reasoning.plans.steps import STEP_SCHEMAS
+from agents.reasoning.plans.step_schemas import STEP_SCHEMAS
 from agents.reasoning.plans.text import plan_to_text, text_to_plans
 from auditlog.models import AuditEvent
 from mabos.errors import InvalidInput
