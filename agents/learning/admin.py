@@ -14,6 +14,7 @@ Outcomes and statistics are written by the cycle and the roll-up only: nobody ad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -46,6 +47,9 @@ class ServiceForm(forms.ModelForm):
 
     #: Who writes: set by the admin's ``get_form`` on a class made for the request.
     by: Any = None
+    #: Each subclass's service call, given the cleaned data: what saving the form means (no default: a
+    #: form without one fails at its first save, not silently).
+    write: Callable[[dict[str, Any]], Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,8 +63,6 @@ class ServiceForm(forms.ModelForm):
         if not self.errors:  # the fields' own errors first: the service sees only well-formed values
             self.saved = run_service(self, lambda: self.write(self.cleaned_data))
 
-    def write(self, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
 
 
 class SelectionPolicyForm(ServiceForm):
