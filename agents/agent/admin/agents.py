@@ -103,7 +103,8 @@ class AgentForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        # An unsaved agent has its pk already (the UUID default): whether it exists is ``_state.adding``.
+        if not self.instance._state.adding:
             self.fields["expected_version"].initial = self.instance.version
 
     def clean(self) -> dict[str, Any]:
@@ -116,9 +117,9 @@ class AgentForm(forms.ModelForm):
             if org is not None and data.get("role") is not None:
                 agent_role_check(org, data["role"])
             if org is not None:
-                agent_supervisor_check(self.instance if self.instance.pk else None, org.pk,
-                                                 data.get("supervisor"))
-            if self.instance.pk:
+                agent_supervisor_check(None if self.instance._state.adding else self.instance, org.pk,
+                                       data.get("supervisor"))
+            if not self.instance._state.adding:  # the version check is an edit's: a new agent has none yet
                 current = Agent.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
                 if data.get("expected_version") != current:
                     self.add_error(None, "Someone else changed this agent since you opened it; reload the page.")
@@ -160,7 +161,7 @@ class GoalInlineForm(forms.ModelForm):
                 self.add_error(None, AgentInactive(agent_id, status, doing="adopt goals").detail)
         if agent_id and data.get("parent") is not None:
             try:
-                goal_parent_check(agent_id, self.instance if self.instance.pk else None, data["parent"])
+                goal_parent_check(agent_id, None if self.instance._state.adding else self.instance, data["parent"])
             except DomainError as exc:
                 apply_domain_error(self, exc)
         return data
@@ -251,15 +252,15 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="latest messages to this agent")
     def latest_deliveries(self, obj: Agent) -> str:
-        return latest_deliveries_html(obj) if obj.pk else "—"
+        return "—" if obj._state.adding else latest_deliveries_html(obj)
 
     @admin.display(description="pending events (what its next cycles reason about)")
     def pending_events(self, obj: Agent) -> str:
-        return pending_events_html(obj) if obj.pk else "—"
+        return "—" if obj._state.adding else pending_events_html(obj)
 
     @admin.display(description="supervision")
     def supervision_state(self, obj: Agent) -> str:
-        return agent_state(health_of([obj])[0]) if obj.pk else "—"
+        return "—" if obj._state.adding else agent_state(health_of([obj])[0])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_active_staff(request.user)  # the organization dropdown holds what they may change
