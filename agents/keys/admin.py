@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 
 from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission
@@ -16,6 +16,9 @@ from agents.agent.access import agents_for
 from agents.agent.models import AgentKind
 from agents.keys.models import AgentApiKey
 from agents.keys.services import agent_key_create, agent_key_revoke
+
+#: Where the raw key waits, server-side in the session, for the one page that shows it.
+SHOW_ONCE_SESSION_PREFIX = "mabos_api_key_to_show:"
 
 
 class ApiKeyAddForm(forms.ModelForm):
@@ -70,21 +73,34 @@ class AgentApiKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_urls(self) -> list:
+        created = path("<uuid:key_id>/created/", self.admin_site.admin_view(self.created_view),
+                       name="agents_agentapikey_created")
+        return [created, *super().get_urls()]
+
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> HttpResponse:
-        """Create through the service and show the key once, on a page that is not stored anywhere."""
+        """Create through the service, then redirect (POST/redirect/GET): a refresh of the page showing the key
+        re-reads it instead of re-posting the form and minting a second key."""
         if request.method == "POST":
             form = ApiKeyAddForm(request.POST)
             form.fields["agent"].queryset = agents_for(request.user, CHANGE).filter(kind=AgentKind.EXTERNAL)
             if form.is_valid():
-                agent = form.cleaned_data["agent"]
-                key, raw = agent_key_create(agent=agent, by=request.user, name=form.cleaned_data["name"])
-                context = {**self.admin_site.each_context(request), "agent": agent, "key": key, "raw_key": raw,
-                           "title": "API key created",
-                           "back_url": reverse("admin:agents_agent_change", args=[agent.pk])}
-                response = render(request, "admin/agents/agentapikey/created.html", context)
-                response["Cache-Control"] = "no-store"
-                return response
+                key, raw = agent_key_create(agent=form.cleaned_data["agent"], by=request.user,
+                                            name=form.cleaned_data["name"])
+                request.session[f"{SHOW_ONCE_SESSION_PREFIX}{key.pk}"] = raw
+                return HttpResponseRedirect(reverse("admin:agents_agentapikey_created", args=[key.pk]))
         return super().add_view(request, form_url, extra_context)
+
+    def created_view(self, request: HttpRequest, key_id: Any) -> HttpResponse:
+        """Shows the raw key once and forgets it: the session is the only place it was kept, and only until now."""
+        key = get_object_or_404(self.get_queryset(request), pk=key_id)
+        raw = request.session.pop(f"{SHOW_ONCE_SESSION_PREFIX}{key.pk}", None)
+        context = {**self.admin_site.each_context(request), "agent": key.agent, "key": key, "raw_key": raw,
+                   "title": "API key created", "opts": self.model._meta,
+                   "back_url": reverse("admin:agents_agent_change", args=[key.agent_id])}
+        response = render(request, "admin/agents/agentapikey/created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:

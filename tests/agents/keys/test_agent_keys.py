@@ -15,7 +15,7 @@ from auditlog.models import AuditEvent
 from mabos.errors import AuthenticationError
 from tests.support.actors import SYSTEM, grant
 from tests.support.admin import staff_client
-from tests.support.api import client_for
+from tests.support.api import client_for, create_user
 from tests.support.factories import AgentFactory, BeliefFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,13 +204,29 @@ def test_a_request_verifying_the_key_while_the_revocation_commits_does_not_bring
     assert response.status_code == 401 and response.json()["code"] == "agent_key_invalid"
 
 
-def test_api_key_created_in_the_admin_is_shown_once(staff_operator):
+def test_api_key_created_in_the_admin_is_shown_once_on_a_page_a_refresh_cannot_repost(staff_operator):
     agent = AgentFactory(kind=AgentKind.EXTERNAL)
     grant(staff_operator, agent.organization, "view", "change")
-    response = staff_client(staff_operator).post("/admin/agents/agentapikey/add/", {"agent": str(agent.pk),
-                                                                                     "name": "runtime"})
-    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    client = staff_client(staff_operator)
+    response = client.post("/admin/agents/agentapikey/add/", {"agent": str(agent.pk), "name": "runtime"})
     key = AgentApiKey.objects.get()
-    assert f"mabos_ak_{key.prefix}_" in response.content.decode()
-    listing = staff_client(staff_operator).get("/admin/agents/agentapikey/").content.decode()
+    created_url = f"/admin/agents/agentapikey/{key.pk}/created/"
+    assert response.status_code == 302 and response["Location"] == created_url  # not served at add/
+    shown = client.get(created_url)
+    assert shown.status_code == 200 and "no-store" in shown["Cache-Control"]
+    assert f"mabos_ak_{key.prefix}_" in shown.content.decode()
+    refreshed = client.get(created_url)  # what a browser refresh does now: a GET, no second key
+    assert refreshed.status_code == 200 and "mabos_ak_" not in refreshed.content.decode()
+    assert "shown once already" in refreshed.content.decode()
+    assert AgentApiKey.objects.count() == 1
+    listing = client.get("/admin/agents/agentapikey/").content.decode()
     assert key.prefix in listing and "mabos_ak_" not in listing
+
+
+def test_api_key_created_page_is_not_shown_to_someone_without_the_agent(staff_operator):
+    agent = AgentFactory(kind=AgentKind.EXTERNAL)
+    grant(staff_operator, agent.organization, "view", "change")
+    staff_client(staff_operator).post("/admin/agents/agentapikey/add/", {"agent": str(agent.pk), "name": "runtime"})
+    key = AgentApiKey.objects.get()
+    stranger = create_user(roles=("operator",), is_staff=True)  # an operator, but not of this organization
+    assert staff_client(stranger).get(f"/admin/agents/agentapikey/{key.pk}/created/").status_code == 404
