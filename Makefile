@@ -24,19 +24,26 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 # unset, and the URL printed below would not be the one gunicorn listens on.
 RUN_HOST := $(or $(HOST),127.0.0.1)
 RUN_PORT := $(or $(PORT),8000)
+# Seconds Ctrl-C gives web, worker and beat to stop before they are killed (Celery's warm shutdown
+# finishes the batch in hand; honcho's own 5 s is too short for it).
+STOP_GRACE ?= 30
 run: $(VENV)/.runtime-installed
-	$(BIN)/python manage.py wait_for_services
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
-	$(BIN)/python manage.py mabos_ensure_admin
-	$(BIN)/python manage.py seed_demo
+	@$(BIN)/python manage.py wait_for_services
+	@$(BIN)/python manage.py mabos_migrate
+	@$(BIN)/python manage.py createcachetable
+	@$(BIN)/python manage.py mabos_ensure_admin
+	@$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "MABOS is starting (Ctrl-C stops web, worker and beat):"
 	@echo "  admin:   http://$(RUN_HOST):$(RUN_PORT)/admin/"
 	@echo "  API:     http://$(RUN_HOST):$(RUN_PORT)/api/v1/"
+	@echo "  docs:    http://$(RUN_HOST):$(RUN_PORT)/api/docs/"
 	@echo "  health:  http://$(RUN_HOST):$(RUN_PORT)/health/ready/"
+	@echo "  forgot the admin password?  $(BIN)/python manage.py changepassword admin"
+	@echo "  a user locked out?          $(BIN)/python manage.py axes_reset_username <username>"
 	@echo ""
-	HOST=$(RUN_HOST) PORT=$(RUN_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(RUN_PORT)
+	@PYTHONUNBUFFERED=1 HOST=$(RUN_HOST) PORT=$(RUN_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/python scripts/procfile_start.py --grace $(STOP_GRACE) -f Procfile -p $(RUN_PORT)
 
 ## test: the whole suite against a throwaway PostgreSQL and Redis
 test: $(VENV)/.dev-installed

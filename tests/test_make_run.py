@@ -39,12 +39,18 @@ class Terminal:
 
     def __init__(self, popen: subprocess.Popen):
         self.popen, self.lines, self._lock = popen, [], threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         for line in self.popen.stdout:
             with self._lock:
                 self.lines.append(line.rstrip("\n"))
+
+    def read_to_the_end(self) -> str:
+        """Everything printed, once the process has exited and its output is drained."""
+        self._reader.join(timeout=10)
+        return self.text()
 
     def text(self) -> str:
         with self._lock:
@@ -56,7 +62,7 @@ def fetch(url: str) -> int:
         return response.status
 
 
-def test_make_run_with_nothing_set_serves_the_printed_url_and_keeps_the_terminal_quiet(tmp_path):
+def test_make_run_with_nothing_set_serves_what_it_prints_stays_quiet_and_stops_gracefully(tmp_path):
     if not port_is_free(8000):
         pytest.fail("port 8000 is taken on this machine; `make run` without PORT must be able to use it")
     # Nothing the suite's own environment sets (DATABASE_URL, REDIS_URL, MABOS_ENV, PORT ...) leaks in:
@@ -73,6 +79,12 @@ def test_make_run_with_nothing_set_serves_the_printed_url_and_keeps_the_terminal
 
         url = wait_until(printed_url, timeout=240, interval=0.5, message="make run printing the admin URL")
         assert url == "http://127.0.0.1:8000/admin/"
+        started = terminal.text()
+        assert "docs:    http://127.0.0.1:8000/api/docs/" in started
+        assert "manage.py changepassword admin" in started and "manage.py axes_reset_username" in started
+        # A fresh database: one summary line, not one line per migration.
+        assert re.search(r"database: applied \d+ migrations \(.*agents \d+", started), started
+        assert "Applying " not in started
 
         def answers() -> bool:
             assert popen.poll() is None, f"make run exited:\n{terminal.text()}"
@@ -82,6 +94,7 @@ def test_make_run_with_nothing_set_serves_the_printed_url_and_keeps_the_terminal
                 return False
 
         wait_until(answers, timeout=120, interval=0.5, message=f"{url} answering (terminal:\n{terminal.text()})")
+        assert fetch("http://127.0.0.1:8000/api/docs/") == 200
         wait_until(lambda: "ready." in terminal.text() and "beat" in terminal.text(), timeout=60, interval=0.5,
                    message="the worker and beat starting")
         started_quiet_window = len(terminal.lines)
@@ -90,9 +103,21 @@ def test_make_run_with_nothing_set_serves_the_printed_url_and_keeps_the_terminal
         noisy = [line for line in after_start.splitlines() if HOUSEKEEPING.search(line)]
         assert noisy == [], "periodic housekeeping fills the terminal:\n" + "\n".join(noisy)
     finally:
-        os.killpg(popen.pid, signal.SIGINT)  # what Ctrl-C does
-        try:
-            popen.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(popen.pid, signal.SIGKILL)
-            popen.wait(timeout=10)
+        stop(popen)
+    printed = terminal.read_to_the_end()
+    stopping = printed[printed.index("SIGINT received"):]
+    assert "SIGKILL" not in stopping, "a process outlasted the stop grace period:\n" + stopping
+    for process in ("web", "worker", "beat"):
+        assert f"{process}.1 stopped" in stopping, stopping
+
+
+def stop(popen: subprocess.Popen) -> None:
+    """What Ctrl-C does: SIGINT to make and honcho (web, worker and beat run in sessions of their own and
+    hear of it from honcho's SIGTERM)."""
+    os.killpg(popen.pid, signal.SIGINT)
+    try:
+        popen.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(popen.pid, signal.SIGKILL)
+        popen.wait(timeout=10)
+        raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -115,3 +116,16 @@ def test_ensure_admin_creates_once_and_never_resets(capsys, settings):
     assert "already exists" in capsys.readouterr().out
     user.refresh_from_db()
     assert user.check_password(password)
+
+
+def test_mabos_migrate_on_a_migrated_database_says_so_in_one_line(db):
+    out = StringIO()
+    call_command("mabos_migrate", stdout=out)
+    assert out.getvalue().strip() == "database: up to date, no migrations to apply"
+
+
+def test_migration_summary_counts_per_app_in_one_line():
+    from mabos.management.commands.mabos_migrate import migration_summary
+
+    line = migration_summary([("agents", "0001_initial"), ("auth", "0001_initial"), ("agents", "0002_more")])
+    assert line == "database: applied 3 migrations (agents 2, auth 1)"
