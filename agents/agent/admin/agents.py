@@ -13,10 +13,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_permissions import ObjectPermissionAdminMixin, is_active_staff
 from accounts.object_permissions import CHANGE, OPERATE, VIEW, has_object_permission
+from agents.agent.admin.send import send_choose_view, send_view
 from agents.agent.models import NOT_RUNNING, Agent, AgentGroup, Membership
 from agents.agent.services.agents import (
     UPDATABLE,
@@ -32,7 +34,7 @@ from agents.agent.services.groups import (
     membership_update,
 )
 from agents.agent.services.lifecycle import agent_transition
-from agents.common.admin import apply_domain_error
+from agents.common.admin import QualifiedChoicesMixin, apply_domain_error
 from agents.common.errors import AgentInactive
 from agents.common.validation import check_json, check_slug
 from agents.messaging.models import Subscription
@@ -184,10 +186,13 @@ class GoalInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(QualifiedChoicesMixin, admin.TabularInline):
     model = Membership
     fields = ["group", "role"]
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("agent", "group")  # its title names both
 
     def get_formset(self, request: HttpRequest, obj: Agent | None = None, **kwargs: Any) -> Any:
         request._agents_admin_obj = obj
@@ -226,7 +231,7 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
+class AgentAdmin(QualifiedChoicesMixin, ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = AgentForm
     formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "organization", "role", "kind", "status", "supervisor", "version", "heartbeat_at"]
@@ -261,6 +266,13 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
     @admin.display(description="supervision")
     def supervision_state(self, obj: Agent) -> str:
         return "—" if obj._state.adding else agent_state(health_of([obj])[0])
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [path("send/", view(lambda request: send_choose_view(self, request)), name="agents_agent_send_choose"),
+                path("<uuid:pk>/send/", view(lambda request, pk: send_view(self, request, pk)),
+                     name="agents_agent_send"),
+                *super().get_urls()]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_active_staff(request.user)  # the organization dropdown holds what they may change
