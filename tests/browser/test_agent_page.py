@@ -60,12 +60,18 @@ def test_an_agent_page_sends_a_message_through_its_form(admin_page):
     assert ceo.status == "paused"
 
 
-def test_a_bad_json_content_is_shown_on_its_field(admin_page):
+def test_from_the_messages_list_a_bad_json_content_is_shown_on_its_field(admin_page):
     org = OrganizationFactory(name="Browser Typos")
     ceo = AgentFactory(organization=org, name="CEO", slug="ceo", kind=AgentKind.EXTERNAL)
     AgentFactory(organization=org, name="CFO", slug="cfo", kind=AgentKind.EXTERNAL)
-    admin_page.check("the send form", reverse("admin:agents_agent_send", args=[ceo.pk]))
+    admin_page.check("the message list", reverse("admin:agents_message_changelist"))
     page = admin_page.page
+    page.click("#send-a-message")  # the messages list asks for the agent to speak as first
+    admin_page.assert_clean("the choice of sender", admin_page.settle())
+    page.select_option("#id_sender", str(ceo.pk))
+    page.click("#send_choose_form input[type=submit]")
+    admin_page.assert_clean("the send form", admin_page.settle())
+    assert page.url.endswith(reverse("admin:agents_agent_send", args=[ceo.pk])), page.url
     page.select_option("#id_to", label="CFO")
     page.fill("#id_content", '{"text": ')
     page.click("input[name=_send]")

@@ -191,3 +191,21 @@ def test_the_page_costs_the_same_queries_for_few_messages_and_beliefs_as_for_man
     with django_assert_num_queries(len(few.captured_queries)):
         page = _page(admin_client, cfo)
     assert "question 24" in page and "fact_24" in page and "goal_24" in page
+
+
+def test_the_pages_all_links_open_lists_filtered_to_the_agent(world, admin_client):
+    cfo, cmo = world["cfo"], world["cmo"]
+    mine = send(cfo, to=[cmo.pk]).message
+    theirs = send(cmo, to=[cfo.pk]).message
+    lost = send(cmo, to=[cfo.pk], content={"text": "lost"}).message
+    dead_letter(delivery_id=Delivery.objects.get(message=lost, recipient=cfo).pk, reason="unreachable")
+    dead_letter(delivery_id=Delivery.objects.get(message=mine, recipient=cmo).pk, reason="unreachable")
+    page = _page(admin_client, cfo)
+    sent = re.search(r'<h2>Messages out[^<]*<a href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    listed = admin_client.get(sent)
+    assert listed.status_code == 200
+    assert [m.pk for m in listed.context["cl"].result_list] == [mine.pk] and theirs.pk != mine.pk
+    dead = re.search(r'<h2>Dead letters[^<]*<a href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    letters = admin_client.get(dead)
+    assert letters.status_code == 200
+    assert [d.message_id for d in letters.context["cl"].result_list] == [lost.pk]
