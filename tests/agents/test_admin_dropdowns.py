@@ -1,4 +1,5 @@
-"""Every agent dropdown of the admin names the organization when names repeat (issue 19, part 4).
+"""Every agent dropdown of the admin names the organization when names repeat, and inline titles name things
+(issue 19, part 4).
 
 Cross-cutting, so it sits in tests/agents/ itself: the dropdowns belong to many packages' admins (agent,
 keys, supervision, ...), and one walk over every project admin and inline finds them all, so a new form
@@ -7,13 +8,20 @@ with an agent dropdown is checked the day it is registered.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.forms import ModelChoiceField
 from django.test import RequestFactory
+from django.urls import reverse
 
 from agents.common.forms import QualifiedChoiceField, QualifiedMultipleChoiceField
 from agents.models import Agent
+from agents.reasoning.plans.services import plan_create
+from agents.reasoning.plans.text import text_to_plans
+from tests.support.actors import SYSTEM
+from tests.support.admin import staff_client
 from tests.support.admin_forms import project_admins
 from tests.support.api import create_user
 from tests.support.factories import AgentFactory, OrganizationFactory
@@ -60,3 +68,14 @@ def test_a_qualified_dropdown_names_the_organization_only_where_names_repeat():
     labels = {str(value): label for value, label in field.choices if value}
     assert labels == {str(twins[0].pk): "CEO — Demo Online Retailer", str(twins[1].pk): "CEO — Demo Bakery",
                       str(alone.pk): "CFO"}
+
+
+def test_the_inline_titles_of_a_plans_page_name_the_version_not_an_id():
+    """Inline titles never show raw UUIDs (issue 19, part 4): a plan's versions read "version 1 of plan …"."""
+    org = OrganizationFactory()
+    [document] = text_to_plans("@sell_stock +!sell <- +sold(true).")
+    plan = plan_create(document=document, organization=org, role=None, by=SYSTEM)
+    user = create_user("titles-admin", is_staff=True, is_superuser=True)
+    page = staff_client(user).get(reverse("admin:agents_plan_change", args=[plan.pk])).content.decode()
+    titles = re.findall(r'<td class="original">\s*<p>\s*(.*?)\s*</p>', page, re.S)
+    assert titles == ["version 1 of plan sell_stock"], titles

@@ -50,18 +50,18 @@ class RecipientField(QualifiedMultipleChoiceField):
 class SendForm(forms.Form):
     performative = forms.ChoiceField(choices=Performative.choices, initial=Performative.INFORM,
                                      help_text="The FIPA-ACL communicative act.")
-    to = RecipientField(queryset=Agent.objects.none(), required=False, label="to agents",
+    to = RecipientField(queryset=Agent.objects.none(), required=False, label="To agents",
                         widget=forms.SelectMultiple(attrs={"size": RECIPIENT_ROWS}),
                         help_text="Agents of the organization, by name (Ctrl/⌘-click for several).")
-    group = QualifiedChoiceField(queryset=None, required=False, label="to a group",
+    group = QualifiedChoiceField(queryset=None, required=False, label="To a group",
                                  help_text="Every member of the group that can receive now.")
-    role = QualifiedChoiceField(queryset=None, required=False, label="to a role",
+    role = QualifiedChoiceField(queryset=None, required=False, label="To a role",
                                 help_text="Every agent of the organization holding the role.")
-    topic = forms.CharField(required=False, max_length=200, label="to a topic",
+    topic = forms.CharField(required=False, max_length=200, label="To a topic",
                             help_text="The agents subscribed to it (for example sales.orders).")
     content = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
                               help_text='JSON, for example {"text": "Hello"}. Empty: no content.')
-    conversation_id = forms.UUIDField(required=False, label="conversation",
+    conversation_id = forms.UUIDField(required=False, label="Conversation",
                                       help_text="Optional: the id of a conversation to continue.")
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
 
