@@ -19,6 +19,7 @@ agent's change form (two tabs, the second save refused with the message).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,6 +166,8 @@ class Writable:
     added: Callable[[World], Model]
     change: Callable[[World, Model], dict[str, Any]] | None
     saved: Callable[[Model], bool] = lambda obj: True
+    #: Where the change form is, after the change URL: an agent's change URL is its page, its form ``?edit=1``.
+    change_query: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,7 @@ FORMS: dict[str, Writable | ReadOnly] = {
                        "kind": AgentKind.INTERNAL, "supervisor": w.ceo.pk, "config": '{"model": "small"}'},
         added=lambda w: Agent.objects.get(organization=w.org, slug="form-agent"),
         change=lambda w, obj: {"name": "Form agent renamed", "supervisor": w.cfo.pk},
-        saved=lambda obj: obj.name == "Form agent renamed" and obj.supervisor.slug == "cfo"),
+        saved=lambda obj: obj.name == "Form agent renamed" and obj.supervisor.slug == "cfo", change_query="?edit=1"),
     "agents.AgentApiKey": Writable(
         add=lambda w: {"agent": w.external.pk, "name": "form key"},
         added=lambda w: AgentApiKey.objects.get(agent=w.external, name="form key"),
@@ -283,7 +286,7 @@ def test_the_add_and_change_forms_save(world, label):
         assert refused.status_code == 403, f"{label}: a change must be refused, answered {refused.status_code}"
         return
     before = getattr(obj, "version", None)
-    changed = submit(world.client, admin_url(model, "change", obj.pk), spec.change(world, obj),
+    changed = submit(world.client, admin_url(model, "change", obj.pk) + spec.change_query, spec.change(world, obj),
                      form_id=_form_id(model))
     assert changed.status_code == 302, f"{label} change: {form_errors(changed)}"
     obj = model._default_manager.get(pk=obj.pk)
@@ -319,7 +322,7 @@ def test_the_onboarding_form_staffs_an_organization(world):
 
 
 def test_a_second_tab_saving_a_stale_agent_is_refused_with_the_message(world):
-    url = admin_url(Agent, "change", world.ceo.pk)
+    url = admin_url(Agent, "change", world.ceo.pk) + "?edit=1"  # the agent's form (its change URL is its page)
     first, second = Client(), Client()
     for tab in (first, second):
         tab.force_login(world.admin)
@@ -339,3 +342,27 @@ def test_a_second_tab_saving_a_stale_agent_is_refused_with_the_message(world):
     late = first.post(url, {key: values for key, values in data.items() if values})
     assert late.status_code == 200 and "Someone else changed this agent" in late.content.decode()
     assert Agent.objects.get(pk=world.ceo.pk).name == "CEO (first tab)"
+
+
+def test_the_send_form_sends_as_the_agent(world):
+    """The agent's send form (issue 19, part 3), submitted as its page submits it."""
+    url = reverse("admin:agents_agent_send", args=[world.ceo.pk])
+    response = submit(world.client, url, {"performative": "request", "to": [str(world.cfo.pk)],
+                                          "content": '{"text": "Figures, please"}'}, form_id="send_form",
+                      button="_send")
+    assert response.status_code == 302, f"send: {form_errors(response)}"
+    message = world.ceo.sent_messages.get()
+    assert response["Location"] == reverse("admin:agents_message_change", args=[message.pk])
+    assert (message.performative, message.content) == ("request", {"text": "Figures, please"})
+
+
+def test_the_lifecycle_forms_of_the_agent_page_move_it(world):
+    """The page's pause button (issue 19, part 4), with the reason a person types."""
+    page = world.client.get(admin_url(Agent, "change", world.ceo.pk)).content.decode()
+    data = {**page_form(page, "agent-pause-form"), "reason": ["a quiet week"]}
+    action = re.search(r'action="([^"]+)"[^>]*id="agent-pause-form"', page).group(1)  # the form posts there
+    assert action == reverse("admin:agents_agent_lifecycle", args=[world.ceo.pk])
+    response = world.client.post(action, data)
+    assert response.status_code == 302
+    world.ceo.refresh_from_db()
+    assert world.ceo.status == "paused"

@@ -140,7 +140,9 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agent_id} in {self.group_id} ({self.role})"
+        """"CFO in Leadership team (leader)": read with its agent and group (select_related), or it costs two
+        queries."""
+        return f"{self.agent} in {self.group} ({self.role})"
 
 
 class AgentUserObjectPermission(UserObjectPermissionBase):

@@ -33,6 +33,11 @@ def group_get(*, user: Any, pk: Any) -> AgentGroup:
     return get_visible(group_list(user=user), "group", pk=pk)
 
 
+def agent_memberships(*, agent: Agent) -> QuerySet[Membership]:
+    """The groups an agent is in, with each group (one query; the caller may see the agent, so its groups)."""
+    return agent.memberships.select_related("group", "agent").order_by("group__name", "pk")
+
+
 def membership_list(*, group: AgentGroup) -> QuerySet[Membership]:
     return group.memberships.select_related("agent").order_by("role", "agent__name", "pk")
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission, objects_for_user
+from agents.common.forms import qualified_formfield_kwargs
 from mabos.errors import DomainError
 
 
@@ -113,3 +114,15 @@ class ReadOnlyAdmin:
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
+
+
+class QualifiedChoicesMixin:
+    """Dropdowns of objects that belong to an organization (agents, roles, groups) name the organization when
+    names repeat ("CEO — Demo Online Retailer"): agents.common.forms. Use before ``admin.ModelAdmin`` (or an
+    inline's base)."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().formfield_for_foreignkey(db_field, request, **qualified_formfield_kwargs(db_field, kwargs))
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().formfield_for_manytomany(db_field, request, **qualified_formfield_kwargs(db_field, kwargs))

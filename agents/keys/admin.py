@@ -14,6 +14,7 @@ from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission
 from agents.agent.access import agents_for
 from agents.agent.models import AgentKind
+from agents.common.admin import QualifiedChoicesMixin
 from agents.keys.models import AgentApiKey
 from agents.keys.services import agent_key_create, agent_key_revoke
 
@@ -28,7 +29,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
 
 @admin.register(AgentApiKey)
-class AgentApiKeyAdmin(admin.ModelAdmin):
+class AgentApiKeyAdmin(QualifiedChoicesMixin, admin.ModelAdmin):
     list_display = ["prefix", "name", "agent", "created_at", "last_used_at", "last_used_ip", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["agent"]

@@ -224,7 +224,8 @@ class Subscription(models.Model):
         indexes = [models.Index(fields=["organization"], name="subscription_org_idx")]
 
     def __str__(self) -> str:
-        return f"{self.agent_id} ← {self.topic_pattern}"
+        """What the agent listens to (an inline title on the agent's page: no ids)."""
+        return f"{self.topic_pattern} ({self.performative or 'every performative'})"
 
 
 class DeadLetterManager(models.Manager):

@@ -72,6 +72,21 @@ def inbox_list(*, agent: Agent) -> QuerySet[Delivery]:
             .select_related(*_MESSAGE_AND_SENDERS).order_by("seq"))
 
 
+def agent_sent_latest(*, user: Any, agent: Agent, limit: int = 20) -> list[Message]:
+    """The agent's latest sent messages, newest first, each with the deliveries ``user`` may see (two queries).
+
+    For the agent's admin page: the caller has already been allowed to see the agent, so its messages."""
+    return list(Message.objects.filter(sender_agent=agent).select_related("sender_agent", "sender_user")
+                .prefetch_related(_visible_deliveries(user)).order_by("-created_at", "-id")[:limit])
+
+
+def agent_dead_letters_latest(*, agent: Agent, limit: int = 20) -> QuerySet[Delivery]:
+    """The agent's latest dead letters (deliveries to it that could not be handed over), newest first, with
+    each message and its sender (one query). For the agent's admin page, like ``inbox_latest``."""
+    return (Delivery.objects.filter(recipient=agent, status=DeliveryStatus.DEAD)
+            .select_related(*_MESSAGE_AND_SENDERS).order_by("-updated_at", "pk")[:limit])
+
+
 def dead_letter_list(*, user: Any) -> QuerySet[Delivery]:
     return delivery_list(user=user).filter(status=DeliveryStatus.DEAD).order_by("-updated_at", "pk")
 

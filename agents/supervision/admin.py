@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.object_permissions import CHANGE
 from agents.agent.access import agents_for
 from agents.agent.models import AgentGroup
-from agents.common.admin import OrganizationScopedAdmin, ReadOnlyAdmin, run_service
+from agents.common.admin import OrganizationScopedAdmin, QualifiedChoicesMixin, ReadOnlyAdmin, run_service
 from agents.organization.access import organizations_for
 from agents.supervision.models import SupervisionEvent, SupervisorPolicy
 from agents.supervision.selectors import policy_list, supervision_event_list
@@ -73,7 +73,7 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(SupervisorPolicy)
-class SupervisorPolicyAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+class SupervisorPolicyAdmin(QualifiedChoicesMixin, OrganizationScopedAdmin, admin.ModelAdmin):
     form = PolicyForm
     list_display = ["organization", "scope", "strategy", "limits", "restart", "escalation", "updated_at"]
     list_filter = [("organization", RelatedOnlyFieldListFilter), "strategy", "restart", "escalate_to"]

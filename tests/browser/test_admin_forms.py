@@ -61,6 +61,8 @@ def test_an_agent_is_added_and_then_changed_through_its_form(admin_page):
     assert "was added successfully" in text and "Someone else changed" not in text
 
     admin_page.check("the new agent's page", reverse("admin:agents_agent_change", args=[agent.pk]))
+    page.click("#agent-edit-link")  # the page is about the agent; its form is behind "Edit"
+    admin_page.assert_clean("the new agent's edit form", admin_page.settle())
     page.fill("#id_name", "Typed Buyer (renamed)")
     text = _save(admin_page, "the agent list after changing")
     agent.refresh_from_db()

@@ -97,14 +97,15 @@ def test_agent_pages(admin_page, retailer):
     CycleTraceFactory(agent=cfo, cycle=3)
     admin_page.check("the agent list", reverse("admin:agents_agent_changelist"))
     assert cfo.name in admin_page.text()
-    admin_page.check("an agent's page", reverse("admin:agents_agent_change", args=[cfo.pk]))
+    admin_page.check("an agent's edit form", reverse("admin:agents_agent_change", args=[cfo.pk]) + "?edit=1")
     page = admin_page.page
     for inline in ("beliefs", "goals", "memberships", "subscriptions"):
         assert page.locator(f"#{inline}-group").count() == 1, f"the {inline} inline is missing"
+    admin_page.check("an agent's page", reverse("admin:agents_agent_change", args=[cfo.pk]))
     text = admin_page.text().lower()  # the admin's labels are upper-cased by its CSS
-    assert "latest messages to this agent" in text and "request" in text
+    assert "messages in" in text and "request" in text
     assert "pending events" in text
-    assert "monthly_costs" in text, "the beliefs inline shows the CFO's beliefs"
+    assert "monthly_costs" in text, "the beliefs table shows the CFO's beliefs"
     # Its mind: the goal tree, the live intention's stack, the last cycle in words; styled by mind.css (a
     # class, which the CSP allows), so a sub-goal is indented.
     for section in ("#mind", "#mind-goals", "#mind-intentions", "#mind-trace"):

@@ -1,4 +1,5 @@
-"""Agents in the admin: versioned edits, BDI state and memberships inline, lifecycle actions.
+"""Agents in the admin: the page about the agent (page.py), its send form (send.py), versioned edits behind
+"Edit" (``?edit=1``), BDI state and memberships inline, lifecycle actions.
 
 Inline rows are written through the services (save_formset), so the admin
 audits exactly what the API audits.
@@ -6,17 +7,19 @@ audits exactly what the API audits.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
+from django.urls import path
 
 from accounts.admin_permissions import ObjectPermissionAdminMixin, is_active_staff
 from accounts.object_permissions import CHANGE, OPERATE, VIEW, has_object_permission
+from agents.agent.admin.page import EDIT_VAR, lifecycle_view, page_view
+from agents.agent.admin.send import send_choose_view, send_view
 from agents.agent.models import NOT_RUNNING, Agent, AgentGroup, Membership
 from agents.agent.services.agents import (
     UPDATABLE,
@@ -32,66 +35,18 @@ from agents.agent.services.groups import (
     membership_update,
 )
 from agents.agent.services.lifecycle import agent_transition
-from agents.common.admin import apply_domain_error
+from agents.common.admin import QualifiedChoicesMixin, apply_domain_error
 from agents.common.errors import AgentInactive
 from agents.common.validation import check_json, check_slug
 from agents.messaging.models import Subscription
-from agents.messaging.selectors import inbox_latest
 from agents.messaging.services.subscriptions import subscription_create, subscription_delete
 from agents.organization.access import organizations_for
 from agents.organization.selectors import role_list
-from agents.reasoning.events.selectors import event_pending_latest, runtime_get
-from agents.reasoning.mind import agent_mind
 from agents.reasoning.models import Belief, Goal
 from agents.reasoning.services.beliefs import belief_delete, belief_set
 from agents.reasoning.services.goals import goal_create, goal_delete, goal_parent_check, goal_update
-from agents.supervision.health import health_of
-from agents.supervision.tables import agent_state
 from mabos.errors import DomainError
 from mabos.storable.forms import STORABLE_FORMFIELDS
-
-
-def latest_deliveries_html(agent: Agent) -> str:
-    """The agent page's timeline: its latest incoming messages and each delivery's status."""
-    lines = [(d.sent_at.strftime("%Y-%m-%d %H:%M:%S"), d.message.sender_label, d.message.performative, d.status,
-              d.attempts, d.last_error or "") for d in inbox_latest(agent=agent)]
-    if not lines:
-        return "—"
-    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                            lines)
-    return format_html("<table><tr><th>sent</th><th>from</th><th>act</th><th>status</th><th>attempts</th>"
-                       "<th>last error</th></tr>{}</table>", body)
-
-
-#: Characters of an event's args shown on the agent page (the API has them whole).
-ARGS_SHOWN = 120
-
-
-def pending_events_html(agent: Agent) -> str:
-    """The agent page's queue: its runtime row (due or idle) and the oldest pending events, read-only."""
-    runtime = runtime_get(agent=agent)
-    if runtime is None:
-        return "— (an external agent: it never runs the cycle)"
-    events, pending = event_pending_latest(agent=agent)
-    due = (f"due since {runtime.wake_at:%Y-%m-%d %H:%M:%S}" if runtime.wake_at else "idle (nothing to do)")
-    state = format_html("<p>{}; {} cycle(s); {} pending event(s){}</p>", due, runtime.cycle_count, pending,
-                        format_html("; last error: {}", runtime.last_error) if runtime.last_error else "")
-    if not events:
-        return state
-    lines = [(e.id, e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.kind,
-              f"{e.source} {e.source_name}".strip() if e.source != "message" else f"message {e.message_id}",
-              _short_json(e.args)) for e in events]
-    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
-                            lines)
-    more = format_html("<p>… and {} more (agents/{}/events/ lists them all)</p>", pending - len(events), agent.pk) \
-        if pending > len(events) else ""
-    return format_html("{}<table><tr><th>#</th><th>created</th><th>kind</th><th>source</th><th>args</th></tr>"
-                       "{}</table>{}", state, body, more)
-
-
-def _short_json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= ARGS_SHOWN else text[:ARGS_SHOWN - 1] + "…"
 
 
 class AgentForm(forms.ModelForm):
@@ -184,10 +139,13 @@ class GoalInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(QualifiedChoicesMixin, admin.TabularInline):
     model = Membership
     fields = ["group", "role"]
     extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("agent", "group")  # its title names both
 
     def get_formset(self, request: HttpRequest, obj: Agent | None = None, **kwargs: Any) -> Any:
         request._agents_admin_obj = obj
@@ -226,7 +184,7 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
+class AgentAdmin(QualifiedChoicesMixin, ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = AgentForm
     formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "organization", "role", "kind", "status", "supervisor", "version", "heartbeat_at"]
@@ -234,33 +192,34 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
                    "status", "kind"]
     list_select_related = ["organization", "role", "supervisor"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at",
-                       "latest_deliveries", "pending_events", "supervision_state"]
+    readonly_fields = ["status", "version", "heartbeat_at", "created_by", "created_at", "updated_at"]
     inlines = [BeliefInline, GoalInline, MembershipInline, SubscriptionInline]
     actions = ["pause", "resume", "restart"]
-    change_form_template = "admin/agents/agent/change_form.html"  # its mind: goal tree, intentions, cycles
+    change_form_template = "admin/agents/agent/change_form.html"  # the edit form, with a way back to the page
 
-    class Media:
-        css = {"all": ["mabos/mind.css", "mabos/supervision.css"]}  # classes, no inline style (the CSP)
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> Any:
+        """A GET is the page about the agent (agents/agent/admin/page.py); ``?edit=1`` and every POST the form."""
+        if request.method == "GET" and EDIT_VAR not in request.GET and IS_POPUP_VAR not in request.GET:
+            return page_view(self, request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
 
-    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-                           change: bool = False, form_url: str = "", obj: Agent | None = None) -> Any:
-        """The agent's mind, read per request (nothing kept on ``self``: one instance serves every thread)."""
-        if obj is not None and obj.pk:
-            context["mind"] = agent_mind(agent=obj)
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+    def response_change(self, request: HttpRequest, obj: Agent) -> Any:
+        """"Save and continue editing" stays on the form (Django would redirect to the change URL: the page)."""
+        response = super().response_change(request, obj)
+        if "_continue" in request.POST and response.status_code == 302 and EDIT_VAR not in response["Location"]:
+            joiner = "&" if "?" in response["Location"] else "?"
+            response["Location"] = f"{response['Location']}{joiner}{EDIT_VAR}=1"
+        return response
 
-    @admin.display(description="latest messages to this agent")
-    def latest_deliveries(self, obj: Agent) -> str:
-        return "—" if obj._state.adding else latest_deliveries_html(obj)
-
-    @admin.display(description="pending events (what its next cycles reason about)")
-    def pending_events(self, obj: Agent) -> str:
-        return "—" if obj._state.adding else pending_events_html(obj)
-
-    @admin.display(description="supervision")
-    def supervision_state(self, obj: Agent) -> str:
-        return "—" if obj._state.adding else agent_state(health_of([obj])[0])
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [path("send/", view(lambda request: send_choose_view(self, request)), name="agents_agent_send_choose"),
+                path("<uuid:pk>/send/", view(lambda request, pk: send_view(self, request, pk)),
+                     name="agents_agent_send"),
+                path("<uuid:pk>/lifecycle/", view(lambda request, pk: lifecycle_view(self, request, pk)),
+                     name="agents_agent_lifecycle"),
+                *super().get_urls()]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_active_staff(request.user)  # the organization dropdown holds what they may change
@@ -339,14 +298,16 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
         for obj in queryset:
             agent_delete(agent=obj, by=request.user)
 
-    def _lifecycle(self, request: HttpRequest, queryset: Any, action: str) -> None:
+    def agents_transition(self, request: HttpRequest, queryset: Any, action: str, reason: str = "") -> None:
+        """Pause, resume or restart each agent the user may operate, through ``agent_transition`` (audited with
+        the reason); the changelist's actions and the page's buttons. Refusals are shown, not raised."""
         done, refused = 0, []
         for agent in queryset:
             if not has_object_permission(request.user, OPERATE, agent):
                 refused.append(f"{agent}: you may not operate it")
                 continue
             try:
-                agent_transition(agent=agent, action=action, by=request.user, reason=f"admin action {action}")
+                agent_transition(agent=agent, action=action, by=request.user, reason=reason or f"admin action {action}")
                 done += 1
             except DomainError as exc:
                 refused.append(f"{agent}: {exc.detail}")
@@ -357,12 +318,12 @@ class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Pause the selected agents")
     def pause(self, request: HttpRequest, queryset: Any) -> None:
-        self._lifecycle(request, queryset, "pause")
+        self.agents_transition(request, queryset, "pause")
 
     @admin.action(description="Resume the selected agents")
     def resume(self, request: HttpRequest, queryset: Any) -> None:
-        self._lifecycle(request, queryset, "resume")
+        self.agents_transition(request, queryset, "resume")
 
     @admin.action(description="Restart the selected agents")
     def restart(self, request: HttpRequest, queryset: Any) -> None:
-        self._lifecycle(request, queryset, "restart")
+        self.agents_transition(request, queryset, "restart")

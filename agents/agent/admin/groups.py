@@ -29,7 +29,7 @@ class MemberInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).select_related("agent")
+        return super().get_queryset(request).select_related("agent", "group")  # its title names both
 
 
 @admin.register(AgentGroup)

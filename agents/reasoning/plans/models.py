@@ -122,7 +122,11 @@ class PlanVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"version {self.version} of plan {self.plan_id}"
+        """"version 3 of plan sell_stock" (an inline title on the plan's page: no id); without its plan at hand,
+        "version 3" (a title never costs a query)."""
+        if PlanVersion.plan.is_cached(self):
+            return f"version {self.version} of plan {self.plan.label}"
+        return f"version {self.version}"
 
 
 class PlanAdoption(models.Model):
