@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.db.models import Count
 from django.db.models.functions import TruncMinute
@@ -189,6 +189,11 @@ class MabosAdminSite(admin.AdminSite):
     site_title = "MABOS"
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        from accounts.admin_grants import access_notice
+
+        notice = access_notice(request.user)
+        if notice:  # every list would be empty without a word: say why, and who can grant access
+            messages.info(request, notice)
         return super().index(request, {**dashboard_context(request), **(extra_context or {})})
 
     def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> Any:

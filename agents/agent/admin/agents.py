@@ -15,6 +15,7 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from accounts.admin_grants import ObjectGrantsAdminMixin
 from accounts.admin_permissions import ObjectPermissionAdminMixin, is_active_staff
 from accounts.object_permissions import CHANGE, OPERATE, VIEW, has_object_permission
 from agents.agent.models import NOT_RUNNING, Agent, AgentGroup, Membership
@@ -226,7 +227,7 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
+class AgentAdmin(ObjectGrantsAdminMixin, ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = AgentForm
     formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "organization", "role", "kind", "status", "supervisor", "version", "heartbeat_at"]
