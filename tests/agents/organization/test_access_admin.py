@@ -151,3 +151,26 @@ def test_the_access_page_runs_a_constant_number_of_queries(staff_admin, org, dja
         permission_grant(by=SYSTEM, obj=org, action="view", user=create_user(f"many{number}"))
     with django_assert_max_num_queries(12):
         assert client.get(_access(org)).status_code == 200
+
+
+def test_a_roles_grant_is_revoked_from_its_row(staff_admin, org):
+    operators = staff_admin.groups.model.objects.get(name="operator")
+    permission_grant(by=SYSTEM, obj=org, action="view", group=operators)
+    client = staff_client(staff_admin)
+    html = client.get(reverse("admin:agents_organization_change", args=[org.pk])).content.decode()
+    assert 'value="group"' in html and "operator" in html
+    client.post(_access(org), {"op": "revoke", "holder_type": "group", "holder": "operator", "permission": "view"})
+    assert _grants(org) == set()
+    assert _events(org, "permission_revoked").get().changes["grant"] == ["view_organization to group:operator", None]
+
+
+def test_ugly_ids_and_foreign_next_urls_go_nowhere(staff_admin, org):
+    create_user("bob", is_staff=True)
+    client = staff_client(staff_admin)
+    assert client.get("/admin/agents/organization/not-a-uuid/access/").status_code == 404
+    assert client.post("/admin/agents/agent/00000000-0000-0000-0000-000000000000/access/",
+                       {"op": "grant", "user": "bob", "verbs": ["view"]}).status_code == 404
+    response = client.post(_access(org), {"op": "grant", "user": "bob", "verbs": ["view"],
+                                          "next": "https://elsewhere.example/"})
+    assert response.status_code == 302 and response["Location"] == _access(org)  # never off-site
+    assert _grants(org) == {("bob", "view")}
