@@ -28,7 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from accounts.models import User
 from accounts.object_permissions import object_policies, policy_for
 from accounts.roles import is_administrator
-from accounts.selectors import administrator_usernames, holds_any_grant
+from accounts.selectors import administrator_usernames, holds_any_grant, staff_usernames
 from accounts.services.permissions import grants_for_object, permission_revoke, permissions_grant
 from mabos.errors import DomainError
 
@@ -36,7 +36,8 @@ from mabos.errors import DomainError
 class GrantForm(forms.Form):
     """A user and the verbs to grant them on one object; a name that is no user is an error on ``user``."""
 
-    user = forms.CharField(max_length=150, help_text="A username.")
+    user = forms.CharField(max_length=150, help_text="A username.",
+                           widget=forms.TextInput(attrs={"list": "grant-usernames", "autocomplete": "off"}))
     verbs = forms.MultipleChoiceField(label="may", widget=forms.CheckboxSelectMultiple,
                                       help_text="Each is one grant, audited on its own.")
 
@@ -114,6 +115,7 @@ class ObjectGrantsAdminMixin:
             "url": self.access_url(obj),
             "next": next_url or request.get_full_path(),
             "administrators": administrator_usernames(),
+            "usernames": staff_usernames() if can_grant else [],
         }
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from auditlog.history import audit_list_url, wants_audit_history
+from auditlog.history import actor_admin_url, audit_list_url, wants_audit_history
 from auditlog.models import Action, AuditEvent
 from auditlog.scopes import AuditScope, audit_scopes
 
@@ -99,7 +99,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="actor", ordering="actor_name")
     def actor(self, event: AuditEvent) -> str:
-        return f"{event.actor_type} {event.actor_name}".strip()
+        url = actor_admin_url(event)
+        if url is None:
+            return f"{event.actor_type} {event.actor_name}".strip()
+        return format_html('{} <a href="{}">{}</a>', event.actor_type, url, event.actor_name)
 
     @admin.display(description="target", ordering="target_type")
     def target(self, event: AuditEvent) -> str:

@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
-from auditlog.models import AuditEvent
+from auditlog.models import ActorType, AuditEvent
 from auditlog.selectors import audit_events_of, can_read_audit, target_labels
 
 #: Project apps whose models get the audit history (third-party admins keep theirs).
@@ -60,6 +60,16 @@ def audit_list_url(**params: str) -> str | None:
     return f"{base}?{urlencode(params)}"
 
 
+def actor_admin_url(event: AuditEvent) -> str | None:
+    """A person's user page (agents and the system have none here); no query: the id is the event's."""
+    if event.actor_type != ActorType.USER or not event.actor_id:
+        return None
+    try:
+        return reverse("admin:accounts_user_change", args=[event.actor_id])
+    except NoReverseMatch:
+        return None
+
+
 def wants_audit_history(model: type) -> bool:
     return model._meta.app_label in AUDITED_APPS
 
@@ -78,7 +88,7 @@ class AuditHistoryAdminMixin:
         paginator = Paginator(audit_events_of(obj), self.audit_history_per_page)
         page = paginator.get_page(request.GET.get(PAGE_VAR, 1))
         reader = can_read_audit(request.user)  # the audit list itself is for auditors and administrators
-        events = [{"event": event, "changes": event_changes(event),
+        events = [{"event": event, "changes": event_changes(event), "actor_url": actor_admin_url(event),
                    "request_url": audit_list_url(request_id=event.request_id)
                    if reader and event.request_id else None} for event in page]
         labels = target_labels(obj)

@@ -36,6 +36,7 @@ def test_ip_and_request_id_come_first_and_link_to_their_request(client, superuse
     client.post(access, {"op": "grant", "user": "bob", "verbs": ["change"]}, HTTP_X_REQUEST_ID="fedcba9876543210")
     html = client.get(reverse(CHANGELIST)).content.decode()
     assert "203.0.113.7" in html and "<code>01234567</code>" in html
+    assert f'user <a href="{reverse("admin:accounts_user_change", args=[superuser.pk])}">' in html
     link = f"{reverse(CHANGELIST)}?request_id=0123456789abcdef"
     assert f'href="{link}"' in html
     grants = AuditEvent.objects.filter(action=Action.PERMISSION_GRANTED, request_id="0123456789abcdef")

@@ -65,6 +65,7 @@ def test_an_organizations_history_lists_its_events_newest_first_with_the_request
     assert "Old Name" in html and "New Name" in html and "system tests" in html.replace("</span> ", " ")
     event = grant["event"]
     assert event.ip == "127.0.0.1" and event.request_id and event.actor_name == "root"
+    assert f'<a href="{reverse("admin:accounts_user_change", args=[root.pk])}">root</a>' in html
     request_url = f"{reverse('admin:auditlog_auditevent_changelist')}?request_id={event.request_id}"
     assert grant["request_url"] == request_url and request_url in html.replace("&amp;", "&")
     listed = client.get(request_url)  # the link: every event of that request, this one among them

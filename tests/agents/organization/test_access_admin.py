@@ -40,6 +40,7 @@ def test_the_organization_page_lists_its_grants_and_offers_the_form(staff_admin,
     assert 'id="grants-direct"' in html and "bob-the-operator" in html and "operate" in html
     assert 'id="grant-form"' in html and f'action="{_access(org)}"' in html and "csrfmiddlewaretoken" in html
     assert 'class="accesslink"' in html  # the object tools link to the access page too
+    assert '<option value="bob-the-operator">' in html  # the user field suggests the staff's names
 
 
 def test_an_administrator_grants_view_and_operate_on_an_organization(staff_admin, org):
