@@ -104,6 +104,7 @@ class AuditHistoryAdminMixin:
             "page_range": paginator.get_elided_page_range(page.number),
             "page_var": PAGE_VAR,
             "all_url": audit_list_url(target_type=labels[0], target_id=str(obj.pk)) if reader else None,
+            "shows_ip": reader,  # an address is personal data: for the audit trail's readers only
             "preserved_filters": self.get_preserved_filters(request),
             **(extra_context or {}),
         }

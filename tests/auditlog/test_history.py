@@ -68,6 +68,7 @@ def test_an_organizations_history_lists_its_events_newest_first_with_the_request
     assert f'<a href="{reverse("admin:accounts_user_change", args=[root.pk])}">root</a>' in html
     request_url = f"{reverse('admin:auditlog_auditevent_changelist')}?request_id={event.request_id}"
     assert grant["request_url"] == request_url and request_url in html.replace("&amp;", "&")
+    assert '<td class="audit-ip">127.0.0.1</td>' in html
     listed = client.get(request_url)  # the link: every event of that request, this one among them
     assert event.pk in {row.pk for row in listed.context["cl"].result_list}
     assert {row.request_id for row in listed.context["cl"].result_list} == {event.request_id}
@@ -87,15 +88,16 @@ def test_an_agents_history_lists_its_events_newest_first():
     assert "Someone else" not in response.content.decode()
 
 
-def test_someone_who_may_view_the_object_reads_its_history_without_the_request_links():
+def test_someone_who_may_view_the_object_reads_its_history_without_ips_or_request_links():
     org = OrganizationFactory()
     organization_update(organization=org, by=SYSTEM, description="changed")
     viewer = create_user("viewer", roles=("operator",), is_staff=True)
     permission_grant(by=SYSTEM, obj=org, action="view", user=viewer)
     response = staff_client(viewer).get(_history(org))
     assert response.status_code == 200 and len(response.context["events"]) >= 2
-    assert response.context["all_url"] is None
+    assert response.context["all_url"] is None and response.context["shows_ip"] is False
     assert all(row["request_url"] is None for row in response.context["events"])
+    assert 'class="audit-ip"' not in response.content.decode()
     stranger = create_user("stranger", roles=("operator",), is_staff=True)
     refused = staff_client(stranger).get(_history(org))
     assert refused.status_code == 302 and "changed" not in refused.content.decode()
