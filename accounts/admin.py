@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -10,9 +12,11 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import PasswordChangeView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import User, UserSession
+from accounts.selectors import grants_held_by
 from accounts.services import user_password_set
 from accounts.services.groups import auth_group_create, auth_group_delete, auth_group_update, is_builtin_role
 from accounts.services.sessions import session_revoke, sessions_revoke_all
@@ -40,6 +44,15 @@ class OwnPasswordChangeView(PasswordChangeView):
         return HttpResponseRedirect(self.get_success_url())
 
 
+def _object_link(obj: Any) -> str:
+    opts = obj._meta
+    try:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return str(obj)
+    return format_html('<a href="{}">{}</a>', url, obj)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Adding, changing and deleting users goes through accounts.services.users (one audit event each).
@@ -52,7 +65,32 @@ class UserAdmin(DjangoUserAdmin):
 
     change_password_form = AuditedPasswordChangeForm
     actions = ["revoke_all_sessions"]
-    readonly_fields = ["last_login", "date_joined"]  # facts about the account, not settings of it
+    readonly_fields = ["last_login", "date_joined", "roles_held", "object_grants"]  # facts, not settings
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, ("Access", {"fields": ("roles_held", "object_grants"),
+                                        "description": "Roles are granted above (groups); object grants on each "
+                                                       "organization's or agent's Access page."})]
+
+    @admin.display(description="roles")
+    def roles_held(self, obj: User) -> str:
+        names = sorted(group.name for group in obj.groups.all())
+        flags = ["superuser (every object)"] if obj.is_superuser else []
+        return ", ".join(flags + names) or "none"
+
+    @admin.display(description="object grants")
+    def object_grants(self, obj: User) -> str:
+        """Read-only: what this user may do to which organization or agent, and whether through a role."""
+        rows = grants_held_by(obj)
+        if not rows:
+            return "none"
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (row["object_type"], _object_link(row["object"]), row["permission"], row["via"]) for row in rows))
+        return format_html('<table class="object-grants"><thead><tr><th>kind</th><th>object</th><th>may</th>'
+                           "<th>through</th></tr></thead><tbody>{}</tbody></table>", body)
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
         if change:

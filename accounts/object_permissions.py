@@ -61,6 +61,11 @@ def policy_for(model: type[Model]) -> ObjectPolicy | None:
     return _POLICIES.get(model._meta.concrete_model)
 
 
+def object_policies() -> tuple[ObjectPolicy, ...]:
+    """Every registered policy, in registration order (organizations before agents)."""
+    return tuple(_POLICIES.values())
+
+
 def policy_by_label(label: str) -> ObjectPolicy | None:
     """``"agents.organization"`` -> its policy; only registered models can be granted on."""
     return next((p for p in _POLICIES.values() if p.label == label.lower()), None)

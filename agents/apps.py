@@ -9,6 +9,7 @@ class AgentsConfig(AppConfig):
         # Imported here, not at the top: models may only be imported once the app registry is ready.
         from agents.agent.access import register_policy as register_agent_policy
         from agents.agent.hooks import agent_kind_hook_register, agent_resume_hook_register
+        from agents.agent.selectors import organization_audit_choices, organization_audit_condition
         from agents.keys import schema  # noqa: F401  (registers the OpenAPI agent-key scheme)
         from agents.learning.hooks import learning_hooks_register
         from agents.messaging.inbox import inbox_handler_register
@@ -21,9 +22,13 @@ class AgentsConfig(AppConfig):
         from agents.reasoning.runtime.services import runtime_kinds_changed, runtimes_try_lock
         from agents.reasoning.runtime.wakeup import reasoning_wakeup_enable
         from agents.supervision.services.answers import escalation_answered
+        from auditlog.scopes import AuditScope, audit_scope_register
 
         register_organization_policy()
         register_agent_policy()
+        # The audit list filters by organization; auditlog sits below agents, so it is told how (auditlog/scopes.py).
+        audit_scope_register(AuditScope(parameter="organization", title="organization",
+                                        choices=organization_audit_choices, condition=organization_audit_condition))
         # Earlier packages hand work to reasoning through hooks, never an import (LAYOUT.md): a delivery to an
         # internal agent becomes its message event, and an internal agent gets its runtime row.
         inbox_handler_register(message_events_store)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from auditlog.models import AuditEvent
 
@@ -58,3 +58,22 @@ def audit_event_filter(qs: QuerySet[AuditEvent], *, actor_type: str | None = Non
     if until is not None:
         qs = qs.filter(occurred_at__lt=until)
     return qs
+
+
+def target_labels(obj: Model) -> list[str]:
+    """The ``target_type`` values under which ``obj``'s events are stored: its model, and the concrete one behind a
+    proxy (a dead letter's events may name the delivery)."""
+    labels = [f"{obj._meta.app_label}.{obj._meta.model_name}"]
+    concrete = obj._meta.concrete_model._meta
+    if f"{concrete.app_label}.{concrete.model_name}" not in labels:
+        labels.append(f"{concrete.app_label}.{concrete.model_name}")
+    return labels
+
+
+def audit_events_of(obj: Model) -> QuerySet[AuditEvent]:
+    """One object's audit trail, newest first (the target index: target_type, target_id, seq).
+
+    No check of who asks: the caller (an admin history page) has already decided that the person may see the
+    object, and an object's own history is part of what seeing it means.
+    """
+    return AuditEvent.objects.filter(target_type__in=target_labels(obj), target_id=str(obj.pk)).order_by("-seq")

@@ -28,9 +28,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.db.models import Count
+from django.db.models.base import ModelBase
 from django.db.models.functions import TruncMinute
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -189,7 +190,22 @@ class MabosAdminSite(admin.AdminSite):
     site_title = "MABOS"
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        from accounts.admin_grants import access_notice
+
+        notice = access_notice(request.user)
+        if notice:  # every list would be empty without a word: say why, and who can grant access
+            messages.info(request, notice)
         return super().index(request, {**dashboard_context(request), **(extra_context or {})})
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every project model's admin gets the audit trail as its HISTORY page (auditlog/history.py), added
+        here once so that no ModelAdmin can forget it."""
+        from auditlog.history import wants_audit_history, with_audit_history
+
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
+        for model in models:
+            chosen = admin_class or admin.ModelAdmin
+            super().register(model, with_audit_history(chosen) if wants_audit_history(model) else chosen, **options)
 
     def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         """Django's page, but the change goes through the accounts service: audited, other sessions revoked."""

@@ -58,6 +58,17 @@ def permission_grant(*, by: Any, obj: Model, action: str, user: User | None = No
 
 
 @transaction.atomic
+def permissions_grant(*, by: Any, obj: Model, actions: list[str] | tuple[str, ...], user: User | None = None,
+                      group: Group | None = None) -> list[str]:
+    """Grant several actions at once, all or none (the admin's form ticks several); the ones newly granted.
+
+    Each is one ``permission_grant``, so each is one audit event, exactly as when the API grants them one by one.
+    """
+    return [action for action in actions
+            if permission_grant(by=by, obj=obj, action=action, user=user, group=group)]
+
+
+@transaction.atomic
 def permission_revoke(*, by: Any, obj: Model, action: str, user: User | None = None,
                       group: Group | None = None) -> None:
     """Revoke a direct grant; revoking one that does not exist is a 404, so typos do not look like success."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast
 
 from agents.agent.access import AGENT_RELATED, agents_for
 from agents.agent.models import Agent, AgentGroup, Membership
 from agents.common.selectors import get_visible
 from agents.organization.access import organizations_for
-from agents.organization.models import Organization
+from agents.organization.models import AgentRole, Organization
 
 
 def agent_list(*, user: Any, organization: Organization | None = None) -> QuerySet[Agent]:
@@ -44,3 +46,27 @@ def membership_list(*, group: AgentGroup) -> QuerySet[Membership]:
 
 def membership_get(*, group: AgentGroup, agent_id: Any) -> Membership:
     return get_visible(membership_list(group=group), "membership", agent_id=agent_id)
+
+
+def organization_audit_choices(*, limit: int = 200) -> list[tuple[str, str]]:
+    """The organizations the audit list may be filtered by (its readers see every event), by name."""
+    return [(str(pk), name) for pk, name in Organization.objects.order_by("name").values_list("pk", "name")[:limit]]
+
+
+def organization_audit_condition(organization_id: str) -> Q | None:
+    """The audit events of an organization's own rows (it, its agents, roles and groups), over the events'
+    ``target_type`` and textual ``target_id``; None for a value that names no organization."""
+    try:
+        organization = Organization.objects.filter(pk=organization_id).first()
+    except (ValueError, DjangoValidationError):
+        return None
+    if organization is None:
+        return None
+
+    def ids(queryset: QuerySet) -> QuerySet:
+        return queryset.filter(organization=organization).annotate(text_id=Cast("pk", CharField())).values("text_id")
+
+    return (Q(target_type="agents.organization", target_id=str(organization.pk))
+            | Q(target_type="agents.agent", target_id__in=ids(Agent.objects.all()))
+            | Q(target_type="agents.agentrole", target_id__in=ids(AgentRole.objects.all()))
+            | Q(target_type="agents.agentgroup", target_id__in=ids(AgentGroup.objects.all())))

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 
+from accounts.admin_grants import ObjectGrantsAdminMixin
 from accounts.admin_permissions import ObjectPermissionAdminMixin
 from agents.agent.models import Agent
 from agents.common.admin import OrganizationScopedAdmin, apply_domain_error, run_service
@@ -74,8 +75,9 @@ class AgentInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ObjectPermissionAdminMixin, admin.ModelAdmin):
+class OrganizationAdmin(ObjectGrantsAdminMixin, ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = OrganizationForm
+    grants_on_change_page = True  # who may view, change, operate and delete it, under its form
     formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "slug", "industry", "created_at"]
     search_fields = ["name", "slug", "industry"]

@@ -16,6 +16,7 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.http import HttpRequest
 from django.urls import path
 
+from accounts.admin_grants import ObjectGrantsAdminMixin
 from accounts.admin_permissions import ObjectPermissionAdminMixin, is_active_staff
 from accounts.object_permissions import CHANGE, OPERATE, VIEW, has_object_permission
 from agents.agent.admin.page import EDIT_VAR, lifecycle_view, page_view
@@ -184,7 +185,7 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Agent)
-class AgentAdmin(QualifiedChoicesMixin, ObjectPermissionAdminMixin, admin.ModelAdmin):
+class AgentAdmin(ObjectGrantsAdminMixin, QualifiedChoicesMixin, ObjectPermissionAdminMixin, admin.ModelAdmin):
     form = AgentForm
     formfield_overrides = STORABLE_FORMFIELDS
     list_display = ["name", "organization", "role", "kind", "status", "supervisor", "version", "heartbeat_at"]

@@ -156,7 +156,9 @@ def page_view(model_admin: Any, request: HttpRequest, object_id: str) -> HttpRes
     agent = _agent(request, object_id)
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta,
                "original": agent, "title": agent.name, "subtitle": None, "has_view_permission": True,
-               **agent_page_context(request=request, agent=agent, model_admin=model_admin)}
+               **agent_page_context(request=request, agent=agent, model_admin=model_admin),
+               # Who may view, change, operate and delete it (accounts/admin_grants.py), as on its access page.
+               "access": model_admin.access_context(request, agent, next_url=request.get_full_path())}
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/agents/agent/page.html", context)
 

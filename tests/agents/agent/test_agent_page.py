@@ -209,3 +209,16 @@ def test_the_pages_all_links_open_lists_filtered_to_the_agent(world, admin_clien
     letters = admin_client.get(dead)
     assert letters.status_code == 200
     assert [d.message_id for d in letters.context["cl"].result_list] == [lost.pk]
+
+
+def test_the_page_lists_who_may_act_on_the_agent_with_its_organizations_grants(world, admin_client):
+    on_agent = create_user("agent-operator", is_staff=True)
+    on_org = create_user("org-viewer", is_staff=True)
+    grant(on_agent, world["cfo"], "operate")
+    grant(on_org, world["org"], "view")
+    page = _page(admin_client, world["cfo"])
+    grants = page[page.index('id="grants"'):]
+    direct = grants[:grants.index("</table>")]
+    assert "agent-operator" in direct and ">operate<" in direct and "org-viewer" not in direct
+    assert "org-viewer" in grants  # inherited from the organization, listed below the agent's own
+    assert 'name="op" value="revoke"' in direct  # an administrator may revoke it right there
