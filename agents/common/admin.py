@@ -1,17 +1,33 @@
-"""What every admin of the agents domain shares: domain errors shown on the field they name."""
+"""What every admin of the agents domain shares: domain errors shown on the field they name, JSON shown as JSON."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission, objects_for_user
 from mabos.errors import DomainError
+
+
+def json_pretty(value: Any) -> SafeString:
+    """A JSON value as indented JSON in a <pre> (admin.css wraps it): a read-only field otherwise shows the
+    Python repr (``{'a': True}``), which is not what the API or a person typing it would write."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    return format_html('<pre class="mabos-json">{}</pre>', text)
+
+
+def json_preview(value: Any, limit: int = 80) -> str:
+    """A JSON value on one line (compact, never a Python repr), cut at ``limit`` characters."""
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def apply_domain_error(form: forms.Form, exc: DomainError) -> None:

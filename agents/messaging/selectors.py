@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.agent.access import agents_for, key_agent
@@ -40,6 +41,35 @@ def message_list(*, user: Any) -> QuerySet[Message]:
         condition |= Q(organization_id__in=organizations_for(user).values("pk"))
     return (Message.objects.filter(condition).select_related("sender_agent", "sender_user")
             .order_by("-created_at", "-id"))
+
+
+#: How many recipients a row of the messages list names; the rest are counted.
+OVERVIEW_NAMED_RECIPIENTS = 3
+
+
+def _status_count(status: str, visible_agents: QuerySet) -> Coalesce:
+    """The message's visible deliveries in ``status``: one correlated count on (message, recipient)."""
+    deliveries = (Delivery.objects.filter(message=OuterRef("pk"), status=status, recipient_id__in=visible_agents)
+                  .order_by().values("message").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(deliveries, output_field=IntegerField()), Value(0))
+
+
+def message_overview_list(*, user: Any) -> QuerySet[Message]:
+    """The messages list of the console: what ``message_list`` shows, newest first, each with its sender and
+    organization, a count of its visible deliveries per status (``count_<status>``) and its first visible
+    recipients by name (``first_deliveries``).
+
+    Three queries for any page size: the page (the counts are correlated subqueries on the
+    delivery_one_per_recipient index, evaluated for the page's rows only), and one windowed prefetch of the
+    first recipients; the admin's COUNT is the third. Only recipients the caller may view are counted or
+    named, as on a message's own page.
+    """
+    visible_agents = agents_for(user).values("pk")
+    first = (Delivery.objects.filter(recipient_id__in=visible_agents).select_related("recipient")
+             .order_by("recipient__name", "pk")[:OVERVIEW_NAMED_RECIPIENTS])
+    counts = {f"count_{status}": _status_count(status, visible_agents) for status in DeliveryStatus.values}
+    return (message_list(user=user).select_related("organization").annotate(**counts)
+            .prefetch_related(Prefetch("deliveries", queryset=first, to_attr="first_deliveries")))
 
 
 def _visible_deliveries(user: Any) -> Prefetch:
