@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import JSONField
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -108,12 +109,43 @@ class OrganizationScopedAdmin:
                 self.message_user(request, f"{obj} was kept: {exc.detail}", messages.WARNING)
 
 
+#: A read-only JSON field ``x`` is shown through ``x<PRETTY>``, a display ReadOnlyAdmin makes for it.
+PRETTY = "__as_json"
+
+
 class ReadOnlyAdmin:
     """A screen staff may look at and nobody writes through (messages, dead letters, plan versions).
 
     What the object is visible to is decided before: by the admin's queryset (a selector), or for an
     inline by its parent's admin; writes, where there are any, are admin actions calling services.
+
+    Its JSON fields show as indented JSON (``json_pretty``): each is swapped for a display of the same
+    label, as Django's own read-only rendering is one long line.
     """
+
+    def _json_field_names(self) -> set[str]:
+        return {field.name for field in self.model._meta.concrete_fields if isinstance(field, JSONField)}
+
+    def _pretty_names(self, names: Any) -> list[Any]:
+        json_names = self._json_field_names()
+        return [f"{name}{PRETTY}" if isinstance(name, str) and name in json_names else name for name in names]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._pretty_names(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._pretty_names(super().get_readonly_fields(request, obj))
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.endswith(PRETTY):
+            raise AttributeError(name)
+        field = self.model._meta.get_field(name[:-len(PRETTY)])
+
+        def show(obj: Any) -> SafeString:
+            return json_pretty(getattr(obj, field.name))
+
+        show.short_description = field.verbose_name
+        return show
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

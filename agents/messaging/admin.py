@@ -20,7 +20,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents.agent.access import agents_for
-from agents.common.admin import ReadOnlyAdmin, json_pretty, json_preview
+from agents.common.admin import ReadOnlyAdmin, json_preview
 from agents.messaging.models import NOT_HANDED_OVER, DeadLetter, Delivery, DeliveryStatus, Message
 from agents.messaging.selectors import conversation_get, dead_letter_list, delivery_list, message_overview_list
 from agents.messaging.services.dead_letters import dead_letter_redeliver
@@ -126,7 +126,7 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["content"]  # shows the search box; get_search_results says what a term matches
     search_help_text = "An agent's name (sender or recipient), text of the content, or the start of a " \
                        "message or conversation id."
-    fields = ["id", "organization", "sender_agent", "sender_user", "performative", "content_json", "ontology",
+    fields = ["id", "organization", "sender_agent", "sender_user", "performative", "content", "ontology",
               "language", "protocol", "topic", "conversation_id", "reply_with", "in_reply_to", "reply_by",
               "priority", "expires_at", "idempotency_key", "created_at"]
     readonly_fields = fields
@@ -178,10 +178,6 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def conversation(self, obj: Message) -> str:
         url = reverse("admin:agents_message_change", args=[obj.pk]) + "#conversation-timeline"
         return format_html('<a href="{}" title="{}">{}…</a>', url, obj.conversation_id, str(obj.conversation_id)[:8])
-
-    @admin.display(description="content")
-    def content_json(self, obj: Message) -> str:
-        return json_pretty(obj.content)
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
                            change: bool = False, form_url: str = "", obj: Message | None = None) -> Any:
