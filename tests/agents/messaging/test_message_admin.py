@@ -95,8 +95,9 @@ def test_search_by_agent_name_content_text_and_id_prefix(admin_client_, shop):
     assert listed(admin_client_, q=str(to_cfo.conversation_id)[:8]) == [str(to_cfo.pk)], "the conversation's"
     assert listed(admin_client_, q="ceo runway") == [str(to_cfo.pk)], "every term must match"
     assert listed(admin_client_, q='"quarterly runway"') == [str(to_cfo.pk)], "a quoted phrase is one term"
-    for ugly in ('"', "'", "%", "\\", "-", "a" * 300, "ü", "{}"):
+    for ugly in ('"', "'", "%", "\\", "-", "a" * 300, "ü", "{}", "' OR 1=1 --"):
         assert admin_client_.get(LIST, {"q": ugly}).status_code == 200, ugly
+    assert admin_client_.get(LIST, {"q": "\x00"}).status_code == 400, "a NUL is refused naming the parameter"
 
 
 def test_filters_by_organization_performative_status_and_date(admin_client_, shop):
@@ -116,6 +117,8 @@ def test_filters_by_organization_performative_status_and_date(admin_client_, sho
     assert listed(admin_client_, status="dead") == [str(dead.pk)]
     assert set(listed(admin_client_, status="in-flight")) == {str(ours.pk), str(theirs.pk)}
     assert listed(admin_client_, status="no-such-status") == []
+    refused = admin_client_.get(LIST, {"created_at__gte": "not a date"})
+    assert refused.status_code == 302 and refused["Location"].endswith("?e=1"), "Django's 'wrong filter' page"
     week_ago = (timezone.now() - datetime.timedelta(days=7)).isoformat()
     recent = listed(admin_client_, created_at__gte=week_ago)
     assert str(old.pk) not in recent and str(ours.pk) in recent
