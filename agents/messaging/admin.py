@@ -6,23 +6,27 @@ Read-only except for redelivery, which goes through the same service as the API
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 
 from accounts.object_permissions import OPERATE, has_object_permission
-from agents.agent.access import agents_for
 from agents.common.admin import ReadOnlyAdmin, json_preview
 from agents.messaging.models import NOT_HANDED_OVER, DeadLetter, Delivery, DeliveryStatus, Message
-from agents.messaging.selectors import conversation_get, dead_letter_list, delivery_list, message_overview_list
+from agents.messaging.selectors import (
+    conversation_get,
+    dead_letter_list,
+    delivery_list,
+    message_overview_list,
+    message_search,
+    messages_with_status,
+)
 from agents.messaging.services.dead_letters import dead_letter_redeliver
 from agents.organization.access import organizations_for
 
@@ -91,11 +95,7 @@ class MessageStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         statuses = statuses_of(self.value())
-        if statuses is None:
-            return queryset
-        visible = agents_for(request.user).values("pk")
-        return queryset.filter(Exists(Delivery.objects.filter(message=OuterRef("pk"), status__in=statuses,
-                                                              recipient_id__in=visible)))
+        return queryset if statuses is None else messages_with_status(queryset, user=request.user, statuses=statuses)
 
 
 class DeliveryStatusFilter(MessageStatusFilter):
@@ -104,15 +104,6 @@ class DeliveryStatusFilter(MessageStatusFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         statuses = statuses_of(self.value())
         return queryset if statuses is None else queryset.filter(status__in=statuses)
-
-
-#: The start of a UUID as people copy it (``a0f7``, ``a0f7c2e1-9b``).
-HEX_PREFIX = re.compile(r"[0-9a-f][0-9a-f-]{0,35}")
-
-
-def _id_prefix(term: str) -> str | None:
-    term = term.lower()
-    return term if HEX_PREFIX.fullmatch(term) else None
 
 
 @admin.register(Message)
@@ -136,19 +127,10 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         return message_overview_list(user=request.user)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        """Every term must match: a sender or a visible recipient by name, the content's text, an id prefix."""
-        visible = agents_for(request.user).values("pk")
-        for term in (unescape_string_literal(bit) if bit[:1] in "\"'" else bit for bit in smart_split(search_term)):
-            to_named = Delivery.objects.filter(message=OuterRef("pk"), recipient_id__in=visible,
-                                               recipient__name__icontains=term)
-            match = (Q(sender_agent__name__icontains=term) | Q(Exists(to_named))
-                     | Q(content_text__icontains=term))
-            prefix = _id_prefix(term)
-            if prefix:
-                match |= Q(id_text__startswith=prefix) | Q(conversation_text__startswith=prefix)
-            queryset = queryset.alias(content_text=Cast("content", TextField()), id_text=Cast("id", TextField()),
-                                      conversation_text=Cast("conversation_id", TextField())).filter(match)
-        return queryset, False
+        """Every term must match (``message_search``); a quoted phrase is one term."""
+        terms = [unescape_string_literal(bit) if bit[:1] in "\"'" and len(bit) > 1 and bit[-1] == bit[0] else bit
+                 for bit in smart_split(search_term)]
+        return message_search(queryset, user=request.user, terms=terms), False
 
     @admin.display(description="from", ordering="sender_agent__name")
     def sender(self, obj: Message) -> str:
