@@ -129,8 +129,8 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                   "baseline": CHART_HEIGHT - CHART_PAD, "right": CHART_WIDTH - CHART_PAD,
                   "last": series[-1][1] if series else 0},
         "backlog": backlog,
-        # There is no delivery changelist: the messages that still have a delivery to hand over.
-        "pending_url": _link("admin:agents_message_changelist", "?deliveries=pending"),
+        # The deliveries counted as pending: not yet handed over (agents/messaging/admin.py DeliveryAdmin).
+        "pending_url": _link("admin:agents_delivery_changelist", "?status=in-flight"),
         "dead_url": _link("admin:agents_deadletter_changelist")
                     or _link("admin:agents_delivery_changelist", "?status__exact=dead"),
         "agents": agents_by_status(),

@@ -221,6 +221,7 @@ FORMS: dict[str, Writable | ReadOnly] = {
         saved=lambda obj: obj.responsibilities == "Keep the books and pay." and not obj.adopts_told_plans),
     "agents.ApprovalRequest": ReadOnly(lambda w: approval_request(w.ceo)),
     "agents.DeadLetter": ReadOnly(_dead_letter),
+    "agents.Delivery": ReadOnly(lambda w: Delivery.objects.get(message=send(w.ceo, to=[w.cfo.pk]).message)),
     "agents.GroupLearning": Writable(
         add=lambda w: {"group": w.group.pk, "sharing": None},
         added=lambda w: GroupLearning.objects.get(group=w.group, sharing=False),

@@ -1,18 +1,35 @@
-"""What every admin of the agents domain shares: domain errors shown on the field they name."""
+"""What every admin of the agents domain shares: domain errors shown on the field they name, JSON shown as JSON."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import JSONField
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission, objects_for_user
 from agents.common.forms import qualified_formfield_kwargs
 from mabos.errors import DomainError
+
+
+def json_pretty(value: Any) -> SafeString:
+    """A JSON value as indented JSON in a <pre> (admin.css wraps it): a read-only field otherwise shows the
+    Python repr (``{'a': True}``), which is not what the API or a person typing it would write."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    return format_html('<pre class="mabos-json">{}</pre>', text)
+
+
+def json_preview(value: Any, limit: int = 80) -> str:
+    """A JSON value on one line (compact, never a Python repr), cut at ``limit`` characters."""
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
@@ -93,12 +110,43 @@ class OrganizationScopedAdmin:
                 self.message_user(request, f"{obj} was kept: {exc.detail}", messages.WARNING)
 
 
+#: A read-only JSON field ``x`` is shown through ``x<PRETTY>``, a display ReadOnlyAdmin makes for it.
+PRETTY = "__as_json"
+
+
 class ReadOnlyAdmin:
     """A screen staff may look at and nobody writes through (messages, dead letters, plan versions).
 
     What the object is visible to is decided before: by the admin's queryset (a selector), or for an
     inline by its parent's admin; writes, where there are any, are admin actions calling services.
+
+    Its JSON fields show as indented JSON (``json_pretty``): each is swapped for a display of the same
+    label, as Django's own read-only rendering is one long line.
     """
+
+    def _json_field_names(self) -> set[str]:
+        return {field.name for field in self.model._meta.concrete_fields if isinstance(field, JSONField)}
+
+    def _pretty_names(self, names: Any) -> list[Any]:
+        json_names = self._json_field_names()
+        return [f"{name}{PRETTY}" if isinstance(name, str) and name in json_names else name for name in names]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._pretty_names(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._pretty_names(super().get_readonly_fields(request, obj))
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.endswith(PRETTY):
+            raise AttributeError(name)
+        field = self.model._meta.get_field(name[:-len(PRETTY)])
+
+        def show(obj: Any) -> SafeString:
+            return json_pretty(getattr(obj, field.name))
+
+        show.short_description = field.verbose_name
+        return show
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -6,18 +6,29 @@ Read-only except for redelivery, which goes through the same service as the API
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import smart_split, unescape_string_literal
 
 from accounts.object_permissions import OPERATE, has_object_permission
-from agents.common.admin import ReadOnlyAdmin
+from agents.common.admin import ReadOnlyAdmin, json_preview
 from agents.messaging.models import NOT_HANDED_OVER, DeadLetter, Delivery, DeliveryStatus, Message
-from agents.messaging.selectors import conversation_get, dead_letter_list, message_list
+from agents.messaging.selectors import (
+    conversation_get,
+    dead_letter_list,
+    delivery_list,
+    message_overview_list,
+    message_search,
+    messages_with_status,
+)
 from agents.messaging.services.dead_letters import dead_letter_redeliver
+from agents.organization.access import organizations_for
 
 
 def timeline(messages_in_order: list[Message]) -> str:
@@ -26,38 +37,86 @@ def timeline(messages_in_order: list[Message]) -> str:
     for msg in messages_in_order:
         recipients = ", ".join(f"{d.recipient.name} ({d.status}{', ' + d.last_error if d.last_error else ''})"
                                for d in msg.deliveries.all())
-        content = str(msg.content)
         rows.append((msg.created_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], msg.sender_label, msg.performative,
-                     recipients or "—", content[:200] + ("…" if len(content) > 200 else "")))
+                     recipients or "—", json_preview(msg.content, 200)))
     body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
                             rows)
     return format_html("<table><tr><th>sent</th><th>from</th><th>act</th><th>to (status)</th><th>content</th>"
                        "</tr>{}</table>", body)
 
 
-class DeliveriesFilter(admin.SimpleListFilter):
-    """Messages by where their deliveries are: the dashboard's "pending" figure links here."""
+class OrganizationFilter(admin.SimpleListFilter):
+    """Only the organizations the staff member may view are offered (a plain field filter names them all)."""
 
-    title = "deliveries"
-    parameter_name = "deliveries"
+    title = "organization"
+    parameter_name = "organization"
+    path = "organization"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("pending", "not all handed over (pending, dispatched, failed)"), ("dead", "with a dead letter")]
+        return [(str(pk), name) for pk, name in organizations_for(request.user).order_by("name")
+                .values_list("pk", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        statuses = {"pending": NOT_HANDED_OVER, "dead": (DeliveryStatus.DEAD,)}.get(self.value() or "")
-        if statuses is None:
+        if not self.value():
             return queryset
-        return queryset.filter(Exists(Delivery.objects.filter(message=OuterRef("pk"), status__in=statuses)))
+        try:
+            return queryset.filter(**{f"{self.path}_id": uuid.UUID(self.value())})
+        except ValueError:
+            return queryset.none()
+
+
+class RecipientOrganizationFilter(OrganizationFilter):
+    path = "recipient__organization"
+
+
+#: ``?status=`` values beyond the statuses themselves.
+STATUS_GROUPS = {"in-flight": NOT_HANDED_OVER}
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [("in-flight", "in flight (pending, dispatched, failed)"),
+            *((status, status) for status in DeliveryStatus.values)]
+
+
+def statuses_of(value: str | None) -> tuple[str, ...] | None:
+    if not value:
+        return None
+    return tuple(STATUS_GROUPS.get(value, (value,) if value in DeliveryStatus.values else ()))
+
+
+class MessageStatusFilter(admin.SimpleListFilter):
+    """Messages with a delivery (to a recipient the staff member may view) in the status."""
+
+    title = "delivery status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return status_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        statuses = statuses_of(self.value())
+        return queryset if statuses is None else messages_with_status(queryset, user=request.user, statuses=statuses)
+
+
+class DeliveryStatusFilter(MessageStatusFilter):
+    title = "status"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        statuses = statuses_of(self.value())
+        return queryset if statuses is None else queryset.filter(status__in=statuses)
 
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ["created_at", "performative", "sender_label", "organization", "recipient_count",
-                    "conversation_id"]
-    list_filter = ["performative", DeliveriesFilter]
-    list_select_related = ["sender_agent", "sender_user", "organization"]
-    search_fields = ["=id", "=conversation_id", "ontology", "protocol", "topic"]
+    """The operator's view of traffic: who said what to whom, how far each delivery got, and the thread."""
+
+    list_display = ["created_at", "sender", "recipients", "performative", "preview", "delivery_status",
+                    "conversation"]
+    list_filter = [OrganizationFilter, "performative", MessageStatusFilter, "created_at"]
+    ordering = ["-created_at", "-id"]
+    search_fields = ["content"]  # shows the search box; get_search_results says what a term matches
+    search_help_text = "An agent's name (sender or recipient), text of the content, or the start of a " \
+                       "message or conversation id."
     fields = ["id", "organization", "sender_agent", "sender_user", "performative", "content", "ontology",
               "language", "protocol", "topic", "conversation_id", "reply_with", "in_reply_to", "reply_by",
               "priority", "expires_at", "idempotency_key", "created_at"]
@@ -65,7 +124,42 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     change_form_template = "admin/agents/message/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return message_list(user=request.user).select_related("organization")
+        return message_overview_list(user=request.user)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        """Every term must match (``message_search``); a quoted phrase is one term."""
+        terms = [unescape_string_literal(bit) if bit[:1] in "\"'" and len(bit) > 1 and bit[-1] == bit[0] else bit
+                 for bit in smart_split(search_term)]
+        return message_search(queryset, user=request.user, terms=terms), False
+
+    @admin.display(description="from", ordering="sender_agent__name")
+    def sender(self, obj: Message) -> str:
+        """The sender, its organization under it (a column of its own would not fit a 1440 px screen)."""
+        return format_html('{}<br><span class="mabos-muted">{}</span>', obj.sender_label, obj.organization.name)
+
+    @admin.display(description="to")
+    def recipients(self, obj: Message) -> str:
+        total = sum(getattr(obj, f"count_{status}", 0) for status in DeliveryStatus.values)
+        names = [d.recipient.name for d in getattr(obj, "first_deliveries", [])]
+        if not total:
+            return "—"
+        more = f", +{total - len(names)}" if total > len(names) else ""
+        return f"{total}: {', '.join(names)}{more}"
+
+    @admin.display(description="content")
+    def preview(self, obj: Message) -> str:
+        return format_html('<code class="mabos-preview">{}</code>', json_preview(obj.content))
+
+    @admin.display(description="deliveries")
+    def delivery_status(self, obj: Message) -> str:
+        parts = [f"{count} {status}" for status in DeliveryStatus.values
+                 if (count := getattr(obj, f"count_{status}", 0))]
+        return ", ".join(parts) or "—"
+
+    @admin.display(description="conversation", ordering="conversation_id")
+    def conversation(self, obj: Message) -> str:
+        url = reverse("admin:agents_message_change", args=[obj.pk]) + "#conversation-timeline"
+        return format_html('<a href="{}" title="{}">{}…</a>', url, obj.conversation_id, str(obj.conversation_id)[:8])
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
                            change: bool = False, form_url: str = "", obj: Message | None = None) -> Any:
@@ -82,6 +176,34 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
                 conversation_get(user=request.user, conversation_id=obj.conversation_id,
                                       organization=obj.organization_id))
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Every delivery the staff member may view, read-only; ``?status=in-flight`` is the dashboard's
+    "pending" figure: the deliveries not yet handed over (pending, dispatched, failed)."""
+
+    list_display = ["sent_at", "message_link", "sender", "recipient", "status", "attempts", "next_attempt_at",
+                    "last_error"]
+    list_filter = [DeliveryStatusFilter, RecipientOrganizationFilter, "sent_at"]
+    list_select_related = ["message", "message__sender_agent", "message__sender_user", "recipient"]
+    ordering = ["-sent_at", "-seq"]
+    search_fields = ["recipient__name", "last_error"]
+    readonly_fields = ["id", "message", "recipient", "status", "attempts", "sent_at", "next_attempt_at",
+                       "lease_until", "delivered_at", "acked_at", "last_error", "updated_at"]
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return delivery_list(user=request.user)
+
+    @admin.display(description="message", ordering="message__created_at")
+    def message_link(self, obj: Delivery) -> str:
+        url = reverse("admin:agents_message_change", args=[obj.message_id])
+        return format_html('<a href="{}">{}</a>', url, obj.message)
+
+    @admin.display(description="from")
+    def sender(self, obj: Delivery) -> str:
+        return obj.message.sender_label
 
 
 @admin.register(DeadLetter)

@@ -15,10 +15,12 @@ the same id and their threads are never shown as one.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from agents.agent.access import agents_for, key_agent
@@ -40,6 +42,62 @@ def message_list(*, user: Any) -> QuerySet[Message]:
         condition |= Q(organization_id__in=organizations_for(user).values("pk"))
     return (Message.objects.filter(condition).select_related("sender_agent", "sender_user")
             .order_by("-created_at", "-id"))
+
+
+#: How many recipients a row of the messages list names; the rest are counted.
+OVERVIEW_NAMED_RECIPIENTS = 3
+
+
+def _status_count(status: str, visible_agents: QuerySet) -> Coalesce:
+    """The message's visible deliveries in ``status``: one correlated count on (message, recipient)."""
+    deliveries = (Delivery.objects.filter(message=OuterRef("pk"), status=status, recipient_id__in=visible_agents)
+                  .order_by().values("message").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(deliveries, output_field=IntegerField()), Value(0))
+
+
+def message_overview_list(*, user: Any) -> QuerySet[Message]:
+    """The messages list of the console: what ``message_list`` shows, newest first, each with its sender and
+    organization, a count of its visible deliveries per status (``count_<status>``) and its first visible
+    recipients by name (``first_deliveries``).
+
+    Three queries for any page size: the page (the counts are correlated subqueries on the
+    delivery_one_per_recipient index, evaluated for the page's rows only), and one windowed prefetch of the
+    first recipients; the admin's COUNT is the third. Only recipients the caller may view are counted or
+    named, as on a message's own page.
+    """
+    visible_agents = agents_for(user).values("pk")
+    first = (Delivery.objects.filter(recipient_id__in=visible_agents).select_related("recipient")
+             .order_by("recipient__name", "pk")[:OVERVIEW_NAMED_RECIPIENTS])
+    counts = {f"count_{status}": _status_count(status, visible_agents) for status in DeliveryStatus.values}
+    return (message_list(user=user).select_related("organization").annotate(**counts)
+            .prefetch_related(Prefetch("deliveries", queryset=first, to_attr="first_deliveries")))
+
+
+#: The start of a UUID as people copy it (``a0f7``, ``a0f7c2e1-9b``).
+_ID_PREFIX = re.compile(r"[0-9a-f][0-9a-f-]{0,35}")
+
+
+def message_search(messages: QuerySet[Message], *, user: Any, terms: list[str]) -> QuerySet[Message]:
+    """The messages every term matches: the sender's name, the name of a recipient ``user`` may view, the
+    content's text, or the start of the message's or its conversation's id."""
+    visible = agents_for(user).values("pk")
+    messages = messages.alias(content_text=Cast("content", TextField()), id_text=Cast("id", TextField()),
+                              conversation_text=Cast("conversation_id", TextField()))
+    for term in terms:
+        to_named = Delivery.objects.filter(message=OuterRef("pk"), recipient_id__in=visible,
+                                           recipient__name__icontains=term)
+        match = Q(sender_agent__name__icontains=term) | Q(Exists(to_named)) | Q(content_text__icontains=term)
+        if _ID_PREFIX.fullmatch(term.lower()):
+            match |= Q(id_text__startswith=term.lower()) | Q(conversation_text__startswith=term.lower())
+        messages = messages.filter(match)
+    return messages
+
+
+def messages_with_status(messages: QuerySet[Message], *, user: Any, statuses: tuple[str, ...]) -> QuerySet[Message]:
+    """The messages with a delivery in one of ``statuses`` to a recipient ``user`` may view."""
+    visible = agents_for(user).values("pk")
+    return messages.filter(Exists(Delivery.objects.filter(message=OuterRef("pk"), status__in=statuses,
+                                                          recipient_id__in=visible)))
 
 
 def _visible_deliveries(user: Any) -> Prefetch:

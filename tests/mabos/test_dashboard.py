@@ -93,9 +93,9 @@ def test_links_lead_to_the_filtered_changelists(client, scene):
     pending_link = re.search(r'<a id="mabos-pending" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     listed = client.get(pending_link)
     assert listed.status_code == 200
-    pending = Delivery.objects.get(status="pending").message_id  # the other message's delivery is dead
-    shown = set(re.findall(r'/admin/agents/message/([0-9a-f-]{36})/change/', listed.content.decode()))
-    assert shown == {str(pending)}, "the pending link lists the messages with undelivered deliveries, only them"
+    pending = Delivery.objects.get(status="pending").pk  # the other message's delivery is dead
+    shown = set(re.findall(r'/admin/agents/delivery/([0-9a-f-]{36})/change/', listed.content.decode()))
+    assert shown == {str(pending)}, "the pending link lists the deliveries not yet handed over, only them"
     assert client.get(f"/admin/agents/agent/?status__exact={AgentStatus.PAUSED}").status_code == 200
 
 
