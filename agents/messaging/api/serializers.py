@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from agents.common.limits import NOTE_MAX, SHORT_TEXT
+from agents.common.limits import NOTE_MAX, SHORT_TEXT, SLUG_MAX
 from agents.messaging.models import Delivery, Message, Performative, Subscription
 from mabos.api.serializers import InputSerializer
 
@@ -19,15 +19,29 @@ def _pk(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+#: A UUID's longest accepted text (``urn:uuid:`` and braces) still fits.
+_REF_MAX = max(SLUG_MAX, 45)
+
+
+class AgentRefField(serializers.CharField):
+    """An agent named by its id or by its slug; which one it is, and whether it exists, the send decides."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("max_length", _REF_MAX)
+        super().__init__(**kwargs)
+
+
 class MessageInput(InputSerializer):
-    sender = serializers.UUIDField(required=False, allow_null=True,
-                                   help_text="The agent to send as. An agent key always sends as its own agent; "
-                                             "a person without a sender speaks as themselves.")
+    sender = AgentRefField(required=False, allow_null=True,
+                           help_text="The agent to send as: its id, or its slug (`cfo`). An agent key always sends "
+                                     "as its own agent; a person without a sender speaks as themselves.")
     organization = serializers.UUIDField(required=False, allow_null=True,
                                          help_text="Needed only when a person speaks as themselves.")
     performative = serializers.CharField(max_length=40)
     content = serializers.JSONField(required=False, allow_null=True, default=None)
-    to = serializers.ListField(child=serializers.UUIDField(), required=False, default=list, max_length=5000)
+    to = serializers.ListField(child=AgentRefField(), required=False, default=list, max_length=5000,
+                               help_text="The agents to send to, each by id or by slug within the sender's "
+                                         "organization: `[\"cfo\", \"a0f7…\"]`.")
     group = serializers.UUIDField(required=False, allow_null=True)
     role = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT,
                                  help_text="A role id or slug: every active agent of the organization holding it.")
