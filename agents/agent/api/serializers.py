@@ -18,12 +18,13 @@ class AgentOutput(serializers.ModelSerializer):
     organization_url = serializers.SerializerMethodField()
     role_slug = serializers.CharField(source="role.slug", read_only=True)
     inbox = serializers.SerializerMethodField()
+    messages = serializers.SerializerMethodField()
 
     class Meta:
         model = Agent
         fields = ["id", "url", "display", "organization", "organization_slug", "organization_url", "role",
                   "role_slug", "name", "slug", "kind", "status", "supervisor", "heartbeat_at", "config", "version",
-                  "created_at", "updated_at", "inbox"]
+                  "created_at", "updated_at", "inbox", "messages"]
 
     def get_url(self, obj: Agent) -> str:
         return link("agent-detail", obj.pk)
@@ -37,6 +38,10 @@ class AgentOutput(serializers.ModelSerializer):
 
     def get_inbox(self, obj: Agent) -> str:
         return link("agent-inbox", obj.pk)
+
+    def get_messages(self, obj: Agent) -> str:
+        """Every message it sent or received that you may view: the messages list, filtered."""
+        return link("message-list", agent=obj.pk)
 
 
 class GroupOutput(serializers.ModelSerializer):

@@ -53,6 +53,11 @@ def test_urls_lead_from_an_organization_to_a_conversation(client):
     agent = next(a for a in agents.json()["results"] if a["slug"] == "ext")
     assert operator.get(agent["url"]).json()["id"] == str(ext.pk)
     assert operator.get(agent["organization_url"]).json()["id"] == str(org.pk)
+    sent_or_received = operator.get(agent["messages"])
+    assert [m["id"] for m in sent_or_received.json()["results"]] == [str(sent.pk)]
+    ceo_body = next(a for a in agents.json()["results"] if a["slug"] == "ceo")
+    assert [m["id"] for m in operator.get(ceo_body["messages"]).json()["results"]] == [str(sent.pk)]
+    assert operator.get(f"/api/v1/messages/?agent={organization['id']}").json()["results"] == []
     inbox = operator.get(agent["inbox"])
     assert_conforms(schema, "GET", "/api/v1/agents/{id}/inbox/", inbox)
     delivery = inbox.json()["results"][0]
