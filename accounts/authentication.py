@@ -14,30 +14,47 @@ from typing import Any
 from rest_framework import exceptions
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 
 from accounts import revocation
 from accounts.services.auth import auth_failure_record
 from accounts.services.sessions import session_touch
 from accounts.tokens import AccessToken, TokenRefused, password_claim_matches, token_subject
+from mabos.api import auth_schemes
 from mabos.api.refusals import refusal_record, refusal_wait
 from mabos.request_context import set_request_user
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
+    """``Authorization: Bearer <access>`` (the scheme in any case). Every authenticated view has it, after any
+    other header-reading authenticator, so it is the one that answers a header nobody reads: 401
+    ``wrong_auth_scheme`` saying what was wrong and which schemes exist (``mabos.api.auth_schemes``)."""
+
     www_authenticate_realm = "mabos"
+    auth_scheme = "Bearer"
 
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         header = self.get_header(request)
         if header is None:
             return None
+        parts = auth_schemes.split_authorization(header)
+        if not parts:
+            return None  # an empty header: as if none was sent
         wait = refusal_wait(request)
         if wait is not None:
             raise exceptions.Throttled(wait=wait)
+        if not any(auth_schemes.is_scheme(parts[0], scheme) for scheme in api_settings.AUTH_HEADER_TYPES):
+            if len(parts) > 1 and auth_schemes.claimed_elsewhere(request, parts[0], self):
+                return None  # another authenticator of this view reads that scheme
+            raise auth_schemes.wrong_scheme(request, parts)
+        refused = auth_schemes.mismatch(parts[1], "bearer", request) if len(parts) == 2 else None
+        if refused is not None:  # a usage mistake, not a guess: not counted as a refusal
+            raise refused
         try:
-            raw = self.get_raw_token(header)
-            if raw is None:
-                return None
-            token = self.get_validated_token(raw)
+            if len(parts) != 2:
+                raise AuthenticationFailed(f"Send exactly: Authorization: {parts[0]} <access token>.",
+                                           code="bad_authorization_header")
+            token = self.get_validated_token(parts[1].encode("latin-1"))
             user = self.get_user(token)
         except (AuthenticationFailed, InvalidToken) as exc:
             code, reason = _code(exc), _message(exc)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mabos.api.views import ApiRootV1
@@ -9,6 +10,8 @@ from mabos.health import views as health
 from mabos.metrics.exposition import metrics_view
 
 urlpatterns = [
+    # Where a person who opens the bare address wants to be: the operator's console.
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="root"),
     path("admin/", admin.site.urls),
     path("api/v1/", ApiRootV1.as_view(), name="api-root-v1"),
     path("api/v1/", include("accounts.api.urls")),

@@ -53,7 +53,7 @@ def key_agent_must_run(agent: Agent) -> None:
     database: the agent a key carries may come from the key cache and be a few seconds old."""
     status = Agent.objects.filter(pk=agent.pk).values_list("status", flat=True).first()
     if status in NOT_RUNNING:
-        raise AgentInactive(agent.pk, status, doing="change its beliefs or goals")
+        raise AgentInactive(agent.pk, status, doing="change its beliefs or goals", name=agent.name)
 
 
 def agent_for(caller: Any, pk: Any, verb: str) -> Agent:

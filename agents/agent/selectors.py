@@ -10,9 +10,12 @@ from django.db.models.functions import Cast
 
 from agents.agent.access import AGENT_RELATED, agents_for
 from agents.agent.models import Agent, AgentGroup, Membership
+from agents.common.errors import invalid
 from agents.common.selectors import get_visible
+from agents.common.validation import parse_uuid
 from agents.organization.access import organizations_for
 from agents.organization.models import AgentRole, Organization
+from mabos.errors import NotFound
 
 
 def agent_list(*, user: Any, organization: Organization | None = None) -> QuerySet[Agent]:
@@ -23,6 +26,25 @@ def agent_list(*, user: Any, organization: Organization | None = None) -> QueryS
 
 def agent_get(*, user: Any, pk: Any) -> Agent:
     return get_visible(agent_list(user=user), "agent", pk=pk)
+
+
+def agent_find(*, user: Any, ref: Any, organization_id: Any = None) -> Agent:
+    """The agent ``ref`` names: its id, or its slug among the agents the caller may see (in
+    ``organization_id`` when given). A slug no visible agent has is a NotFound like a missing id; one that
+    several organizations the caller sees use asks for the organization (400 naming it)."""
+    pk = parse_uuid(ref)
+    if pk is not None:
+        return agent_get(user=user, pk=pk)
+    qs = agent_list(user=user).filter(slug=str(ref))
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    found = list(qs[:2])
+    if len(found) > 1:
+        raise invalid("organization", f"Several organizations you can see have an agent {ref!r}: "
+                                      "name the organization too.")
+    if not found:
+        raise NotFound("agent")
+    return found[0]
 
 
 def group_list(*, user: Any) -> QuerySet[AgentGroup]:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from mabos.errors import Conflict, InvalidInput
 
 
+def agent_label(agent_id: object, name: str = "") -> str:
+    """How an error names an agent: by name and id ("CFO (a0f7…)"), so a person knows which one without a
+    look-up and a program can still match the id; just "Agent <id>" when the name is not at hand."""
+    return f"{name} ({agent_id})" if name else f"Agent {agent_id}"
+
+
 class InvalidTransition(Conflict):
     """The agent's status does not allow this lifecycle action (409, names ``status``)."""
 
@@ -34,8 +40,10 @@ class AgentInactive(Conflict):
 
     code = "agent_inactive"
 
-    def __init__(self, agent_id: object, status: str, *, doing: str = "act", field: str = "status"):
-        detail = f"Agent {agent_id} is {status}: a stopped or failed agent cannot {doing}; restart it first."
+    def __init__(self, agent_id: object, status: str, *, doing: str = "act", field: str = "status",
+                 name: str = ""):
+        who = agent_label(agent_id, name)
+        detail = f"{who} is {status}: a stopped or failed agent cannot {doing}; restart it first."
         super().__init__(detail)
         self.fields = {field: [detail]}
 
@@ -46,8 +54,8 @@ class SenderInactive(AgentInactive):
 
     code = "sender_inactive"
 
-    def __init__(self, agent_id: object, status: str):
-        super().__init__(agent_id, status, doing="send messages", field="sender")
+    def __init__(self, agent_id: object, status: str, *, name: str = ""):
+        super().__init__(agent_id, status, doing="send messages", field="sender", name=name)
 
 
 class IntentionNotLive(Conflict):

@@ -68,6 +68,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Request id, client IP and (lazily) the user, for logs and audit events; see mabos/request_context.py.
     "mabos.request_context.RequestContextMiddleware",
+    # Under /api/ every error is JSON, with DEBUG on too (no HTML debug 404): mabos/api/http_errors.py.
+    "mabos.api.http_errors.JsonErrorsMiddleware",
+    # An unknown query parameter is a 400 naming it, like an unknown body field (mabos/api/query_params.py).
+    "mabos.api.query_params.UnknownQueryParamsMiddleware",
     # Requests by route pattern and status, with latency; one log line each (mabos/metrics/http.py).
     "mabos.metrics.http.HttpMetricsMiddleware",
     # A NUL in the query string is a 400 naming the parameter, in the path a 404 (mabos/storable/request.py).

@@ -175,6 +175,8 @@ def api_settings(config: Config) -> dict[str, Any]:
             "REDOC_DIST": "SIDECAR",
             "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
             "COMPONENT_SPLIT_REQUEST": True,
+            # Our base classes' docstrings describe plumbing: never an operation's or a body's description.
+            "GET_LIB_DOC_EXCLUDES": "mabos.api.schema.lib_doc_excludes",
             # Every operation documents its error answers with the {code, detail, fields?} body (mabos/api/schema.py).
             "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                                      "mabos.api.schema.error_responses"],

@@ -32,10 +32,13 @@ class AgentListApi(ListApi):
         return agent_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """The agents you may view, by organization and name (filter by `organization`, `status`, `role` ...;
+        `search` matches the name)."""
         return self.list_response()
 
     @extend_schema(request=AgentCreateInput, responses={201: AgentOutput})
     def post(self, request: Request) -> Response:
+        """Create an agent in an organization you may change; its `slug` names it in sends (`"to": ["cfo"]`)."""
         data = AgentCreateInput.parse(request.data)
         org = resolve("organization", lambda: organization_get(user=request.user, pk=data["organization"]))
         require(request.user, "change", org)
@@ -51,6 +54,8 @@ class AgentListApi(ListApi):
 class AgentDetailApi(APIView):
     @extend_schema(responses={200: AgentOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One agent: its organization, role, status, supervisor, heartbeat and `version` (send it back to change the
+        agent)."""
         agent = agent_get(user=request.user, pk=pk)
         return Response(AgentOutput(agent).data, headers={"ETag": f'"{agent.version}"'})
 
@@ -72,6 +77,7 @@ class AgentDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any) -> Response:
+        """Delete an agent (needs delete on it); audited. Its beliefs, goals, deliveries and sent messages go too."""
         agent = agent_get(user=request.user, pk=pk)
         require(request.user, "delete", agent)
         agent_delete(agent=agent, by=actor_of(request.user))

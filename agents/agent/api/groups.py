@@ -46,10 +46,12 @@ class GroupListApi(ListApi):
         return group_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """The groups of the organizations you may view (`organization` filters, `search` matches the name)."""
         return self.list_response()
 
     @extend_schema(request=GroupCreateInput, responses={201: GroupOutput})
     def post(self, request: Request) -> Response:
+        """Create a group in an organization you may change; audited."""
         data = GroupCreateInput.parse(request.data)
         org_id = data.pop("organization")
         org: Organization = resolve("organization", lambda: organization_get(user=request.user, pk=org_id))
@@ -62,10 +64,12 @@ class GroupListApi(ListApi):
 class GroupDetailApi(APIView):
     @extend_schema(responses={200: GroupOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One group: its organization, name, purpose and member count."""
         return Response(GroupOutput(group_get(user=request.user, pk=pk)).data)
 
     @extend_schema(request=GroupUpdateInput, responses={200: GroupOutput})
     def patch(self, request: Request, pk: Any) -> Response:
+        """Rename a group or change its purpose; audited."""
         group = group_get(user=request.user, pk=pk)
         require(request.user, "change", group.organization)
         group_update(group=group, by=actor_of(request.user), **GroupUpdateInput.parse(request.data))
@@ -73,6 +77,7 @@ class GroupDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any) -> Response:
+        """Delete a group (its memberships go with it; the agents stay); audited."""
         group = group_get(user=request.user, pk=pk)
         require(request.user, "change", group.organization)
         group_delete(group=group, by=actor_of(request.user))
@@ -89,10 +94,12 @@ class GroupMemberListApi(ListApi):
         return membership_list(group=group_get(user=self.request.user, pk=self.kwargs["pk"]))
 
     def get(self, request: Request, pk: Any) -> Response:
+        """The group's members with their role in it (leader, member, observer), leader first."""
         return self.list_response()
 
     @extend_schema(request=MembershipInput, responses={201: MembershipOutput})
     def post(self, request: Request, pk: Any) -> Response:
+        """Add an agent of the group's organization to the group; a group has at most one leader."""
         group = group_get(user=request.user, pk=pk)
         require(request.user, "change", group.organization)
         data = MembershipInput.parse(request.data)
@@ -104,6 +111,7 @@ class GroupMemberListApi(ListApi):
 class GroupMemberDetailApi(APIView):
     @extend_schema(request=MembershipUpdateInput, responses={200: MembershipOutput})
     def patch(self, request: Request, pk: Any, agent_id: Any) -> Response:
+        """Change a member's role in the group (leader, member, observer)."""
         group = group_get(user=request.user, pk=pk)
         require(request.user, "change", group.organization)
         membership = membership_get(group=group, agent_id=agent_id)
@@ -113,6 +121,7 @@ class GroupMemberDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any, agent_id: Any) -> Response:
+        """Remove the agent from the group (the agent stays)."""
         group = group_get(user=request.user, pk=pk)
         require(request.user, "change", group.organization)
         membership_remove(membership=membership_get(group=group, agent_id=agent_id),

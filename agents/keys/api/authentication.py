@@ -15,18 +15,21 @@ from rest_framework.settings import api_settings
 from agents.agent.principal import AgentPrincipal
 from agents.keys.models import AgentApiKey
 from agents.keys.services import agent_key_authenticate, agent_key_refusal_record
+from mabos.api import auth_schemes
 from mabos.api.refusals import refusal_record, refusal_wait
 from mabos.errors import AuthenticationError
 from mabos.request_context import client_ip
 
 
 class AgentKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Agent <key>``, the scheme in any case; a JWT sent this way is told to use Bearer."""
+
     keyword = "Agent"
+    auth_scheme = keyword
 
     def authenticate(self, request: Any) -> tuple[AgentPrincipal, AgentApiKey] | None:
-        header = authentication.get_authorization_header(request).decode("latin-1")
-        parts = header.split()
-        if not parts or parts[0] != self.keyword:
+        parts = auth_schemes.split_authorization(authentication.get_authorization_header(request))
+        if not parts or not auth_schemes.is_scheme(parts[0], self.keyword):
             return None
         # Throttle first: past its budget of refusals a client is not even looked up (mabos.api.refusals).
         wait = refusal_wait(request)
@@ -35,6 +38,9 @@ class AgentKeyAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Send exactly: Authorization: Agent <key>.",
                                                   code="agent_key_invalid")
+        refused = auth_schemes.mismatch(parts[1], "agent", request)
+        if refused is not None:
+            raise refused
         try:
             key = agent_key_authenticate(raw=parts[1], ip=client_ip(request._request))
         except AuthenticationError as exc:

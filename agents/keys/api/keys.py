@@ -52,6 +52,7 @@ class AgentKeyListApi(ListApi):
 class AgentKeyRevokeApi(APIView):
     @extend_schema(request=None, responses={200: ApiKeyOutput})
     def post(self, request: Request, pk: Any, key_id: Any) -> Response:
+        """Revoke the key at once: requests with it are refused from now on; a revoked key is a 409."""
         agent = agent_get(user=request.user, pk=pk)
         require(request.user, "change", agent)
         key = agent_key_revoke(key=api_key_get(agent=agent, pk=key_id), by=actor_of(request.user))

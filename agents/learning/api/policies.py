@@ -71,6 +71,7 @@ class SelectionPolicyListApi(ListApi):
 class SelectionPolicyDetailApi(APIView):
     @extend_schema(responses={200: SelectionPolicyOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One selection policy: its organization, trigger, policy and `version`."""
         policy = selection_policy_get(user=request.user, pk=pk)
         return Response(SelectionPolicyOutput(policy).data, headers=_headers(policy))
 

@@ -31,12 +31,15 @@ class DeadLetterListApi(ListApi):
         return dead_letter_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """Deliveries that gave up (too many attempts, expired, or nacked without requeue), newest first (`recipient`
+        filters)."""
         return self.list_response()
 
 
 class DeadLetterDetailApi(APIView):
     @extend_schema(responses={200: DeliveryOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One dead letter: its message, recipient, attempts and last error."""
         return Response(DeliveryOutput(dead_letter_get(user=request.user, pk=pk)).data)
 
 

@@ -33,6 +33,7 @@ class DeliveryDetailApi(APIView):
 
     @extend_schema(responses={200: DeliveryOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One delivery: its message, recipient, status, attempts and last error."""
         return Response(DeliveryOutput(_delivery_for(request, pk, "view")).data)
 
 

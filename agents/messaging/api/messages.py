@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +39,15 @@ from agents.messaging.services.policy import knob
 from agents.messaging.services.send import item_errors, message_send
 from mabos.errors import PermissionDenied
 
+#: What a first send needs and nothing more: a placeholder conversation, organization, expiry or reply would
+#: make it fail or join every newcomer to one conversation. ``ceo`` and ``cfo`` are the slugs onboarding gives
+#: the agents of those roles; put your own sender and recipients in (tests/agents/messaging/test_first_call.py).
+FIRST_SEND = OpenApiExample(
+    "A first message", request_only=True,
+    summary="Inform one agent; replace the sender and the recipient with agents of your organization",
+    value={"sender": "ceo", "performative": "inform", "to": ["cfo"], "content": {"text": "Hello from the API"}},
+)
+
 
 class MessageListApi(ListApi):
     authentication_classes = AGENT_KEY_OR_USER
@@ -52,14 +61,18 @@ class MessageListApi(ListApi):
         return message_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """The messages you may view, newest first (`conversation_id` filters). Agent keys read their inbox instead."""
         if key_agent(request.user) is not None:
             raise PermissionDenied(KEY_SCOPE)
         return self.list_response()
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput, 200: MessageOutput})
+    @extend_schema(request=MessageInput, responses={201: MessageOutput, 200: MessageOutput},
+                   examples=[FIRST_SEND])
     def post(self, request: Request) -> Response:
-        """Send. 201 once the message and every delivery are committed; 200 with the original message when
-        the sender repeats an ``idempotency_key``."""
+        """Send a message as an agent. Name the sender and the recipients by id or by slug (`"to": ["cfo"]` is
+        the CFO of the sender's organization); every other field is optional. 201 once the message and every
+        delivery are committed; 200 with the original message when the sender repeats an `idempotency_key`.
+        A conversation starts by itself: set `conversation_id` or `in_reply_to` only to continue one."""
         data = MessageInput.parse(request.data)
         organization, sender, audit = sender_resolve(request.user, data)
         result = message_send(organization=organization, sender_agent=sender, by=actor_of(request.user), audit=audit,
@@ -71,7 +84,9 @@ class MessageListApi(ListApi):
 class MessageBatchApi(APIView):
     authentication_classes = AGENT_KEY_OR_USER
 
-    @extend_schema(request=MessageBatchInput, responses={201: MessageOutput(many=True)})
+    @extend_schema(request=MessageBatchInput, responses={201: MessageOutput(many=True)},
+                   examples=[OpenApiExample("Two messages", request_only=True, value={"messages": [
+                       FIRST_SEND.value, {**FIRST_SEND.value, "content": {"text": "And a second one"}}]})])
     def post(self, request: Request) -> Response:
         """Send many messages in one transaction: 201 with the messages in the order given (for an item
         repeating an ``idempotency_key``, the original). Each item is a single send's body and needs the same
@@ -109,6 +124,7 @@ class MessageBatchApi(APIView):
 class MessageDetailApi(APIView):
     @extend_schema(responses={200: MessageDetailOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One message with the delivery status of each recipient you may view."""
         return Response(MessageDetailOutput(message_get(user=request.user, pk=pk)).data)
 
 

@@ -33,6 +33,7 @@ class SubscriptionListApi(ListApi):
         return subscription_list(agent=agent_for(self.request.user, self.kwargs["pk"], "view"))
 
     def get(self, request: Request, pk: Any) -> Response:
+        """The topic patterns the agent listens to: a send with a matching `topic` reaches it."""
         return self.list_response()
 
     @extend_schema(request=SubscriptionInput, responses={201: SubscriptionOutput})
@@ -47,11 +48,13 @@ class SubscriptionListApi(ListApi):
 class SubscriptionDetailApi(APIView):
     @extend_schema(responses={200: SubscriptionOutput})
     def get(self, request: Request, pk: Any, subscription_id: Any) -> Response:
+        """One subscription of the agent."""
         agent = agent_for(request.user, pk, "view")
         return Response(SubscriptionOutput(subscription_get(agent=agent, pk=subscription_id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any, subscription_id: Any) -> Response:
+        """Unsubscribe the agent from the topic pattern."""
         agent = agent_for(request.user, pk, "change")
         subscription_delete(subscription=subscription_get(agent=agent, pk=subscription_id),
                             by=actor_of(request.user))

@@ -138,9 +138,9 @@ def _complete(*, organization: Organization, by: Any, drafts: list[Draft], index
     listed = []
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
-            listed += resolver.listed_ids(draft.spec.to)
+            listed += resolver.listed_refs(draft.spec.to)
     senders = [d.sender_agent.pk for d in drafts if d.sender_agent is not None]
-    resolver.prefetch([*listed, *senders])  # recipients and senders' fresh status: one query
+    resolver.prefetch([*listed, *senders])  # recipients and senders' fresh status: one query (+1 for slugs)
     for index, draft in zip(indexes, drafts, strict=True):
         with item_errors(index):
             resolver.check_sender(draft.sender_agent.pk if draft.sender_agent else None)

@@ -107,7 +107,7 @@ def draft_check(*, sender_agent: Agent | None, sender_user: Any, key: str, perfo
         raise invalid("expires_at", "Already in the past: the message would expire before it is sent.")
     check_content(content)
     if to is not None and not isinstance(to, list | tuple):
-        raise invalid("to", "A list of agent ids.")
+        raise invalid("to", "A list of agent ids or slugs.")
     texts = {name: _text(name, value) for name, value in
              (("ontology", ontology), ("language", language), ("protocol", protocol), ("topic", topic),
               ("reply_with", reply_with))}
@@ -219,7 +219,7 @@ def message_send(*, organization: Organization, by: Any, performative: str, send
     conversations_check(organization=organization, drafts=[draft])
     resolver = RecipientResolver(organization, limit=int(knob("MAX_RECIPIENTS")), viewer=user_of(by))
     sender_id = sender_agent.pk if sender_agent else None
-    resolver.prefetch([*resolver.listed_ids(draft.spec.to), *([sender_id] if sender_id else [])])  # one query
+    resolver.prefetch([*resolver.listed_refs(draft.spec.to), *([sender_id] if sender_id else [])])  # one query by id
     resolver.check_sender(sender_id)
     draft.recipient_ids = resolver.resolve(draft.spec, performative=performative, sender_agent_id=sender_id)
     if not key:  # nothing to race for: no savepoint

@@ -36,6 +36,7 @@ class OrganizationListApi(ListApi):
         return organization_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """The organizations you may view (`industry` filters, `search` matches the name)."""
         return self.list_response()
 
     @extend_schema(request=OrganizationCreateInput, responses={201: OrganizationOutput})
@@ -51,10 +52,12 @@ class OrganizationListApi(ListApi):
 class OrganizationDetailApi(APIView):
     @extend_schema(responses={200: OrganizationOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One organization: its name, slug, industry, profile and `version`."""
         return Response(OrganizationOutput(organization_get(user=request.user, pk=pk)).data)
 
     @extend_schema(request=OrganizationUpdateInput, responses={200: OrganizationOutput})
     def patch(self, request: Request, pk: Any) -> Response:
+        """Change an organization. Send the `version` you read: if someone changed it since, 409."""
         org = organization_get(user=request.user, pk=pk)
         require(request.user, "change", org)
         data = OrganizationUpdateInput.parse(request.data)
@@ -63,6 +66,7 @@ class OrganizationDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any) -> Response:
+        """Delete an organization with its agents, groups and messages (needs delete on it); audited."""
         org = organization_get(user=request.user, pk=pk)
         require(request.user, "delete", org)
         organization_delete(organization=org, by=actor_of(request.user))

@@ -35,10 +35,13 @@ class RoleListApi(ListApi):
         return role_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """Roles: the global templates and the roles of the organizations you may view (`organization`,
+        `is_template`)."""
         return self.list_response()
 
     @extend_schema(request=RoleCreateInput, responses={201: RoleOutput})
     def post(self, request: Request) -> Response:
+        """Create a role for an organization you may change (or a template, as an administrator)."""
         data = RoleCreateInput.parse(request.data)
         org_id = data.pop("organization", None)
         org = resolve("organization", lambda: organization_get(user=request.user, pk=org_id)) \
@@ -51,10 +54,12 @@ class RoleListApi(ListApi):
 class RoleDetailApi(APIView):
     @extend_schema(responses={200: RoleOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One role: its permissions, default beliefs and goals, and whether agents adopt told plans."""
         return Response(RoleOutput(role_get(user=request.user, pk=pk)).data)
 
     @extend_schema(request=RoleUpdateInput, responses={200: RoleOutput})
     def patch(self, request: Request, pk: Any) -> Response:
+        """Change a role. Send the `version` you read: if someone changed it since, 409."""
         role = role_get(user=request.user, pk=pk)
         _require_role_write(request.user, role, "change")
         role = role_update(role=role, by=actor_of(request.user), **RoleUpdateInput.parse(request.data))
@@ -62,6 +67,7 @@ class RoleDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any) -> Response:
+        """Delete a role no agent holds and no plan belongs to (else 409 `role_in_use` / `role_has_plans`)."""
         role = role_get(user=request.user, pk=pk)
         _require_role_write(request.user, role, "delete")
         role_delete(role=role, by=actor_of(request.user))

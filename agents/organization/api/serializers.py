@@ -8,16 +8,31 @@ from agents.common.api import JSON_OBJECT
 from agents.common.limits import LABEL_MAX, NAME_MAX, SLUG_MAX, TEXT_MAX
 from agents.onboarding.services import SIZES
 from agents.organization.models import AgentRole, Organization
+from mabos.api.links import link
 from mabos.api.serializers import InputSerializer
 
 
 class OrganizationOutput(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    display = serializers.CharField(source="name", read_only=True)
     agent_count = serializers.IntegerField(read_only=True, required=False)
+    agents = serializers.SerializerMethodField()
+    groups = serializers.SerializerMethodField()
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "industry", "description", "profile", "agent_count", "created_at",
-                  "updated_at"]
+        fields = ["id", "url", "display", "name", "slug", "industry", "description", "profile", "agent_count",
+                  "agents", "groups", "created_at", "updated_at"]
+
+    def get_url(self, obj: Organization) -> str:
+        return link("organization-detail", obj.pk)
+
+    def get_agents(self, obj: Organization) -> str:
+        """The organization's agents: the agents list, filtered."""
+        return link("agent-list", organization=obj.pk)
+
+    def get_groups(self, obj: Organization) -> str:
+        return link("group-list", organization=obj.pk)
 
 
 class RoleOutput(serializers.ModelSerializer):

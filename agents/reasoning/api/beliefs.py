@@ -31,6 +31,7 @@ class BeliefListApi(ListApi):
         return belief_list(agent=agent_for(self.request.user, self.kwargs["pk"], "view"))
 
     def get(self, request: Request, pk: Any) -> Response:
+        """The agent's beliefs (key, value, confidence, source); its own key may read them too."""
         return self.list_response()
 
     @extend_schema(request=BeliefInput, responses={201: BeliefOutput, 200: BeliefOutput})
@@ -47,16 +48,19 @@ class BeliefDetailApi(APIView):
 
     @extend_schema(responses={200: BeliefOutput})
     def get(self, request: Request, pk: Any, key: str) -> Response:
+        """One belief of the agent, by key."""
         return Response(BeliefOutput(belief_get(agent=agent_for(request.user, pk, "view"), key=key)).data)
 
     @extend_schema(request=BeliefReplaceInput, responses={200: BeliefOutput})
     def put(self, request: Request, pk: Any, key: str) -> Response:
+        """Replace the belief with this key (value, confidence, source)."""
         agent = agent_for(request.user, pk, "change")
         data = BeliefReplaceInput.parse(request.data)
         return Response(BeliefOutput(belief_set(agent=agent, key=key, by=actor_of(request.user), **data)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any, key: str) -> Response:
+        """Forget the belief with this key."""
         agent = agent_for(request.user, pk, "change")
         belief_delete(belief=belief_get(agent=agent, key=key), by=actor_of(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -39,10 +39,12 @@ class GoalListApi(ListApi):
         return goal_list(agent=agent_for(self.request.user, self.kwargs["pk"], "view"))
 
     def get(self, request: Request, pk: Any) -> Response:
+        """The agent's goals (filter by `status`, `kind`, `parent`)."""
         return self.list_response()
 
     @extend_schema(request=GoalInput, responses={201: GoalOutput})
     def post(self, request: Request, pk: Any) -> Response:
+        """Give the agent a goal; an internal agent adopts it on its next cycle. A stopped agent is a 409."""
         agent = agent_for(request.user, pk, "change")
         data = GoalInput.parse(request.data)
         _parent(agent, data)
@@ -55,10 +57,12 @@ class GoalDetailApi(APIView):
 
     @extend_schema(responses={200: GoalOutput})
     def get(self, request: Request, pk: Any, goal_id: Any) -> Response:
+        """One goal of the agent, with its status and parent."""
         return Response(GoalOutput(goal_get(agent=agent_for(request.user, pk, "view"), pk=goal_id)).data)
 
     @extend_schema(request=GoalUpdateInput, responses={200: GoalOutput})
     def patch(self, request: Request, pk: Any, goal_id: Any) -> Response:
+        """Change a goal's priority, description, deadline or status."""
         agent = agent_for(request.user, pk, "change")
         goal = goal_get(agent=agent, pk=goal_id)
         data = GoalUpdateInput.parse(request.data)
@@ -67,6 +71,7 @@ class GoalDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: Any, goal_id: Any) -> Response:
+        """Delete a goal (and its sub-goals)."""
         agent = agent_for(request.user, pk, "change")
         goal_delete(goal=goal_get(agent=agent, pk=goal_id), by=actor_of(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -108,7 +108,7 @@ def goal_create(*, agent: Agent, name: str, by: Any, description: str = "", kind
         raise NotFound("agent")
     agent_kind, agent_status = state
     if agent_status in NOT_RUNNING:
-        raise AgentInactive(agent.pk, agent_status, doing="adopt goals")
+        raise AgentInactive(agent.pk, agent_status, doing="adopt goals", name=agent.name)
     goal = Goal.objects.create(agent=agent, parent=parent, created_by=user_of(by), **data)
     if agent_kind == AgentKind.INTERNAL and goal.status in ADOPTED:
         # Before the audit event: the wake may wait for a cycle holding the agent, and must not hold the audit

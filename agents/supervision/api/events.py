@@ -39,4 +39,5 @@ class SupervisionEventListApi(ListApi):
 class SupervisionEventDetailApi(APIView):
     @extend_schema(responses={200: SupervisionEventOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One supervision event: its agent, kind, what was done and when."""
         return Response(SupervisionEventOutput(supervision_event_get(user=request.user, pk=pk)).data)

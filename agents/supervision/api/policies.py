@@ -78,6 +78,7 @@ class PolicyListApi(ListApi):
 class PolicyDetailApi(APIView):
     @extend_schema(responses={200: PolicyOutput})
     def get(self, request: Request, pk: Any) -> Response:
+        """One supervisor policy: its strategy, restart type, limits, escalation and `version`."""
         policy = policy_get(user=request.user, pk=pk)
         return Response(PolicyOutput(policy).data, headers=_headers(policy))
 

@@ -40,7 +40,7 @@ def agent_heartbeat(*, agent: Agent, status: Any = "", load: Any = None) -> Agen
     if state is None or current is None:
         raise NotFound("agent")
     if current in NOT_RUNNING:
-        raise AgentInactive(agent.pk, current, doing="send heartbeats")
+        raise AgentInactive(agent.pk, current, doing="send heartbeats", name=agent.name)
     now = timezone.now()
     agent_heard_from(agent_id=agent.pk, now=now, resolution=datetime.timedelta(0))
     state.reported_status, state.reported_load, state.stale_since = status, load, None

@@ -58,6 +58,8 @@ class RuntimeSettingListApi(APIView):
 
     @extend_schema(responses={200: RuntimeSettingOutput(many=True)}, tags=["settings"])
     def get(self, request: Request) -> Response:
+        """Every runtime setting: its value now, its default, whether it is overridden, and its rule
+        (administrators)."""
         found = _fresh()
         return Response({"results": [_describe(s, found) for s in RUNTIME_SETTINGS]})
 
@@ -70,6 +72,7 @@ class RuntimeSettingDetailApi(APIView):
 
     @extend_schema(responses={200: RuntimeSettingOutput}, tags=["settings"])
     def get(self, request: Request, name: str) -> Response:
+        """One runtime setting: its value now, its default, and its rule."""
         setting = SCHEMA_BY_NAME.get(name)
         if setting is None or not setting.runtime:
             raise NotFound("runtime setting")
@@ -77,11 +80,13 @@ class RuntimeSettingDetailApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: RuntimeSettingOutput}, tags=["settings"])
     def put(self, request: Request, name: str) -> Response:
+        """Override a setting (checked against its rule; audited)."""
         data = self.InputSerializer.parse(request.data)
         runtime_setting_set(name=name, value=data["value"], by=request.user)
         return Response(_describe(SCHEMA_BY_NAME[name], _fresh()))
 
     @extend_schema(responses={204: None}, tags=["settings"])
     def delete(self, request: Request, name: str) -> Response:
+        """Remove the override: the setting returns to its default (audited)."""
         runtime_setting_clear(name=name, by=request.user)
         return Response(status=204)

@@ -74,6 +74,8 @@ class PlanListApi(ListApi):
         return plan_list(user=self.request.user)
 
     def get(self, request: Request) -> Response:
+        """Plans of the organizations you may view and the role templates (filter by `organization`, `role`,
+        `trigger_kind` ...)."""
         return self.list_response()
 
     @extend_schema(request=PlanCreateInput, responses={201: PlanOutput})
@@ -124,6 +126,7 @@ class PlanVersionListApi(ListApi):
         return plan_versions(plan=plan_get(user=self.request.user, pk=self.kwargs["pk"]))
 
     def get(self, request: Request, pk: Any) -> Response:
+        """Every version of the plan, newest first, each with its document."""
         return self.list_response()
 
     @extend_schema(request=PlanVersionInput, responses={
