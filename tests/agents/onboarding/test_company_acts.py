@@ -105,3 +105,33 @@ def test_the_coo_restocks_by_contract_net_and_waits_for_a_person_above_its_limit
     assert beliefs_of(agents["supplier"])["supplier.stock"] == 9800
     assert beliefs_of(dearer)["supplier.last_lost"] == {"reason": "not_accepted"}
     assert Goal.objects.get(agent=coo, name="Keep stock above the reorder level").status == "achieved"
+
+
+def test_a_flaky_supplier_is_restarted_by_its_teams_policy_then_escalated_to_its_supervisor(operator):
+    from agents.messaging.services.send import message_send
+    from agents.supervision.services.check import supervision_check
+    from tests.support.supervision import back_off_over, kinds
+
+    org, agents = _company(operator, ["ceo", "coo"])
+    coo = agents["coo"]
+    flaky = organization_agent_staff(organization=org, role_slug="supplier", slug="flaky", name="Flaky", by=SYSTEM,
+                                     supervisor=coo, beliefs={"supplier.flaky": True})
+    policy = org.groups.get(name="Suppliers").supervisor_policy
+    run_with_mail()
+
+    def two_failed_quotes() -> None:
+        for _ in range(policy.failure_threshold):
+            message_send(organization=org, sender_agent=coo, by=SYSTEM, performative="cfp", to=[flaky.pk],
+                         content={"item": "goods", "units": 10})
+        run_with_mail()
+        supervision_check()
+
+    two_failed_quotes()
+    assert kinds(flaky)[-2:] == ["intentions_failing", "restart_scheduled"]
+    for _ in range(policy.intensity):  # restarted up to the policy's intensity, failing again each time
+        back_off_over(flaky)
+        supervision_check()
+        two_failed_quotes()
+    assert kinds(flaky).count("restarted") == policy.intensity and kinds(flaky)[-1] == "escalated"
+    escalation = Message.objects.filter(performative="failure", deliveries__recipient=coo).last()
+    assert escalation is not None and str(flaky.pk) in str(escalation.content)
