@@ -35,7 +35,7 @@ SUPPLIERS = [
     {"slug": "rhein", "name": "Rhein Wholesale", "kind": AgentKind.INTERNAL,
      "beliefs": {"supplier.name": "Rhein Wholesale", "supplier.unit_price": 5.5, "supplier.flaky": True}},
     {"slug": "atlas", "name": "Atlas Trading", "kind": AgentKind.EXTERNAL,
-     "beliefs": {"supplier.name": "Atlas Trading", "supplier.unit_price": 5}},
+     "beliefs": {"supplier.name": "Atlas Trading", "supplier.unit_price": 5.5}},
 ]
 
 
