@@ -74,10 +74,17 @@ def test_zero_setup_delivers_messages_through_sqlite_and_the_filesystem_broker(t
 
         def statuses() -> dict[str, int]:
             assert worker.alive(), worker.output()
-            return dict(db.execute("SELECT status, count(*) FROM agents_delivery GROUP BY status").fetchall())
+            # The demo's agents talk among themselves from the start (their plan libraries): count this test's.
+            return dict(db.execute(
+                "SELECT d.status, count(*) FROM agents_delivery d JOIN agents_message m ON m.id = d.message_id "
+                "WHERE m.performative = 'inform' AND m.sender_agent_id IN (SELECT id FROM agents_agent "
+                "WHERE slug = 'ceo') GROUP BY d.status").fetchall())
 
         wait_until(lambda: statuses() == {"acked": 10}, timeout=60, interval=0.25,
                    message=f"all 10 deliveries acked on SQLite (worker log: {tmp_path / 'worker.log'})")
-        assert db.execute("SELECT count(DISTINCT delivery_id) FROM agents_agentevent").fetchone()[0] == 10
+        assert db.execute(
+            "SELECT count(DISTINCT e.delivery_id) FROM agents_agentevent e JOIN agents_delivery d ON d.id = "
+            "e.delivery_id JOIN agents_message m ON m.id = d.message_id WHERE m.performative = 'inform' AND "
+            "m.sender_agent_id IN (SELECT id FROM agents_agent WHERE slug = 'ceo')").fetchone()[0] == 10
     finally:
         worker.stop()

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from agents.onboarding.services import organization_onboard
+from agents.agent.models import AgentKind
+from agents.onboarding.services import organization_agent_staff, organization_onboard
 from agents.organization.models import Organization
 from agents.organization.services.organizations import organization_grant
 from auditlog.actors import Actor
@@ -25,6 +26,17 @@ DEMO = {
     "products": ["kitchenware", "home textiles", "cleaning supplies"],
     "roles": ["ceo", "cfo", "coo", "cmo", "cto", "hr", "legal", "strategy", "knowledge"],
 }
+#: The demo's suppliers, all of the supplier role template, supervised by the COO who buys from them: two
+#: internal agents (one of them flaky: its quotes fail, its team's policy restarts it and escalates) and one
+#: external agent, whose answers come through the API with its agent key.
+SUPPLIERS = [
+    {"slug": "hanse", "name": "Hanse Supplies", "kind": AgentKind.INTERNAL,
+     "beliefs": {"supplier.name": "Hanse Supplies", "supplier.unit_price": 6}},
+    {"slug": "rhein", "name": "Rhein Wholesale", "kind": AgentKind.INTERNAL,
+     "beliefs": {"supplier.name": "Rhein Wholesale", "supplier.unit_price": 5.5, "supplier.flaky": True}},
+    {"slug": "atlas", "name": "Atlas Trading", "kind": AgentKind.EXTERNAL,
+     "beliefs": {"supplier.name": "Atlas Trading", "supplier.unit_price": 5.5}},
+]
 
 
 class Command(BaseCommand):
@@ -44,6 +56,9 @@ class Command(BaseCommand):
                 return
             actor = Actor.system("seed_demo")
             org = organization_onboard(by=actor, **DEMO)
+            coo = org.agents.get(slug="coo")
+            for supplier in SUPPLIERS:
+                organization_agent_staff(organization=org, role_slug="supplier", supervisor=coo, by=actor, **supplier)
             owner = get_user_model().objects.filter(username=options["owner"]).first()
             if owner is not None:
                 organization_grant(organization=org, user=owner, verbs=("view", "change", "operate", "delete"),

@@ -31,7 +31,8 @@ FIELDS = ("organization", "name", "slug", "responsibilities", "default_goals", "
 
 
 def clean_default_goals(field: str, goals: Any) -> list[dict[str, Any]]:
-    """A role's starting goals: [{name, description?, kind?, priority?}]."""
+    """A role's starting goals: [{name, description?, kind?, priority?, condition?}]. A maintain goal's condition
+    is an expression; it is compiled when the goal is adopted (reasoning owns the language, and comes later)."""
     if not isinstance(goals, list):
         raise invalid(field, "Must be a list of goals.")
     out = []
@@ -44,8 +45,16 @@ def clean_default_goals(field: str, goals: Any) -> list[dict[str, Any]]:
             raise invalid(field, f"Item {i}: kind must be one of {', '.join(GoalKind.values)}.")
         if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 100:
             raise invalid(field, f"Item {i}: priority must be an integer from 0 to 100.")
-        out.append({"name": str(goal["name"]).strip()[:NAME_MAX], "description": str(goal.get("description", "")),
-                    "kind": kind, "priority": priority})
+        condition = goal.get("condition", "")
+        if not isinstance(condition, str) or len(condition) > TEXT_MAX:
+            raise invalid(field, f"Item {i}: condition must be an expression of at most {TEXT_MAX} characters.")
+        if condition.strip() and kind != GoalKind.MAINTAIN:
+            raise invalid(field, f"Item {i}: only a maintain goal has a condition.")
+        item = {"name": str(goal["name"]).strip()[:NAME_MAX], "description": str(goal.get("description", "")),
+                "kind": kind, "priority": priority}
+        if condition.strip():
+            item["condition"] = condition.strip()
+        out.append(item)
     return check_json(field, out)
 
 
@@ -69,6 +78,20 @@ def clean_default_beliefs(field: str, beliefs: Any) -> list[dict[str, Any]]:
     return check_json(field, out)
 
 
+def _clean_team(slug: str, team: Any) -> dict[str, Any] | None:
+    """The group a template's agents join when onboarded: {name, purpose?, lead?, supervision?}. The supervision
+    policy's fields are checked by the supervision services when the group is made."""
+    if team is None:
+        return None
+    if not isinstance(team, dict) or not str(team.get("name", "")).strip():
+        raise invalid("team", f"Role template {slug!r}: a team needs a name.")
+    supervision = team.get("supervision")
+    if supervision is not None and not isinstance(supervision, dict):
+        raise invalid("team", f"Role template {slug!r}: supervision is an object of policy fields.")
+    return {"name": str(team["name"]).strip()[:NAME_MAX], "purpose": str(team.get("purpose", "")),
+            "lead": bool(team.get("lead", False)), "supervision": supervision}
+
+
 @functools.cache
 def role_templates() -> dict[str, dict[str, Any]]:
     """The shipped role templates by slug, validated once per process (a broken file fails loudly)."""
@@ -83,6 +106,8 @@ def role_templates() -> dict[str, dict[str, Any]]:
             "responsibilities": item["responsibilities"],
             "default_goals": clean_default_goals("goals", item["goals"]),
             "default_beliefs": clean_default_beliefs("beliefs", item["beliefs"]),
+            "team": _clean_team(slug, item.get("team")),
+            "selection_policies": list(item.get("selection_policies", [])),
         }
     return templates
 

@@ -7,7 +7,9 @@ from django.core.management import call_command
 
 from agents.agent.access import agent_allows
 from agents.agent.selectors import agent_list
-from agents.models import Agent, AgentRole, Belief, Goal, Organization
+from agents.learning.models import SelectionPolicy
+from agents.models import Agent, AgentRole, Belief, Goal, Organization, Plan
+from agents.onboarding.libraries import plan_library
 from agents.onboarding.services import organization_onboard
 from agents.organization.access import org_allows
 from agents.organization.services.roles import role_templates
@@ -38,13 +40,37 @@ def test_onboarding_staffs_the_organization(operator):
     assert agents["cfo"].goals.count() == len(cfo_template["default_goals"])
     assert Belief.objects.get(agent=agents["cfo"], key="organization.name").value == "Corner Bakery"
     assert Belief.objects.filter(agent=agents["cfo"], source="role:cfo").count() == len(cfo_template["default_beliefs"])
-    assert org.groups.get().memberships.count() == 3
+    assert org.groups.get(name="Leadership team").memberships.count() == 3
     assert org_allows(operator, "change", org) and agent_allows(operator, "operate", agents["cmo"])
     assert AgentRole.objects.filter(organization__isnull=True, slug="cfo").count() == 1
     # every row written is audited, in the same transaction
     assert AuditEvent.objects.filter(target_type="agents.agent", action="create").count() == 3
     assert AuditEvent.objects.filter(target_type="agents.goal").count() == Goal.objects.count()
     assert AuditEvent.objects.filter(target_type="agents.belief").count() == Belief.objects.count()
+
+
+def test_onboarded_agents_bring_their_templates_plans_teams_and_policies(operator):
+    org = organization_onboard(by=operator, **SHOP)
+    for slug in ("ceo", "cfo", "cmo"):
+        labels = list(Plan.objects.filter(role__organization=None, role__slug=slug).order_by("created_at")
+                      .values_list("label", flat=True))
+        assert labels == [document["label"] for document in plan_library(slug)], slug
+    # every template exists (a template's plan names its recipients' templates), but only staffed ones have plans
+    assert set(AgentRole.objects.filter(organization=None).values_list("slug", flat=True)) == set(role_templates())
+    assert not Plan.objects.filter(role__slug="coo").exists()
+    assert AuditEvent.objects.filter(target_type="agents.plan", action="create").count() == Plan.objects.count()
+    cfo = org.agents.get(slug="cfo")
+    runway = cfo.goals.get(kind="maintain")
+    assert runway.condition.startswith("belief('finance.cash', 0) >=") and runway.status == "pending"
+    marketing = org.groups.get(name="Marketing team")
+    assert [(m.agent.slug, m.role) for m in marketing.memberships.all()] == [("cmo", "leader")]
+    policy = SelectionPolicy.objects.get(organization=org)
+    assert (policy.trigger_kind, policy.trigger_name, policy.policy) == ("goal_added", "launch_campaign",
+                                                                         "thompson_shared")
+    # a second organization reuses the templates' plans: nothing new is written
+    before = Plan.objects.count()
+    organization_onboard(by=operator, **{**SHOP, "name": "Second Bakery"})
+    assert Plan.objects.count() == before
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -79,6 +105,7 @@ def test_a_failure_half_way_leaves_nothing_behind(operator, monkeypatch):
     with pytest.raises(RuntimeError):
         organization_onboard(by=operator, **SHOP)
     assert not Organization.objects.exists() and not Agent.objects.exists() and not Goal.objects.exists()
+    assert not Plan.objects.exists() and not AgentRole.objects.exists()
     assert not AuditEvent.objects.filter(target_type__startswith="agents.").exists()
 
 
@@ -95,6 +122,18 @@ def test_seed_demo_is_idempotent_and_leaves_integrity_clean(administrator):
     call_command("seed_demo", owner=administrator.username, verbosity=0)
     call_command("seed_demo", verbosity=0)
     org = Organization.objects.get()
-    assert org.agents.count() == 9
+    assert org.agents.count() == 12
+    suppliers = {a.slug: a for a in org.agents.filter(role__slug="supplier")}
+    assert {slug: a.kind for slug, a in suppliers.items()} == {"hanse": "internal", "rhein": "internal",
+                                                               "atlas": "external"}
+    assert {a.supervisor.slug for a in suppliers.values()} == {"coo"}
+    assert Belief.objects.get(agent=suppliers["rhein"], key="supplier.flaky").value is True
+    team = org.groups.get(name="Suppliers")
+    assert {m.agent.slug for m in team.memberships.all()} == set(suppliers)
+    assert team.supervisor_policy.escalate_to == "supervisor"
+    assert "hanse" not in {m.agent.slug for m in org.groups.get(name="Leadership team").memberships.all()}
+    # every demo agent's role template has its library
+    for slug in set(org.agents.values_list("role__slug", flat=True)):
+        assert Plan.objects.filter(role__slug=slug).count() == len(plan_library(slug)) > 0, slug
     assert not run_integrity_checks()
     call_command("check_integrity", verbosity=0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agents.models import Agent, Organization
+from agents.models import Agent, Organization, Plan
+from agents.onboarding.libraries import plan_library
 from tests.support.admin import staff_client
 from tests.support.api import client_for, create_user
 
@@ -29,6 +30,13 @@ def test_black_box_onboarding_visibility_and_grants(administrator):
     cfo = next(a for a in agents["results"] if a["slug"] == "cfo")
     assert admin.get(f"/api/v1/agents/{cfo['id']}/goals/").json()["count"] == 3
     assert admin.get(f"/api/v1/agents/{cfo['id']}/beliefs/organization.name/").json()["value"] == "Green Grocer"
+    plans = admin.get("/api/v1/plans/", {"role": cfo["role"], "page_size": 100}).json()["results"]
+    assert sorted(p["label"] for p in plans) == sorted(d["label"] for d in plan_library("cfo"))
+    restore = next(p for p in plans if p["label"] == "restore_runway")
+    assert restore["trigger"] == {"kind": "goal_added", "name": "Keep at least three months of cash runway"}
+    text = admin.get(f"/api/v1/plans/{restore['id']}/", {"format": "text"}).content.decode()
+    assert text.startswith("@restore_runway") and '+!"Keep at least three months of cash runway"' in text
+    assert ".start_protocol(request, cmo," in text and ".start_protocol(request, coo," in text
 
     second = create_user(roles=("viewer",))
     other = client_for(second)
@@ -76,5 +84,9 @@ def test_onboarding_form_in_the_admin(staff_operator):
     assert response.status_code == 302
     org = Organization.objects.get()
     assert org.agents.count() == 2
+    for slug in ("ceo", "hr"):  # the form staffs through the same service: the roles' libraries come along
+        assert sorted(Plan.objects.filter(role__organization=None, role__slug=slug).values_list("label", flat=True)) \
+            == sorted(d["label"] for d in plan_library(slug)), slug
+    assert org.agents.get(slug="ceo").goals.filter(name="Follow the weekly knowledge digest").exists()
     assert client.get(f"/admin/agents/organization/{org.pk}/change/").status_code == 200
 
