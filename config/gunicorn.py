@@ -32,3 +32,11 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """Index the OpenAPI schema before the first request, so no caller pays the few hundred milliseconds it takes
+    (mabos/api/operations.py: the query-parameter check and the browsable API's forms read it)."""
+    from mabos.api.operations import operation
+
+    operation("get", "/api/v1/")

@@ -19,7 +19,7 @@ RUNWAY = "Keep at least three months of cash runway"
 
 
 def _get(client: Any, path: str, **params: Any) -> dict[str, Any]:
-    response = client.get(path, {"page_size": 200, **params})
+    response = client.get(path, params)
     assert response.status_code == 200, (path, response.content[:300])
     return response.json()
 
@@ -29,9 +29,9 @@ def test_the_onboarded_cfo_asks_the_cmo_and_coo_to_cut_spend_when_cash_runs_shor
     response = client.post("/api/v1/organizations/onboard/", BUSINESS, format="json")
     assert response.status_code == 201, response.content
     org = response.json()["id"]
-    agents = {a["slug"]: a["id"] for a in _get(client, "/api/v1/agents/", organization=org)["results"]}
+    agents = {a["slug"]: a["id"] for a in _get(client, "/api/v1/agents/", organization=org, page_size=200)["results"]}
     cfo = agents["cfo"]
-    [runway] = [g for g in _get(client, f"/api/v1/agents/{cfo}/goals/")["results"] if g["name"] == RUNWAY]
+    [runway] = [g for g in _get(client, f"/api/v1/agents/{cfo}/goals/", page_size=200)["results"] if g["name"] == RUNWAY]
 
     def status() -> str:
         return _get(client, f"/api/v1/agents/{cfo}/goals/{runway['id']}/")["status"]
@@ -41,7 +41,7 @@ def test_the_onboarded_cfo_asks_the_cmo_and_coo_to_cut_spend_when_cash_runs_shor
     assert response.status_code == 200, response.content
 
     def requests() -> list[tuple[str, Any]]:
-        sent = [m for m in _get(client, "/api/v1/messages/")["results"]
+        sent = [m for m in _get(client, "/api/v1/messages/", page_size=200)["results"]
                 if m["sender_agent"] == cfo and m["performative"] == "request"]
         if len(sent) < 2:
             return []
