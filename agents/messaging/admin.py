@@ -18,7 +18,14 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents.common.admin import ReadOnlyAdmin, json_preview
-from agents.messaging.models import NOT_HANDED_OVER, DeadLetter, Delivery, DeliveryStatus, Message
+from agents.messaging.models import (
+    NOT_HANDED_OVER,
+    DeadLetter,
+    Delivery,
+    DeliveryStatus,
+    Message,
+    delivery_summary,
+)
 from agents.messaging.selectors import (
     conversation_get,
     dead_letter_list,
@@ -152,9 +159,7 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     @admin.display(description="deliveries")
     def delivery_status(self, obj: Message) -> str:
-        parts = [f"{count} {status}" for status in DeliveryStatus.values
-                 if (count := getattr(obj, f"count_{status}", 0))]
-        return ", ".join(parts) or "—"
+        return delivery_summary({status: getattr(obj, f"count_{status}", 0) for status in DeliveryStatus.values})
 
     @admin.display(description="conversation", ordering="conversation_id")
     def conversation(self, obj: Message) -> str:

@@ -54,6 +54,12 @@ class DeliveryStatus(models.TextChoices):
     EXPIRED = "expired", "expired"        # the message expired before it was handed over
 
 
+def delivery_summary(counts: dict[str, int]) -> str:
+    """How a message's deliveries stand, in one phrase a person reads ("3 acked, 1 dead"), in the order of
+    the states; "—" when there is none. The messages list and an agent's page say it the same way."""
+    return ", ".join(f"{counts[status]} {status}" for status in DeliveryStatus.values if counts.get(status)) or "—"
+
+
 #: status -> the statuses it may move to. The one table; ``states.transition`` applies it.
 DELIVERY_TRANSITIONS: dict[str, frozenset[str]] = {
     DeliveryStatus.PENDING: frozenset({DeliveryStatus.DISPATCHED, DeliveryStatus.EXPIRED, DeliveryStatus.DEAD}),

@@ -74,13 +74,15 @@ def plan_library_install(*, role: AgentRole, by: Any) -> list[Plan]:
     """The role template's library as plans of the template, through the plan services (validated, audited).
 
     Idempotent by label: a plan the template already has is left alone, as ``role_template_ensure`` leaves a
-    tuned role alone (an operator may have revised or disabled it). Every template is ensured first, because a
-    template's plan names its recipients by their templates' slugs (``cmo``, ``role:supplier``)."""
-    for slug in role_templates():
-        role_template_ensure(slug=slug, by=by)
+    tuned role alone (an operator may have revised or disabled it). Before a plan is written every template is
+    ensured, because a template's plan names its recipients by their templates' slugs (``cmo``,
+    ``role:supplier``); when the library is installed already (every onboarding after the first) nothing is."""
     have = set(Plan.objects.filter(role=role).values_list("label", flat=True))
-    return [plan_create(document=document, role=role, by=by) for document in plan_library(role.slug)
-            if document["label"] not in have]
+    missing = [document for document in plan_library(role.slug) if document["label"] not in have]
+    if missing:
+        for slug in role_templates():
+            role_template_ensure(slug=slug, by=by)
+    return [plan_create(document=document, role=role, by=by) for document in missing]
 
 
 def _facts(org: Organization) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 Two doors read it: the query-parameter check (``query_params``: only what the
 schema lists is accepted) and the browsable API (``renderers``: its POST form
 starts from the operation's example, or from its input fields, never from the
-output shape). Built once per process, the first time either needs it (a few
-hundred milliseconds), from the same generator that serves /api/schema/, so
-the documentation and the behaviour cannot disagree.
+output shape). Built once per process (a few hundred milliseconds: gunicorn at
+worker start, config/gunicorn.py; elsewhere the first time either needs it),
+from the same generator that serves /api/schema/, so the documentation and the
+behaviour cannot disagree.
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ the documentation and the check cannot disagree: a parameter a view honours
 but the schema does not list is refused, which a test would notice at once.
 ``format`` (DRF's renderer override, used by the browsable API) is always allowed.
 
-The table is the schema indexed once per process (``mabos.api.operations``),
-the first time a request to the API carries a query string (a few hundred
-milliseconds; most requests carry none and never wait for it).
+The table is the schema indexed once per process (``mabos.api.operations``, a
+few hundred milliseconds): gunicorn builds it when a worker starts
+(``post_worker_init`` in config/gunicorn.py), so no request waits for it;
+elsewhere (runserver, tests) the first request that needs it does.
 """
 
 from __future__ import annotations

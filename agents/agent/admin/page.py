@@ -13,7 +13,7 @@ mabos/static/mabos/agent_page.css: the CSP refuses inline styles.
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,8 @@ from django.utils.html import format_html, format_html_join
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents.agent.models import LIFECYCLE_ACTIONS, Agent
 from agents.agent.selectors import agent_get, agent_memberships
-from agents.messaging.models import Delivery, Message
+from agents.common.admin import json_preview
+from agents.messaging.models import Delivery, Message, delivery_summary
 from agents.messaging.selectors import agent_dead_letters_latest, agent_sent_latest, inbox_latest, subscription_list
 from agents.reasoning.events.selectors import event_pending_latest, runtime_get
 from agents.reasoning.mind import agent_mind
@@ -48,9 +49,8 @@ PREVIEW_CHARS = 120
 
 
 def preview(value: Any) -> str:
-    """A JSON value as JSON (not a Python repr), cut to PREVIEW_CHARS."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
+    """A JSON value as JSON (not a Python repr), cut to PREVIEW_CHARS: the messages list's preview, longer."""
+    return json_preview(value, limit=PREVIEW_CHARS)
 
 
 def pending_events_html(agent: Agent) -> str:
@@ -102,10 +102,7 @@ def _outgoing(message: Message) -> MessageRow:
     peers = ", ".join(d.recipient.name for d in deliveries[:3]) or "—"
     if message.recipient_count > len(deliveries[:3]):
         peers += f" (+{message.recipient_count - len(deliveries[:3])})"
-    counts: dict[str, int] = {}
-    for delivery in deliveries:
-        counts[delivery.status] = counts.get(delivery.status, 0) + 1
-    status = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "—"
+    status = delivery_summary(Counter(delivery.status for delivery in deliveries))
     return MessageRow(message=message, url=_message_url(message), peers=peers, status=status,
                       preview=preview(message.content))
 
