@@ -11,7 +11,7 @@ Two things in honcho 2.0 (pinned in requirements.txt) turn every Ctrl-C into a k
 Here SIGTERM goes to each process itself (gunicorn's master, Celery's worker and beat each stop their own
 children: the same as systemd's KillMode=mixed), and SIGKILL to the group only after `--grace` seconds
 (default 30; the Makefile's STOP_GRACE). Nothing is lost even on a kill (every claim is a lease that is
-re-claimed), but a stop that needs one is not graceful. tests/test_make_run.py stops `make run` and
+re-claimed), but a stop that needs one is not graceful. tests/live/test_first_five_minutes.py stops `make run` and
 asserts that no SIGKILL was sent.
 """
 
