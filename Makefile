@@ -42,8 +42,8 @@ run: $(VENV)/.runtime-installed
 	@echo "  forgot the admin password?  $(BIN)/python manage.py changepassword admin"
 	@echo "  a user locked out?          $(BIN)/python manage.py axes_reset_username <username>"
 	@echo ""
-	@PYTHONUNBUFFERED=1 HOST=$(RUN_HOST) PORT=$(RUN_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
-		$(BIN)/python scripts/procfile_start.py --grace $(STOP_GRACE) -f Procfile -p $(RUN_PORT)
+	@PYTHONUNBUFFERED=1 HOST=$(RUN_HOST) PORT=$(RUN_PORT) MABOS_RUN_URL=http://$(RUN_HOST):$(RUN_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/python scripts/procfile_start.py --grace $(STOP_GRACE) -f Procfile --also Procfile.demo -p $(RUN_PORT)
 
 ## test: the whole suite against a throwaway PostgreSQL and Redis
 test: $(VENV)/.dev-installed

@@ -4,6 +4,9 @@ COO's calls for bids with a price, delivers what is accepted, acks every deliver
 
     python scripts/external_supplier.py --agent <atlas id> --key <agent key> [--base http://127.0.0.1:8000/api/v1]
 
+``make run`` starts it for the demo (``manage.py demo_external_supplier``, the Procfile's ``supplier``), with a
+fresh key in ``MABOS_AGENT_KEY``.
+
 The key: the admin's page of the agent Atlas Trading, its keys (or ``POST /api/v1/agents/<atlas>/keys/``),
 shown once. Only the standard library is used, so it runs anywhere Python 3.11 does. ``--once`` handles what is in the
 inbox and stops (the tests use it).
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -70,7 +74,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="http://127.0.0.1:8000/api/v1")
     parser.add_argument("--agent", required=True, help="the external agent's id")
-    parser.add_argument("--key", required=True, help="the agent's API key")
+    parser.add_argument("--key", default=os.environ.get("MABOS_AGENT_KEY"),
+                        required="MABOS_AGENT_KEY" not in os.environ,
+                        help="the agent's API key (default: $MABOS_AGENT_KEY, which `ps` does not show)")
     parser.add_argument("--name", default="Atlas Trading")
     parser.add_argument("--unit-price", type=float, default=5.5)
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between two looks at the inbox")

@@ -30,6 +30,9 @@ def test_make_run_with_nothing_set_serves_what_it_prints_and_keeps_the_terminal_
     # A fresh database: one summary line, not one line per migration.
     assert re.search(r"database: applied \d+ migrations \(.*agents \d+", started), started
     assert "Applying " not in started
+    # The demo's external supplier runs beside web, worker and beat, through the API with a fresh key.
+    assert re.search(r"external supplier Atlas Trading \(\S+\) answering through http://127.0.0.1:8000/api/v1",
+                     started), started
     started_quiet_window = len(make_run.lines)
     time.sleep(QUIET_WINDOW_SECONDS)  # observing an absence needs a window; nothing is waited for here
     after_start = "\n".join(make_run.lines[started_quiet_window:])
