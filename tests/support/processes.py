@@ -67,6 +67,12 @@ class Process:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(10)
 
+    def send_signal(self, sig: int = signal.SIGTERM) -> None:
+        """Send ``sig`` to its process group without waiting (``stop`` waits)."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
+
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
 
@@ -96,6 +102,14 @@ class Process:
         return ports
 
 
+def processes_stop(procs: list[Process], timeout: float = 20) -> None:
+    """Stop them all at once: SIGTERM to every one first, then wait for each (SIGKILL past ``timeout``)."""
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        proc.stop(timeout=timeout)
+
+
 def start_gunicorn(tmp: Path, **env: str) -> tuple[Process, str]:
     port = free_port()
     proc = Process(
@@ -114,14 +128,33 @@ def start_gunicorn(tmp: Path, **env: str) -> tuple[Process, str]:
     return proc, base
 
 
-def start_worker(tmp: Path, name: str = "w1", concurrency: int = 1, **env: str) -> Process:
+ALL_QUEUES = "messages,reasoning,actions,learning,default"
+
+
+def start_worker(tmp: Path, name: str = "w1", concurrency: int = 1, queues: str = ALL_QUEUES, **env: str) -> Process:
+    """A Celery worker consuming ``queues`` (all five by default, as the Procfile's); its log is
+    ``tmp/worker-<name>.log``."""
     return Process(
         [str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO", f"--hostname={name}@%h",
-         "--queues=messages,reasoning,actions,learning,default", f"--concurrency={concurrency}",
+         f"--queues={queues}", f"--concurrency={concurrency}",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         process_env(MABOS_PROCESS_ROLE="worker", **env),
         tmp / f"worker-{name}.log",
     ).start()
+
+
+def start_beat(tmp: Path, name: str = "beat", **env: str) -> Process:
+    """Celery beat on its own, as the Procfile runs it (its schedule file in ``tmp``); log ``tmp/<name>.log``."""
+    return Process(
+        [str(BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO", f"--schedule={tmp / f'{name}-schedule'}"],
+        process_env(MABOS_PROCESS_ROLE="worker", **env),
+        tmp / f"{name}.log",
+    ).start()
+
+
+def logged_ready(proc: Process) -> bool:
+    """Celery said the worker consumes ("celery@... ready.")."""
+    return " ready." in proc.log_path.read_text(errors="replace") if proc.log_path.exists() else False
 
 
 @dataclass
