@@ -227,6 +227,7 @@ def test_a_chart_of_any_series_scales_to_its_range():
                       start_label="day 1", end_label="day 4", describe=lambda day, cash: f"day {day}: {cash}")
     assert (chart.peak, chart.floor, chart.total, chart.last) == (100.0, -50.0, 75.5, 25.5)
     up, down, flat, small = chart.bars
+    assert 0 < small.height < up.height
     assert up.y + up.height == pytest.approx(chart.baseline, abs=0.1) and down.y == pytest.approx(chart.baseline, abs=0.1), \
         "bars stand on the zero line, negative ones hang below"
     assert up.height == pytest.approx(2 * down.height, abs=0.2) and flat.height == 0
