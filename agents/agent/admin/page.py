@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.object_permissions import OPERATE, has_object_permission
@@ -36,6 +37,7 @@ from agents.reasoning.mind import agent_mind
 from agents.reasoning.selectors import belief_list
 from agents.supervision.health import health_of
 from agents.supervision.tables import agent_state
+from mabos.display.dates import relative_time
 from mabos.errors import NotFound
 
 #: The query parameter that opens the standard change form instead of the page.
@@ -59,12 +61,16 @@ def pending_events_html(agent: Agent) -> str:
     if runtime is None:
         return "— (an external agent: it never runs the cycle)"
     events, pending = event_pending_latest(agent=agent)
-    due = (f"due since {runtime.wake_at:%Y-%m-%d %H:%M:%S}" if runtime.wake_at else "idle (nothing to do)")
+    if runtime.wake_at is None:
+        due = "idle (nothing to do)"
+    else:  # "due since 3 s ago", or "due in 4 s" for a timer
+        words = "due since {}" if runtime.wake_at <= timezone.now() else "due {}"
+        due = format_html(words, relative_time(runtime.wake_at))
     state = format_html("<p>{}; {} cycle(s); {} pending event(s){}</p>", due, runtime.cycle_count, pending,
                         format_html("; last error: {}", runtime.last_error) if runtime.last_error else "")
     if not events:
         return state
-    lines = [(e.id, e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.kind,
+    lines = [(e.id, relative_time(e.created_at), e.kind,
               f"{e.source} {e.source_name}".strip() if e.source != "message" else f"message {e.message_id}",
               preview(e.args)) for e in events]
     body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
