@@ -64,6 +64,21 @@ def _row_class(row: Health) -> str:
     return "supervision-stale" if row.stale_since is not None else "supervision-ok"
 
 
+def health_badge(row: Health) -> tuple[str, str]:
+    """(class, words) of an agent's health in a word or two, for the org chart: failed, restart due, stale,
+    silent, healthy, or unsupervised (no policy covers it); with its heartbeat's age."""
+    if row.agent.status == "failed":
+        css, words = "supervision-failed", "failed"
+    elif row.restart_at is not None:
+        css, words = "supervision-failed", "restart due"
+    elif row.stale_since is not None or row.silent:
+        css, words = "supervision-stale", "stale" if row.stale_since is not None else "silent"
+    else:
+        css, words = "supervision-ok", "healthy" if row.policy is not None else "unsupervised"
+    beat = f"heartbeat {age_words(row.heartbeat_age)} ago" if row.heartbeat_at else "no heartbeat yet"
+    return css, f"{words}, {beat}"
+
+
 def health_table(rows: list[Health]) -> str:
     """One line per agent: status, heartbeat age, restarts in the period, restart due, last failure."""
     if not rows:
