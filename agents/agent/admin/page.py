@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents.agent.models import LIFECYCLE_ACTIONS, Agent
 from agents.agent.selectors import agent_get, agent_memberships
-from agents.common.admin import json_preview
+from agents.common.admin import agent_link, json_preview, sender_link
 from agents.messaging.models import Delivery, Message, delivery_summary
 from agents.messaging.selectors import agent_dead_letters_latest, agent_sent_latest, inbox_latest, subscription_list
 from agents.reasoning.events.selectors import event_pending_latest, runtime_get
@@ -87,7 +87,7 @@ class MessageRow:
 
     message: Message
     url: str
-    peers: str
+    peers: Any  # the other agents, each linked to its page (a person or MABOS as text)
     status: str
     preview: str
     error: str = ""
@@ -99,15 +99,16 @@ def _message_url(message: Message) -> str:
 
 def _incoming(delivery: Delivery) -> MessageRow:
     message = delivery.message
-    return MessageRow(message=message, url=_message_url(message), peers=message.sender_label, status=delivery.status,
+    return MessageRow(message=message, url=_message_url(message), peers=sender_link(message), status=delivery.status,
                       preview=preview(message.content), error=delivery.last_error)
 
 
 def _outgoing(message: Message) -> MessageRow:
     deliveries = list(message.deliveries.all())  # only those the caller may see (the selector's prefetch)
-    peers = ", ".join(d.recipient.name for d in deliveries[:3]) or "—"
-    if message.recipient_count > len(deliveries[:3]):
-        peers += f" (+{message.recipient_count - len(deliveries[:3])})"
+    shown = deliveries[:3]
+    named = format_html_join(", ", "{}", ((agent_link(d.recipient_id, d.recipient.name),) for d in shown))
+    more = f" (+{message.recipient_count - len(shown)})" if message.recipient_count > len(shown) else ""
+    peers = format_html("{}{}", named if shown else "—", more)
     status = delivery_summary(Counter(delivery.status for delivery in deliveries))
     return MessageRow(message=message, url=_message_url(message), peers=peers, status=status,
                       preview=preview(message.content))
