@@ -124,7 +124,9 @@ def test_the_chart_draws_reporting_lines_roles_and_groups_with_each_agents_state
 
     roles = section(page, "orgchart-roles")
     money = roles.split(f'id="orgchart-role-{company["cfo"].role.slug}"', 1)[1].split('class="orgchart-role"')[0]
-    assert "Cfo" in money and "Clerk" in money and "reports to Ceo" in money and "reports to Cfo" in money
+    assert "Cfo" in money and "Clerk" in money
+    assert f'reports to <a href="/admin/agents/agent/{company["ceo"].pk}/change/">Ceo</a>' in money
+    assert f'reports to <a href="/admin/agents/agent/{company["cfo"].pk}/change/">Cfo</a>' in money
     assert "Vacant" in roles and "nobody holds it" in roles
 
     groups = section(page, "orgchart-groups")
