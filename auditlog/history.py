@@ -6,7 +6,7 @@ say nothing of the API, the workers or the request. Every write in MABOS records
 the note, and the request it came from (IP and request id, with a link to every event of that request in
 the audit list for those who may read it).
 
-``MabosAdminSite.register`` (mabos/dashboard.py) puts this mixin in front of every ModelAdmin of a project
+``MabosAdminSite.register`` (mabos/dashboard/site.py) puts this mixin in front of every ModelAdmin of a project
 model, so no admin can forget it; an admin may also name it in its bases (it is then not added twice).
 """
 

@@ -10,26 +10,40 @@ from django import forms
 from django.contrib import messages
 from django.db.models import JSONField
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.admin_permissions import is_active_staff
 from accounts.object_permissions import CHANGE, VIEW, has_object_permission, objects_for_user
 from agents.common.forms import qualified_formfield_kwargs
+from mabos.display.folding import json_folded
 from mabos.errors import DomainError
 
 
 def json_pretty(value: Any) -> SafeString:
-    """A JSON value as indented JSON in a <pre> (admin.css wraps it): a read-only field otherwise shows the
-    Python repr (``{'a': True}``), which is not what the API or a person typing it would write."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
-    return format_html('<pre class="mabos-json">{}</pre>', text)
+    """A JSON value as indented JSON in a <pre> (admin.css wraps it), folded in a <details> when long
+    (mabos/display/folding.py): a read-only field otherwise shows the Python repr (``{'a': True}``), which is
+    not what the API or a person typing it would write."""
+    return json_folded(value)
 
 
 def json_preview(value: Any, limit: int = 80) -> str:
     """A JSON value on one line (compact, never a Python repr), cut at ``limit`` characters."""
     text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def agent_link(pk: Any, name: str) -> SafeString:
+    """An agent's name linking to its page (its mind, messages and supervision: agents/agent/admin/page.py).
+    Every admin names agents this way; a foreign key column does so by itself (mabos/display/links.py)."""
+    return format_html('<a href="{}">{}</a>', reverse("admin:agents_agent_change", args=[pk]), name)
+
+
+def sender_link(message: Any) -> SafeString | str:
+    """A message's sender: the agent linked, or the person (``user …``) or MABOS as text."""
+    return agent_link(message.sender_agent_id, message.sender_agent.name) if message.sender_agent_id \
+        else message.sender_label
 
 
 def apply_domain_error(form: forms.Form, exc: DomainError) -> None:

@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 
 from accounts.object_permissions import OPERATE, has_object_permission
-from agents.common.admin import ReadOnlyAdmin, json_preview
+from agents.common.admin import ReadOnlyAdmin, agent_link, json_preview, sender_link
 from agents.messaging.models import (
     NOT_HANDED_OVER,
     DeadLetter,
@@ -36,15 +36,17 @@ from agents.messaging.selectors import (
 )
 from agents.messaging.services.dead_letters import dead_letter_redeliver
 from agents.organization.access import organizations_for
+from agents.protocols.selectors import with_visible_run
 
 
 def timeline(messages_in_order: list[Message]) -> str:
     """One line per message (when, who, act, to whom with each delivery's status)."""
     rows = []
     for msg in messages_in_order:
-        recipients = ", ".join(f"{d.recipient.name} ({d.status}{', ' + d.last_error if d.last_error else ''})"
-                               for d in msg.deliveries.all())
-        rows.append((msg.created_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], msg.sender_label, msg.performative,
+        recipients = format_html_join(", ", "{} ({}{})", ((agent_link(d.recipient_id, d.recipient.name), d.status,
+                                                            f", {d.last_error}" if d.last_error else "")
+                                                           for d in msg.deliveries.all()))
+        rows.append((msg.created_at.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], sender_link(msg), msg.performative,
                      recipients or "—", json_preview(msg.content, 200)))
     body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
                             rows)
@@ -131,7 +133,7 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     change_form_template = "admin/agents/message/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return message_overview_list(user=request.user)
+        return with_visible_run(message_overview_list(user=request.user), user=request.user)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """Every term must match (``message_search``); a quoted phrase is one term."""
@@ -142,16 +144,16 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     @admin.display(description="from", ordering="sender_agent__name")
     def sender(self, obj: Message) -> str:
         """The sender, its organization under it (a column of its own would not fit a 1440 px screen)."""
-        return format_html('{}<br><span class="mabos-muted">{}</span>', obj.sender_label, obj.organization.name)
+        return format_html('{}<br><span class="mabos-muted">{}</span>', sender_link(obj), obj.organization.name)
 
     @admin.display(description="to")
     def recipients(self, obj: Message) -> str:
         total = sum(getattr(obj, f"count_{status}", 0) for status in DeliveryStatus.values)
-        names = [d.recipient.name for d in getattr(obj, "first_deliveries", [])]
+        named = [agent_link(d.recipient_id, d.recipient.name) for d in getattr(obj, "first_deliveries", [])]
         if not total:
             return "—"
-        more = f", +{total - len(names)}" if total > len(names) else ""
-        return f"{total}: {', '.join(names)}{more}"
+        more = f", +{total - len(named)}" if total > len(named) else ""
+        return format_html("{}: {}{}", total, format_html_join(", ", "{}", ((name,) for name in named)), more)
 
     @admin.display(description="content")
     def preview(self, obj: Message) -> str:
@@ -163,6 +165,11 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     @admin.display(description="conversation", ordering="conversation_id")
     def conversation(self, obj: Message) -> str:
+        """The thread: a protocol run's sequence diagram when the conversation is one, else the timeline."""
+        if getattr(obj, "has_run", False):
+            url = reverse("admin:agents_protocolrun_change", args=[obj.conversation_id]) + "#conversation-diagram"
+            return format_html('<a href="{}" title="{}">{}… (diagram)</a>', url, obj.conversation_id,
+                               str(obj.conversation_id)[:8])
         url = reverse("admin:agents_message_change", args=[obj.pk]) + "#conversation-timeline"
         return format_html('<a href="{}" title="{}">{}…</a>', url, obj.conversation_id, str(obj.conversation_id)[:8])
 
@@ -180,6 +187,9 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             context["conversation_timeline"] = timeline(
                 conversation_get(user=request.user, conversation_id=obj.conversation_id,
                                       organization=obj.organization_id))
+            if getattr(obj, "has_run", False):
+                context["conversation_diagram_url"] = reverse("admin:agents_protocolrun_change",
+                                                              args=[obj.conversation_id]) + "#conversation-diagram"
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
@@ -208,7 +218,7 @@ class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     @admin.display(description="from")
     def sender(self, obj: Delivery) -> str:
-        return obj.message.sender_label
+        return sender_link(obj.message)
 
 
 @admin.register(DeadLetter)

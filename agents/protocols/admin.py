@@ -16,11 +16,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.object_permissions import OPERATE, has_object_permission
-from agents.common.admin import ReadOnlyAdmin, run_service
+from agents.common.admin import ReadOnlyAdmin, agent_link, run_service
 from agents.messaging.models import Performative
 from agents.protocols.access import run_cancel_allowed
 from agents.protocols.diagram import sequence_svg
@@ -69,7 +69,8 @@ class ProtocolRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     @admin.display(description="participants")
     def participants(self, obj: ProtocolRun) -> str:
-        return ", ".join(session.participant.name for session in obj.sessions.all())
+        return format_html_join(", ", "{}", ((agent_link(session.participant_id, session.participant.name),)
+                                             for session in obj.sessions.all()))
 
     @admin.display(description="deadline in force")
     def deadline(self, obj: ProtocolRun) -> Any:
@@ -88,7 +89,8 @@ class ProtocolRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
                            change: bool = False, form_url: str = "", obj: ProtocolRun | None = None) -> Any:
         """The diagram, read per request (nothing kept on ``self``: one instance serves every thread)."""
         if obj is not None and obj.pk:
-            svg = sequence_svg(obj, list(obj.sessions.all()), run_messages(user=request.user, run=obj))
+            svg = sequence_svg(obj, list(obj.sessions.all()), run_messages(user=request.user, run=obj),
+                               agent_url=lambda pk: reverse("admin:agents_agent_change", args=[pk]))
             context["sequence_svg"] = mark_safe(svg)  # noqa: S308  (sequence_svg escapes every text it draws)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

@@ -9,7 +9,7 @@ Every text (agent names, performatives, reasons) is escaped, and the markup carr
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 
@@ -67,9 +67,11 @@ def _arrows(run: Any, sessions: Sequence[Any], messages: Iterable[Any],
     return rows
 
 
-def sequence_svg(run: Any, sessions: Sequence[Any], messages: Sequence[Any]) -> str:
+def sequence_svg(run: Any, sessions: Sequence[Any], messages: Sequence[Any],
+                 agent_url: Callable[[str], str] | None = None) -> str:
     """The SVG of ``run``'s conversation: ``sessions`` its participants, ``messages`` in send order (each with
-    its ``deliveries`` prefetched: the arrows go to the recipients the viewer may see)."""
+    its ``deliveries`` prefetched: the arrows go to the recipients the viewer may see). ``agent_url(agent_id)``,
+    when given, makes each agent's name on top a link (to its page)."""
     lines = _lifelines(run, sessions, messages)
     lanes = {key: index for index, (key, _) in enumerate(lines)}
     arrows = _arrows(run, sessions, messages, lanes)
@@ -94,7 +96,11 @@ def sequence_svg(run: Any, sessions: Sequence[Any], messages: Sequence[Any]) -> 
     for index, (_, label) in enumerate(lines):
         left = MARGIN + LANE * index + 10
         out.append(f'<rect class="seq-box" x="{left}" y="{HEAD_Y - 20}" width="{LANE - 20}" height="30" rx="4"/>')
-        out.append(f'<text class="seq-name" x="{x(index)}" y="{HEAD_Y}">{_text(label, 26)}</text>')
+        name = f'<text class="seq-name" x="{x(index)}" y="{HEAD_Y}">{_text(label, 26)}</text>'
+        key = lines[index][0]
+        if agent_url is not None and key.startswith("agent:"):
+            name = f'<a href="{_text(agent_url(key[len("agent:"):]), 500)}">{name}</a>'
+        out.append(name)
         out.append(f'<line class="seq-lifeline" x1="{x(index)}" y1="{HEAD_Y + 10}" x2="{x(index)}" y2="{bottom}"/>')
     for row, (source, target, performative, at) in enumerate(arrows):
         y = FIRST_Y + STEP * row

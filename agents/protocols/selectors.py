@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from agents.agent.access import agents_for
 from agents.common.selectors import get_visible
@@ -24,6 +24,16 @@ def run_list(*, user: Any) -> QuerySet[ProtocolRun]:
                  | Q(initiator_id__in=agents_for(user).values("pk")))
     return (ProtocolRun.objects.filter(condition).select_related("initiator", "organization")
             .prefetch_related(_SESSIONS).order_by("-created_at", "id"))
+
+
+def with_visible_run(messages: QuerySet[Message], *, user: Any) -> QuerySet[Message]:
+    """``messages`` each with ``has_run``: whether its conversation is a protocol run ``user`` may see (whose
+    page draws it as a sequence diagram). A correlated EXISTS on the run's primary key, for a page's rows."""
+    visible = (Q(organization_id__in=organizations_for(user).values("pk"))
+               | Q(initiator_id__in=agents_for(user).values("pk")))
+    runs = ProtocolRun.objects.filter(visible, pk=OuterRef("conversation_id"),
+                                      organization_id=OuterRef("organization_id"))
+    return messages.annotate(has_run=Exists(runs))
 
 
 def run_get(*, user: Any, pk: Any) -> ProtocolRun:

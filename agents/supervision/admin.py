@@ -12,7 +12,6 @@ change on its organization.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -25,7 +24,13 @@ from django.utils.html import format_html, format_html_join
 from accounts.object_permissions import CHANGE
 from agents.agent.access import agents_for
 from agents.agent.models import AgentGroup
-from agents.common.admin import OrganizationScopedAdmin, QualifiedChoicesMixin, ReadOnlyAdmin, run_service
+from agents.common.admin import (
+    OrganizationScopedAdmin,
+    QualifiedChoicesMixin,
+    ReadOnlyAdmin,
+    json_pretty,
+    run_service,
+)
 from agents.organization.access import organizations_for
 from agents.supervision.models import SupervisionEvent, SupervisorPolicy
 from agents.supervision.selectors import policy_list, supervision_event_list
@@ -165,7 +170,7 @@ class SupervisionEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     @admin.display(description="detail (JSON)")
     def detail_json(self, obj: SupervisionEvent) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.detail, indent=2, sort_keys=True, ensure_ascii=False))
+        return json_pretty(obj.detail)
 
 
 def _short(value: Any) -> str:

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from agents.supervision.health import Health
 from agents.supervision.models import EscalateTo, SupervisorPolicy
+from mabos.display.dates import relative_time
 
 
 def age_words(seconds: float | None) -> str:
@@ -28,8 +29,9 @@ def age_words(seconds: float | None) -> str:
     return f"{int(seconds)} s"
 
 
-def when(moment: datetime.datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+def when(moment: datetime.datetime | None) -> Any:
+    """"12 s ago" with the UTC time on hover (mabos/display/dates.py), or "—"."""
+    return relative_time(moment) if moment else "—"
 
 
 def policy_words(policy: SupervisorPolicy | None) -> str:
@@ -62,15 +64,30 @@ def _row_class(row: Health) -> str:
     return "supervision-stale" if row.stale_since is not None else "supervision-ok"
 
 
+def health_badge(row: Health) -> tuple[str, str]:
+    """(class, words) of an agent's health in a word or two, for the org chart: failed, restart due, stale,
+    silent, healthy, or unsupervised (no policy covers it); with its heartbeat's age."""
+    if row.agent.status == "failed":
+        css, words = "supervision-failed", "failed"
+    elif row.restart_at is not None:
+        css, words = "supervision-failed", "restart due"
+    elif row.stale_since is not None or row.silent:
+        css, words = "supervision-stale", "stale" if row.stale_since is not None else "silent"
+    else:
+        css, words = "supervision-ok", "healthy" if row.policy is not None else "unsupervised"
+    beat = f"heartbeat {age_words(row.heartbeat_age)} ago" if row.heartbeat_at else "no heartbeat yet"
+    return css, f"{words}, {beat}"
+
+
 def health_table(rows: list[Health]) -> str:
     """One line per agent: status, heartbeat age, restarts in the period, restart due, last failure."""
     if not rows:
         return "— (no leader or members)"
     lines = [(_row_class(row), reverse("admin:agents_agent_change", args=[row.agent.pk]), row.agent.name,
               row.agent.kind, row.agent.status, age_words(row.heartbeat_age),
-              "stale since " + when(row.stale_since) if row.stale_since else "",
+              format_html("stale since {}", when(row.stale_since)) if row.stale_since else "",
               row.restarts_in_period, row.policy.intensity if row.policy else "—", when(row.restart_at),
-              f"{row.failure_words} at {when(row.last_failure_at)}" if row.last_failure else "—")
+              format_html("{}, {}", row.failure_words, when(row.last_failure_at)) if row.last_failure else "—")
              for row in rows]
     body = format_html_join("", '<tr class="{}"><td><a href="{}">{}</a></td><td>{}</td><td>{}</td>'
                                 "<td>{} {}</td><td>{} of {}</td><td>{}</td><td>{}</td></tr>", lines)
@@ -83,14 +100,14 @@ def agent_state(row: Health) -> str:
     """The agent page's supervision block: its policy, heartbeat, restarts, pending restart, last failure."""
     items: list[tuple[str, Any]] = [
         ("policy", policy_link(row.policy) if row.policy else "none: this agent is not supervised"),
-        ("heartbeat", f"{age_words(row.heartbeat_age)} ago ({when(row.heartbeat_at)})" if row.heartbeat_at
-         else "never"),
+        ("heartbeat", when(row.heartbeat_at) if row.heartbeat_at else "never"),
         ("found stale since", when(row.stale_since)),
         ("restarts in the period", f"{row.restarts_in_period}" + (f" of {row.policy.intensity} in "
                                                                    f"{row.policy.period_seconds} s"
                                                                    if row.policy else "")),
         ("restart due", when(row.restart_at)),
-        ("last failure", f"{row.failure_words} at {when(row.last_failure_at)}" if row.last_failure else "—"),
+        ("last failure", format_html("{}, {}", row.failure_words, when(row.last_failure_at))
+         if row.last_failure else "—"),
         ("escalated", when(row.escalated_at)),
     ]
     events = reverse("admin:agents_supervisionevent_changelist") + f"?agent__id__exact={row.agent.pk}"

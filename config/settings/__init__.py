@@ -39,7 +39,7 @@ CSRF_TRUSTED_ORIGINS = MABOS_CONFIG.CSRF_TRUSTED_ORIGINS
 VAR_DIR = MABOS_CONFIG.VAR_DIR
 
 INSTALLED_APPS = [
-    # The admin with the operator's dashboard on its index (mabos/dashboard.py).
+    # The admin with the operator's dashboard on its index (mabos/dashboard/).
     "mabos.dashboard.MabosAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

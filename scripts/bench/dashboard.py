@@ -123,7 +123,7 @@ def main() -> int:
     query_times = []
     for _ in range(RUNS):
         t0 = time.perf_counter()
-        series = messages_per_minute()
+        series = messages_per_minute(user=admin)
         query_times.append(time.perf_counter() - t0)
     in_hour = sum(count for _, count in series)
     per_minute_sql = next(q["sql"] for q in ctx.captured_queries if "date_trunc" in q["sql"].lower())
@@ -173,7 +173,7 @@ def write_section(block: str, start: str, end: str) -> None:
             "\n\n## Dashboard\n\n"
             "`scripts/bench/dashboard.py` (run by `make bench`) inserts 1,000,000 messages spread over 24 hours\n"
             "and times the admin index page, which draws messages per minute over the last hour, the delivery\n"
-            "backlog, agents by status and recent audit events (mabos/dashboard.py). The block is rewritten by\n"
+            "backlog, agents by status and recent audit events (mabos/dashboard/). The block is rewritten by\n"
             "each run.\n\n" + block + "\n")
     path.write_text(text)
 

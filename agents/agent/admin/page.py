@@ -23,12 +23,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents.agent.models import LIFECYCLE_ACTIONS, Agent
 from agents.agent.selectors import agent_get, agent_memberships
-from agents.common.admin import json_preview
+from agents.common.admin import agent_link, json_preview, sender_link
 from agents.messaging.models import Delivery, Message, delivery_summary
 from agents.messaging.selectors import agent_dead_letters_latest, agent_sent_latest, inbox_latest, subscription_list
 from agents.reasoning.events.selectors import event_pending_latest, runtime_get
@@ -36,6 +37,7 @@ from agents.reasoning.mind import agent_mind
 from agents.reasoning.selectors import belief_list
 from agents.supervision.health import health_of
 from agents.supervision.tables import agent_state
+from mabos.display.dates import relative_time
 from mabos.errors import NotFound
 
 #: The query parameter that opens the standard change form instead of the page.
@@ -59,12 +61,16 @@ def pending_events_html(agent: Agent) -> str:
     if runtime is None:
         return "— (an external agent: it never runs the cycle)"
     events, pending = event_pending_latest(agent=agent)
-    due = (f"due since {runtime.wake_at:%Y-%m-%d %H:%M:%S}" if runtime.wake_at else "idle (nothing to do)")
+    if runtime.wake_at is None:
+        due = "idle (nothing to do)"
+    else:  # "due since 3 s ago", or "due in 4 s" for a timer
+        words = "due since {}" if runtime.wake_at <= timezone.now() else "due {}"
+        due = format_html(words, relative_time(runtime.wake_at))
     state = format_html("<p>{}; {} cycle(s); {} pending event(s){}</p>", due, runtime.cycle_count, pending,
                         format_html("; last error: {}", runtime.last_error) if runtime.last_error else "")
     if not events:
         return state
-    lines = [(e.id, e.created_at.strftime("%Y-%m-%d %H:%M:%S"), e.kind,
+    lines = [(e.id, relative_time(e.created_at), e.kind,
               f"{e.source} {e.source_name}".strip() if e.source != "message" else f"message {e.message_id}",
               preview(e.args)) for e in events]
     body = format_html_join("", "<tr><td>{}</td><td>{}</td><td><b>{}</b></td><td>{}</td><td><code>{}</code></td></tr>",
@@ -81,7 +87,7 @@ class MessageRow:
 
     message: Message
     url: str
-    peers: str
+    peers: Any  # the other agents, each linked to its page (a person or MABOS as text)
     status: str
     preview: str
     error: str = ""
@@ -93,15 +99,16 @@ def _message_url(message: Message) -> str:
 
 def _incoming(delivery: Delivery) -> MessageRow:
     message = delivery.message
-    return MessageRow(message=message, url=_message_url(message), peers=message.sender_label, status=delivery.status,
+    return MessageRow(message=message, url=_message_url(message), peers=sender_link(message), status=delivery.status,
                       preview=preview(message.content), error=delivery.last_error)
 
 
 def _outgoing(message: Message) -> MessageRow:
     deliveries = list(message.deliveries.all())  # only those the caller may see (the selector's prefetch)
-    peers = ", ".join(d.recipient.name for d in deliveries[:3]) or "—"
-    if message.recipient_count > len(deliveries[:3]):
-        peers += f" (+{message.recipient_count - len(deliveries[:3])})"
+    shown = deliveries[:3]
+    named = format_html_join(", ", "{}", ((agent_link(d.recipient_id, d.recipient.name),) for d in shown))
+    more = f" (+{message.recipient_count - len(shown)})" if message.recipient_count > len(shown) else ""
+    peers = format_html("{}{}", named if shown else "—", more)
     status = delivery_summary(Counter(delivery.status for delivery in deliveries))
     return MessageRow(message=message, url=_message_url(message), peers=peers, status=status,
                       preview=preview(message.content))

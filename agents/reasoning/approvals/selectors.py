@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 
 from agents.agent.access import agents_for
 from agents.common.selectors import get_visible
-from agents.reasoning.approvals.models import ApprovalRequest
+from agents.reasoning.approvals.models import ApprovalRequest, ApprovalStatus
 from agents.reasoning.trace.models import CycleTrace
 
 
@@ -21,6 +21,14 @@ def approval_list(*, user: Any) -> QuerySet[ApprovalRequest]:
 
 def approval_get(*, user: Any, pk: Any) -> ApprovalRequest:
     return get_visible(approval_list(user=user), "approval request", pk=pk)
+
+
+def approval_pending_latest(*, user: Any, limit: int = 10) -> tuple[list[ApprovalRequest], int]:
+    """The dashboard's waiting approvals: the ``limit`` whose deadline comes first, of agents ``user`` may view,
+    and how many are pending in all. One query (the total is a window count over the same rows)."""
+    rows = list(approval_list(user=user).filter(status=ApprovalStatus.PENDING)
+                .annotate(pending_total=Window(Count("pk"))).order_by("deadline", "id")[:limit])
+    return rows, (rows[0].pending_total if rows else 0)
 
 
 def approval_traces(*, request: ApprovalRequest, limit: int = 10) -> list[CycleTrace]:

@@ -2,6 +2,8 @@
 
 A stack is JSON naming plan versions by id; ``stacks_describe`` reads what a person needs beside it (each
 version's number and the step at each frame's pc) for any number of intentions in one query.
+``intention_state_counts`` is the one read across agents: the dashboard's figure, over the agents the caller
+may view.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from agents.agent.access import agents_for
 from agents.agent.models import Agent
 from agents.common.selectors import get_visible
 from agents.reasoning.intentions.frames import pc_path, step_at
@@ -34,6 +37,16 @@ def intention_live_list(*, agent: Agent, limit: int = 50) -> tuple[list[Intentio
     live = Intention.objects.filter(agent=agent, status__in=sorted(LIVE)).order_by("created_at", "pk")
     shown = list(live[:limit])
     return shown, (len(shown) if len(shown) < limit else live.count())
+
+
+def intention_state_counts(*, user: Any, since: Any) -> dict[str, int]:
+    """The dashboard's intentions by state, over the agents ``user`` may view: every live one (running,
+    waiting) and those that finished since ``since`` (the history grows without end; the last day is what an
+    operator reads). One GROUP BY on the status."""
+    rows = (Intention.objects.filter(Q(status__in=sorted(LIVE)) | Q(finished_at__gte=since),
+                                     agent_id__in=agents_for(user).values("pk"))
+            .values_list("status").annotate(n=Count("pk")).order_by())
+    return dict(rows)
 
 
 def _frames(intention: Intention) -> list[dict[str, Any]]:

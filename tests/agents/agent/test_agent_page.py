@@ -92,7 +92,9 @@ def test_the_page_is_about_the_agent_and_the_form_is_behind_edit(world, admin_cl
     assert "CMO" in incoming and "what is our runway?" in incoming
     outgoing = page.split('id="agent-messages-out"')[1].split("</table>")[0]
     assert reverse("admin:agents_message_change", args=[reply.pk]) in outgoing
-    assert "{&quot;months&quot;: 7}" in outgoing and "CEO, CMO" in outgoing and "2 pending" in outgoing
+    assert "{&quot;months&quot;: 7}" in outgoing and "2 pending" in outgoing
+    assert re.search(r'>CEO</a>, <a href="/admin/agents/agent/[0-9a-f-]{36}/change/">CMO</a>', outgoing), \
+        "each recipient named and linked to its page"
     assert "finance.*" in page and 'id="mind-goals"' in page and "Pending events" in page
     audit = reverse("admin:auditlog_auditevent_changelist") + f"?target_type=agents.agent&amp;target_id={cfo.pk}"
     assert audit in page

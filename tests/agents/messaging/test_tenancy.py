@@ -181,5 +181,5 @@ def test_the_admin_timeline_shows_one_organizations_thread_and_only_visible_deli
     root.force_login(create_user(is_superuser=True, is_staff=True))
     page = root.get(f"/admin/agents/message/{ours.pk}/change/")
     assert page.status_code == 200
-    assert b"our plan" in page.content and b"Bob (" in page.content
-    assert b"injected" not in page.content and b"Eve (" not in page.content
+    assert b"our plan" in page.content and b">Bob</a> (" in page.content  # each recipient links to its page
+    assert b"injected" not in page.content and b">Eve</a>" not in page.content and b"Eve (" not in page.content

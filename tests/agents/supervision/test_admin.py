@@ -216,7 +216,7 @@ def test_the_group_page_shows_its_policy_and_its_members_health_in_constant_quer
     rows = page.split('<table class="supervision-health">')[1].split("</table>")[0]
     assert rows.count("<tr class=") == 3  # the leader and two members
     assert 'class="supervision-failed"' in rows and world.worker.name in rows
-    assert "intentions_failing at" in rows and "1 of 3" in rows
+    assert "intentions_failing, <time" in rows and "1 of 3" in rows
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for index in range(5):
@@ -241,7 +241,7 @@ def test_the_agent_page_shows_its_supervision_state():
     page = staff_client(_staff(world.org, "view")).get(f"/admin/agents/agent/{world.worker.pk}/change/")
     html = page.content.decode()
     assert page.status_code == 200 and 'class="supervision-state"' in html
-    assert "one_for_one, at most 3 restarts in 60 s" in html and "intentions_failing at" in html
+    assert "one_for_one, at most 3 restarts in 60 s" in html and "intentions_failing, <time" in html
     assert f"/admin/agents/supervisionevent/?agent__id__exact={world.worker.pk}" in html
     unsupervised = AgentFactory()
     grant_user = _staff(unsupervised.organization, "view")

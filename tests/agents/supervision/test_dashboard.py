@@ -43,7 +43,7 @@ def test_the_panel_lists_the_viewers_unhealthy_agents_and_recent_restarts_only()
     html = panel(staff_client(_staff(world.org, "view")).get("/admin/").content.decode())
     assert re.search(r'id="mabos-unhealthy-total">2<', html), html
     unhealthy = html.split('id="mabos-unhealthy"')[1].split("</table>")[0]
-    assert world.worker.name in unhealthy and "intentions_failing at" in unhealthy
+    assert world.worker.name in unhealthy and "intentions_failing, <time" in unhealthy
     assert stale.name in unhealthy and "stale since" in unhealthy
     assert elsewhere.name not in html and world.boss.name not in unhealthy
     restarts = html.split('id="mabos-restarts"')[1]
