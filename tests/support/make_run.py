@@ -3,16 +3,19 @@ fresh clone's terms (nothing set), its terminal read as a person would see it sc
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import socket
 import subprocess
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +41,7 @@ class Terminal:
     def __init__(self, popen: subprocess.Popen, home: Path):
         self.popen, self.home, self.lines, self._lock = popen, home, [], threading.Lock()
         self.admin_url = ""
+        self.serving_at = 0.0  # time.monotonic() when the printed URL first answered
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -101,6 +105,7 @@ def make_run_started(home: Path) -> Iterator[Terminal]:
 
         wait_until(answers, timeout=120, interval=0.5,
                    message=f"{terminal.admin_url} answering (terminal:\n{terminal.text()})")
+        terminal.serving_at = time.monotonic()
         wait_until(lambda: "ready." in terminal.text() and "beat" in terminal.text(), timeout=60, interval=0.5,
                    message="the worker and beat starting")
         yield terminal
@@ -119,3 +124,24 @@ def stop(popen: subprocess.Popen) -> None:
         os.killpg(popen.pid, signal.SIGKILL)
         popen.wait(timeout=10)
         raise
+
+
+class LiveApi:
+    """The API of a running `make run`, as the admin with a JWT: what a test reads to know what the browser
+    should show (ids, statuses), never what it asserts the page shows."""
+
+    def __init__(self, base: str, password: str):
+        self.base = base.rstrip("/") + "/api/v1"
+        self.token = self._call("POST", "/auth/token/", {"username": "admin", "password": password})["access"]
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if getattr(self, "token", None):
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.base + path, method=method, headers=headers,
+                                         data=None if body is None else json.dumps(body).encode())
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+    def get(self, path: str) -> Any:
+        return self._call("GET", path)
