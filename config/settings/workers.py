@@ -96,6 +96,10 @@ def celery_settings(config: Config) -> dict[str, Any]:
             # New plan outcomes counted into the plans' statistics (docs/learning.md).
             "agents-learning-rollup": {"task": "agents.learning_rollup", "schedule": config.LEARNING_ROLLUP_SECONDS,
                                        "options": {"queue": "learning", "expires": config.LEARNING_ROLLUP_SECONDS}},
+            # The simulated businesses' next day, when SIMULATION_ENABLED (docs/simulation.md).
+            "agents-advance-simulations": {"task": "agents.advance_simulations",
+                                           "schedule": config.SIMULATION_DAY_SECONDS,
+                                           "options": {"queue": "default", "expires": config.SIMULATION_DAY_SECONDS}},
             # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
             "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
                                     "options": {"expires": 3600}},
@@ -147,3 +151,9 @@ def learning_settings(config: Config) -> dict[str, Any]:
     """settings.LEARNING: the roll-up's and the selection's knobs (agents/learning/)."""
     return {"ROLLUP_SECONDS": config.LEARNING_ROLLUP_SECONDS, "ROLLUP_BATCH": config.LEARNING_ROLLUP_BATCH,
             "HALF_LIFE_SECONDS": config.LEARNING_HALF_LIFE_SECONDS, "DEFAULT_POLICY": config.LEARNING_DEFAULT_POLICY}
+
+
+def simulation_settings(config: Config) -> dict[str, Any]:
+    """settings.SIMULATION: the simulated businesses' pace (agents/simulation/). SIMULATION_ENABLED is not here: it
+    is a runtime setting, read through mabos.runtime_settings on every tick."""
+    return {"DAY_SECONDS": config.SIMULATION_DAY_SECONDS}

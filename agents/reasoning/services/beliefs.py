@@ -11,6 +11,8 @@ starts again from the beliefs it holds.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -51,18 +53,19 @@ def belief_set(*, agent: Agent, key: str, value: Any, by: Any, confidence: float
     return belief_upsert(agent=agent, key=key, value=value, by=by, confidence=confidence, source=source)[0]
 
 
-@transaction.atomic
-def belief_upsert(*, agent: Agent, key: str, value: Any, by: Any, confidence: float = 1.0,
-                  source: str = "") -> tuple[Belief, bool]:
-    """``belief_set``, also saying whether this call created the belief.
+def _checked(key: str, value: Any, confidence: float, source: str, *, prefix: str = "") -> tuple[float, str]:
+    """The one set of checks of a belief write (a 400 naming ``<prefix>key`` etc.); the clean confidence and
+    source."""
+    check_belief_key(f"{prefix}key", key)
+    check_json(f"{prefix}value", value)
+    return (check_confidence(f"{prefix}confidence", confidence),
+            check_text(f"{prefix}source", source, max_length=NAME_MAX, required=False))
 
-    Only the write knows: a caller that looked first (to answer 201 or 200) could see "missing" while a
-    concurrent request created it, and both would claim to have created it.
-    """
-    check_belief_key("key", key)
-    check_json("value", value)
-    confidence = check_confidence("confidence", confidence)
-    source = check_text("source", source, max_length=NAME_MAX, required=False)
+
+def _write(*, agent: Agent, key: str, value: Any, by: Any, confidence: float, source: str
+           ) -> tuple[Belief, dict[str, Any] | None]:
+    """The write every belief setter shares, checks done: lock the row, create or update it, post the belief
+    event. Returns the belief and its fields before (None: this call created it); no audit event."""
     belief = Belief.objects.select_for_update().filter(agent=agent, key=key).first()
     if belief is None:
         try:
@@ -73,18 +76,79 @@ def belief_upsert(*, agent: Agent, key: str, value: Any, by: Any, confidence: fl
             belief = Belief.objects.select_for_update().get(agent=agent, key=key)
         else:
             _belief_event(agent, EventKind.BELIEF_ADDED, {"key": key, "value": value}, by)
-            record(action=Action.CREATE, by=by, target=belief, changes=created(belief, BELIEF_FIELDS),
-                   target_repr=_belief_repr(agent, key))
-            return belief, True
+            return belief, None
     before = snapshot(belief, BELIEF_FIELDS)
     belief.value, belief.confidence, belief.source = value, confidence, source
     belief.save(update_fields=["value", "confidence", "source", "updated_at"])
     if not _same_json(before["value"], value):
         _belief_event(agent, EventKind.BELIEF_CHANGED, {"key": key, "value": value, "previous": before["value"]}, by)
+    return belief, before
+
+
+@transaction.atomic
+def belief_upsert(*, agent: Agent, key: str, value: Any, by: Any, confidence: float = 1.0,
+                  source: str = "") -> tuple[Belief, bool]:
+    """``belief_set``, also saying whether this call created the belief.
+
+    Only the write knows: a caller that looked first (to answer 201 or 200) could see "missing" while a
+    concurrent request created it, and both would claim to have created it.
+    """
+    confidence, source = _checked(key, value, confidence, source)
+    belief, before = _write(agent=agent, key=key, value=value, by=by, confidence=confidence, source=source)
+    if before is None:
+        record(action=Action.CREATE, by=by, target=belief, changes=created(belief, BELIEF_FIELDS),
+               target_repr=_belief_repr(agent, key))
+        return belief, True
     changes = diff(before, snapshot(belief, BELIEF_FIELDS))
     if changes:
         record(action=Action.UPDATE, by=by, target=belief, changes=changes, target_repr=_belief_repr(agent, key))
     return belief, False
+
+
+@dataclass(frozen=True)
+class BeliefWrite:
+    """One belief an environment perceived: whose, which, its value now."""
+
+    agent: Agent
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class BeliefChange:
+    """A belief whose value a ``beliefs_perceive`` changed: ``before`` is None when it was added."""
+
+    agent: Agent
+    key: str
+    before: Any
+    after: Any
+
+
+@transaction.atomic
+def beliefs_perceive(*, writes: Sequence[BeliefWrite], by: Any, source: str = "") -> list[BeliefChange]:
+    """Set many beliefs of many agents as ``belief_upsert`` sets each one, for a caller that audits them as
+    one write: the same checks (all of them first, a 400 naming ``writes[i].key`` and nothing written), the
+    same row lock, the same belief events and wake, in the caller's transaction.
+
+    Why a batch without audit events of its own: an environment (agents/simulation/) changes a handful of
+    beliefs of several agents every few seconds; one audit event per belief would bury every person's
+    change in the log. Its step records one audit event naming every change this returns, in the same
+    transaction (the services rule: the write and its audit commit together). A value equal to the stored
+    one is not written and not returned (no event either, as with ``belief_upsert``).
+    """
+    many = len(writes) > 1
+    for index, write in enumerate(writes):
+        _checked(write.key, write.value, 1.0, source, prefix=f"writes[{index}]." if many else "")
+    changes = []
+    for write in writes:
+        held = Belief.objects.select_for_update().filter(agent=write.agent, key=write.key).first()
+        if held is not None and _same_json(held.value, write.value):
+            continue
+        _belief, before = _write(agent=write.agent, key=write.key, value=write.value, by=by, confidence=1.0,
+                                 source=source)
+        changes.append(BeliefChange(agent=write.agent, key=write.key,
+                                    before=None if before is None else before["value"], after=write.value))
+    return changes
 
 
 @transaction.atomic
