@@ -2,7 +2,8 @@
 seeds it, then each day ``simulation_advance`` (what the beat's task does) and the agents' cycles and mail to
 rest (``run_with_mail``, the worker's work in the test's transaction). Nothing is set by hand: the simulation's
 orders break the COO's stock, the COO calls for bids and asks the CFO, the CFO asks a person, and the person's
-approval lets the CFO's intention continue and the COO order; the goods arrive after the lead time and are paid.
+approval lets the CFO's intention continue and the COO order; the goods arrive after the lead time and are paid;
+a new week of the simulated calendar brings the CMO's next campaign and the Knowledge agent's next digest.
 """
 
 from __future__ import annotations
@@ -85,3 +86,13 @@ def test_the_demo_lives_until_the_cfo_asks_a_person_whose_approval_lets_it_conti
     assert arrival.stock_on_hand == days[-2].stock_on_hand + 200 - min(arrival.orders, days[-2].stock_on_hand + 200)
     paid = float(days[-2].cash) + float(arrival.revenue) - 30000 / 30 - float(arrival.cash)
     assert paid == pytest.approx(1200)
+
+    # Day 7 starts a week of the simulated calendar: the CMO launches its next campaign (judged a day after the
+    # simulation sees it) and the Knowledge agent publishes its next digest, which reaches the CEO.
+    digest = beliefs_of(agents["ceo"])["leadership.latest_digest"]
+    while days[-1].day < 9:
+        days.append(_day(org))
+    second = beliefs_of(cmo)["marketing.campaign_result"]
+    assert second["day"] == 9 and second["started"] != result["started"]
+    assert PlanOutcome.objects.filter(agent=cmo, plan__label__startswith="campaign_").count() == 2
+    assert beliefs_of(agents["ceo"])["leadership.latest_digest"]["week_of"] != digest["week_of"]
