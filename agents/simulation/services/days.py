@@ -56,9 +56,6 @@ ROLE_KEYS = {
     "cmo": ("marketing.monthly_spend", "marketing.active_campaign"),
 }
 SUPPLIER_KEYS = ("supplier.name", "supplier.unit_price")
-#: The simulation's own copy of a figure, used when no agent of the role holds it (an organization without a CFO
-#: still has cash).
-BOOK_KEYS = tuple(START)
 
 
 def simulation_enabled() -> bool:
@@ -178,11 +175,10 @@ def _advance(simulation: Simulation, by: Any) -> SimulationDay:
 
     before_day = simulation.day
     simulation.day = day
-    simulation.state = {**outcome.state, "books": {"finance.cash": outcome.cash, "finance.monthly_burn":
-                                                   outcome.monthly_burn, "stock.on_hand": outcome.on_hand,
-                                                   "stock.on_order": outcome.on_order,
-                                                   "operations.monthly_spend": books.operations_spend,
-                                                   "marketing.monthly_spend": books.marketing_spend}}
+    books_after = {"finance.cash": outcome.cash, "finance.monthly_burn": outcome.monthly_burn,
+                   "stock.on_hand": outcome.on_hand, "stock.on_order": outcome.on_order,
+                   "operations.monthly_spend": books.operations_spend, "marketing.monthly_spend": books.marketing_spend}
+    simulation.state = {**outcome.state, "books": books_after}
     simulation.save(update_fields=["day", "state", "updated_at"])
     row = SimulationDay.objects.create(simulation=simulation, day=day, cash=Decimal(str(outcome.cash)),
                                        stock_on_hand=outcome.on_hand, stock_on_order=outcome.on_order,
