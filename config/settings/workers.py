@@ -10,6 +10,8 @@ from kombu import Queue
 from config.env import Config
 
 QUEUES = ("messages", "reasoning", "actions", "learning", "default")
+#: How often a worker on the filesystem broker (development without Redis) looks for new tasks.
+FILESYSTEM_POLLING_SECONDS = 0.1
 
 
 def celery_settings(config: Config) -> dict[str, Any]:
@@ -36,6 +38,11 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),  # else kombu writes ./control in the cwd
             "store_processed": False,
+            # kombu polls an empty folder once a second by default, in step with beat's one-second entries: a
+            # sweep published just after a poll then waits a second and has expired by the time the worker
+            # reads it (agents.sweep_protocols expires after 1 s), and the protocol deadlines of `make run`
+            # never fired. A tenth of a second costs nothing on a laptop.
+            "polling_interval": FILESYSTEM_POLLING_SECONDS,
         }
         result_backend = f"file://{var_dir / 'celery-results'}"
 
