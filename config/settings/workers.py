@@ -10,8 +10,6 @@ from kombu import Queue
 from config.env import Config
 
 QUEUES = ("messages", "reasoning", "actions", "learning", "default")
-#: How often a worker on the filesystem broker (development without Redis) looks for new tasks.
-FILESYSTEM_POLLING_SECONDS = 0.1
 
 
 def celery_settings(config: Config) -> dict[str, Any]:
@@ -38,11 +36,6 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),  # else kombu writes ./control in the cwd
             "store_processed": False,
-            # kombu polls an empty folder once a second by default, in step with beat's one-second entries: a
-            # sweep published just after a poll then waits a second and has expired by the time the worker
-            # reads it (agents.sweep_protocols expires after 1 s), and the protocol deadlines of `make run`
-            # never fired. A tenth of a second costs nothing on a laptop.
-            "polling_interval": FILESYSTEM_POLLING_SECONDS,
         }
         result_backend = f"file://{var_dir / 'celery-results'}"
 
@@ -92,9 +85,12 @@ def celery_settings(config: Config) -> dict[str, Any]:
             # Approval requests past their deadline become expired (docs/protocols.md, Human approval gates).
             "agents-expire-approvals": {"task": "agents.expire_approvals", "schedule": 5.0,
                                         "options": {"queue": "reasoning", "expires": 5.0}},
-            # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md).
+            # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md). It lives
+            # longer than its interval: on the filesystem broker (make run without Redis) a worker looks for
+            # tasks once a second, in step with this entry, and a sweep that expired after one second was read
+            # too late every time: no protocol deadline fired in make run. A few queued sweeps cost nothing.
             "agents-sweep-protocols": {"task": "agents.sweep_protocols", "schedule": 1.0,
-                                       "options": {"queue": "reasoning", "expires": 1.0}},
+                                       "options": {"queue": "reasoning", "expires": 5.0}},
             # Failure signals, restarts after their back-off, escalations (docs/supervision.md).
             "agents-check-supervision": {"task": "agents.check_supervision",
                                          "schedule": config.SUPERVISION_CHECK_SECONDS,
