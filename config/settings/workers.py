@@ -10,6 +10,8 @@ from kombu import Queue
 from config.env import Config
 
 QUEUES = ("messages", "reasoning", "actions", "learning", "default")
+#: Tasks a pool process of a worker on the filesystem broker (development without Redis) takes at a time.
+FILESYSTEM_PREFETCH_MULTIPLIER = 16
 
 
 def celery_settings(config: Config) -> dict[str, Any]:
@@ -24,6 +26,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "socket_timeout": max(config.HEALTH_CHECK_TIMEOUT, 5),
         }
         result_backend = config.REDIS_URL or broker_url
+        prefetch = 1
     else:
         folder = var_dir / "broker"
         for sub in ("queue", "processed", "control"):
@@ -38,6 +41,11 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "store_processed": False,
         }
         result_backend = f"file://{var_dir / 'celery-results'}"
+        # The filesystem transport has no way to wake a worker: it polls once a second, and takes no more than
+        # the prefetch limit each time. At one task a pool process the worker ran at most about two tasks a
+        # second, fewer than beat alone publishes (the queues only grew, and the sweeps of `make run` expired
+        # unread). A worker holds these in memory until a process is free; it is development's only worker.
+        prefetch = FILESYSTEM_PREFETCH_MULTIPLIER
 
     return {
         "CELERY_BROKER_URL": broker_url,
@@ -55,7 +63,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
         "CELERY_TASK_TIME_LIMIT": config.CELERY_TASK_TIME_LIMIT,
         "CELERY_TASK_SOFT_TIME_LIMIT": config.CELERY_TASK_SOFT_TIME_LIMIT,
-        "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+        "CELERY_WORKER_PREFETCH_MULTIPLIER": prefetch,
         "CELERY_TASK_QUEUES": [Queue(name) for name in QUEUES],
         "CELERY_TASK_DEFAULT_QUEUE": "default",
         "CELERY_TIMEZONE": "UTC",
