@@ -14,6 +14,8 @@
                  restarts with back-off, OTP strategies, escalation), heartbeats; may import reasoning.
 - learning/      plan outcomes, statistics, selection policies, sharing; may import supervision.
 - onboarding/    describe a business, get a staffed organization; may import every package above.
+- simulation/    the simulated business environment (organizations marked as simulations live through simulated
+                 days, told through reasoning's belief services); may import every package above.
 
 Doors (each package's api/, admin.py, tasks.py, and management/) may import any package's services and
 selectors; nothing imports a door. The root modules (models, admin, tasks, integrity, urls, apps) are

@@ -48,6 +48,7 @@ from agents.reasoning.intentions.models import Intention, IntentionStatus
 from agents.reasoning.models import Belief, Goal, GoalStatus, Plan, PlanAdoption, PlanVersion, TriggerKind
 from agents.reasoning.runtime.models import AgentRuntime
 from agents.reasoning.trace.models import CycleTrace
+from agents.simulation.models import Simulation, SimulationDay
 from agents.supervision.models import (
     AgentSupervision,
     EscalateTo,
@@ -115,6 +116,8 @@ __all__ = [
     "RestartType",
     "Scope",
     "SelectionPolicy",
+    "Simulation",
+    "SimulationDay",
     "Strategy",
     "Subscription",
     "SupervisionEvent",

@@ -41,7 +41,7 @@ from tests.support.processes import REPO
 
 PACKAGES = ("agents", "accounts", "auditlog", "mabos", "config")
 CONCEPTS = ("common", "organization", "agent", "keys", "messaging", "protocols", "reasoning", "supervision",
-            "learning", "onboarding")
+            "learning", "onboarding", "simulation")
 #: Packages that hold code today (beliefs and goals are reasoning; onboarding exists): the move must make
 #: them. protocols, supervision and learning are checked once they exist.
 REQUIRED_CONCEPTS = ("common", "organization", "agent", "keys", "messaging", "reasoning", "onboarding")

@@ -1,6 +1,6 @@
 """scripts/external_supplier.py, the demo's external supplier, speaking through the API with its agent key: the
 demo COO's restock calls for bids from the three suppliers, the script's proposal is the cheapest, a person
-approves it (above the COO's limit), the script delivers, and the run is done."""
+approves it when the CFO asks (above the COO's and the CFO's limits), the script delivers, and the run is done."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_the_external_supplier_wins_the_demo_coos_call_through_its_key():
     script = _script()
     call_command("seed_demo", verbosity=0)
     org = Organization.objects.get(slug="demo-online-retailer")
-    coo, hanse, atlas = (org.agents.get(slug=slug) for slug in ("coo", "hanse", "atlas"))
+    coo, cfo, hanse, atlas = (org.agents.get(slug=slug) for slug in ("coo", "cfo", "hanse", "atlas"))
     _, key = agent_key_create(agent=atlas, by=SYSTEM, name="atlas runtime")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Agent {key}")
@@ -69,7 +69,7 @@ def test_the_external_supplier_wins_the_demo_coos_call_through_its_key():
     run_with_mail()
     run.refresh_from_db()
     assert run.state == "awaiting_decision"  # every supplier answered: Hanse and Atlas proposed, Rhein refused
-    [request] = ApprovalRequest.objects.filter(agent=coo, status="pending")
+    [request] = ApprovalRequest.objects.filter(agent=cfo, status="pending")  # above the COO's and the CFO's limit
     assert "1100" in request.question and "Atlas Trading" in request.question  # cheaper than Hanse's 1200
     admin = create_user("owner")
     organization_grant(organization=org, user=admin, verbs=("view", "operate"), by=SYSTEM)

@@ -102,3 +102,17 @@ class ApprovalClosed(Conflict):
 
     def __init__(self, request_id: object):
         super().__init__(f"Approval request {request_id}: the intention that asked no longer waits for it.")
+
+
+class NotASimulation(Conflict):
+    """The organization is not a simulated business (no simulation marks it, or it is switched off): the
+    simulation never touches it (409, names ``organization``)."""
+
+    code = "not_a_simulation"
+
+    def __init__(self, organization: object, *, disabled: bool = False):
+        why = "its simulation is switched off" if disabled else "it is not marked as a simulation"
+        detail = (f"Organization {organization} is not a simulated business ({why}): the simulation only ever "
+                  "advances organizations marked as simulations.")
+        super().__init__(detail)
+        self.fields = {"organization": [detail]}

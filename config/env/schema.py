@@ -205,6 +205,13 @@ SCHEMA: tuple[Setting, ...] = (
        "members' statistics age alike.", "259200", 259200.0, minimum=0),
     _s("LEARNING_DEFAULT_POLICY", "str", "The plan selection policy of an organization without one of its own.",
        "first_applicable", "first_applicable", choices=("first_applicable", "thompson", "thompson_shared")),
+    # --- simulation (docs/simulation.md) -------------------------------------------
+    _s("SIMULATION_ENABLED", "bool",
+       "Advance the simulated businesses (organizations marked as simulations, such as the demo) a day every "
+       "SIMULATION_DAY_SECONDS; off: the beat's task does nothing. Never touches other organizations.",
+       "false", False, development=True, runtime=True),
+    _s("SIMULATION_DAY_SECONDS", "float", "Real seconds a simulated day lasts (the beat interval of the "
+       "simulation; a change needs a beat restart).", "5", 5.0, minimum=0.5),
     # --- actions (docs/actions.md) ---------------------------------------------------
     _s("ACTIONS_MODULES", "list",
        "Python modules that register a deployment's own actions (@action(\"crm.create_lead\")); every process "

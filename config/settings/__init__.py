@@ -24,6 +24,7 @@ from config.settings.workers import (
     learning_settings,
     messaging_settings,
     reasoning_settings,
+    simulation_settings,
 )
 from mabos.logging import logging_config
 
@@ -165,6 +166,7 @@ MESSAGING = messaging_settings(MABOS_CONFIG)
 ACTIONS = actions_settings(MABOS_CONFIG)
 REASONING = reasoning_settings(MABOS_CONFIG)
 LEARNING = learning_settings(MABOS_CONFIG)
+SIMULATION = simulation_settings(MABOS_CONFIG)
 
 # JSON lines or readable text (LOG_FORMAT); request id, task, actor and organization on every line,
 # secrets redacted (mabos/logging.py).

@@ -10,6 +10,8 @@ from kombu import Queue
 from config.env import Config
 
 QUEUES = ("messages", "reasoning", "actions", "learning", "default")
+#: Tasks a pool process of a worker on the filesystem broker (development without Redis) takes at a time.
+FILESYSTEM_PREFETCH_MULTIPLIER = 16
 
 
 def celery_settings(config: Config) -> dict[str, Any]:
@@ -24,6 +26,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "socket_timeout": max(config.HEALTH_CHECK_TIMEOUT, 5),
         }
         result_backend = config.REDIS_URL or broker_url
+        prefetch = 1
     else:
         folder = var_dir / "broker"
         for sub in ("queue", "processed", "control"):
@@ -38,6 +41,11 @@ def celery_settings(config: Config) -> dict[str, Any]:
             "store_processed": False,
         }
         result_backend = f"file://{var_dir / 'celery-results'}"
+        # The filesystem transport has no way to wake a worker: it polls once a second, and takes no more than
+        # the prefetch limit each time. At one task a pool process the worker ran at most about two tasks a
+        # second, fewer than beat alone publishes (the queues only grew, and the sweeps of `make run` expired
+        # unread). A worker holds these in memory until a process is free; it is development's only worker.
+        prefetch = FILESYSTEM_PREFETCH_MULTIPLIER
 
     return {
         "CELERY_BROKER_URL": broker_url,
@@ -55,7 +63,7 @@ def celery_settings(config: Config) -> dict[str, Any]:
         "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
         "CELERY_TASK_TIME_LIMIT": config.CELERY_TASK_TIME_LIMIT,
         "CELERY_TASK_SOFT_TIME_LIMIT": config.CELERY_TASK_SOFT_TIME_LIMIT,
-        "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,
+        "CELERY_WORKER_PREFETCH_MULTIPLIER": prefetch,
         "CELERY_TASK_QUEUES": [Queue(name) for name in QUEUES],
         "CELERY_TASK_DEFAULT_QUEUE": "default",
         "CELERY_TIMEZONE": "UTC",
@@ -85,9 +93,12 @@ def celery_settings(config: Config) -> dict[str, Any]:
             # Approval requests past their deadline become expired (docs/protocols.md, Human approval gates).
             "agents-expire-approvals": {"task": "agents.expire_approvals", "schedule": 5.0,
                                         "options": {"queue": "reasoning", "expires": 5.0}},
-            # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md).
+            # Deadlines of interaction protocol runs: each waiting phase's timeout (docs/protocols.md). It lives
+            # longer than its interval: on the filesystem broker (make run without Redis) a worker looks for
+            # tasks once a second, in step with this entry, and a sweep that expired after one second was read
+            # too late every time: no protocol deadline fired in make run. A few queued sweeps cost nothing.
             "agents-sweep-protocols": {"task": "agents.sweep_protocols", "schedule": 1.0,
-                                       "options": {"queue": "reasoning", "expires": 1.0}},
+                                       "options": {"queue": "reasoning", "expires": 5.0}},
             # Failure signals, restarts after their back-off, escalations (docs/supervision.md).
             "agents-check-supervision": {"task": "agents.check_supervision",
                                          "schedule": config.SUPERVISION_CHECK_SECONDS,
@@ -96,6 +107,10 @@ def celery_settings(config: Config) -> dict[str, Any]:
             # New plan outcomes counted into the plans' statistics (docs/learning.md).
             "agents-learning-rollup": {"task": "agents.learning_rollup", "schedule": config.LEARNING_ROLLUP_SECONDS,
                                        "options": {"queue": "learning", "expires": config.LEARNING_ROLLUP_SECONDS}},
+            # The simulated businesses' next day, when SIMULATION_ENABLED (docs/simulation.md).
+            "agents-advance-simulations": {"task": "agents.advance_simulations",
+                                           "schedule": config.SIMULATION_DAY_SECONDS,
+                                           "options": {"queue": "default", "expires": config.SIMULATION_DAY_SECONDS}},
             # Trace rows past REASONING_TRACE_RETENTION_DAYS (docs/reasoning.md, "Intentions and the trace").
             "agents-prune-traces": {"task": "agents.prune_traces", "schedule": 3600.0,
                                     "options": {"expires": 3600}},
@@ -147,3 +162,9 @@ def learning_settings(config: Config) -> dict[str, Any]:
     """settings.LEARNING: the roll-up's and the selection's knobs (agents/learning/)."""
     return {"ROLLUP_SECONDS": config.LEARNING_ROLLUP_SECONDS, "ROLLUP_BATCH": config.LEARNING_ROLLUP_BATCH,
             "HALF_LIFE_SECONDS": config.LEARNING_HALF_LIFE_SECONDS, "DEFAULT_POLICY": config.LEARNING_DEFAULT_POLICY}
+
+
+def simulation_settings(config: Config) -> dict[str, Any]:
+    """settings.SIMULATION: the simulated businesses' pace (agents/simulation/). SIMULATION_ENABLED is not here: it
+    is a runtime setting, read through mabos.runtime_settings on every tick."""
+    return {"DAY_SECONDS": config.SIMULATION_DAY_SECONDS}

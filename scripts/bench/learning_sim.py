@@ -2,8 +2,9 @@
 
 The environment: five plans for one goal, in source order, whose hidden success probabilities are
 ``PROBABILITIES`` (the best, 0.65, is the last: first applicable always picks the worst). Each agent's luck
-is drawn in advance from a seeded RNG: ``luck(seed, agent, probabilities, trials)[plan][trial]`` says whether
-that plan would succeed at that trial. The draws are independent Bernoulli(p) whichever plan is chosen, so a
+is drawn in advance with the simulated business's outcome draw (agents/simulation/environment.py, the draw that
+decides the demo's campaigns): ``luck(seed, agent, probabilities, trials)[plan][trial]`` says whether that plan
+would succeed at that trial. The draws are independent Bernoulli(p) whichever plan is chosen, so a
 table drawn beforehand is the same environment as a draw made on demand; it lets the bench hand the table to
 the real cycle as beliefs and lets every policy face the same luck (agent ``i`` of every condition of a seed
 shares its table: common random numbers, a paired comparison).
@@ -35,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agents.learning.bandit import FIRST_APPLICABLE, THOMPSON, THOMPSON_SHARED, Arm, Weights, choose
+from agents.simulation.environment import outcome_draw
 
 PROBABILITIES = (0.30, 0.40, 0.50, 0.55, 0.65)
 REVERSED = tuple(reversed(PROBABILITIES))
@@ -80,9 +82,14 @@ CONDITIONS = (
 
 
 def luck(seed: int, agent: int, probabilities: Sequence[float], trials: int) -> list[str]:
-    """Per plan, a string of ``trials`` characters: ``"1"`` where that plan succeeds at that trial."""
-    rng = random.Random(f"luck:{seed}:{agent}")  # noqa: S311 (a reproducible environment, not a secret)
-    return ["".join("1" if rng.random() < p else "0" for _ in range(trials)) for p in probabilities]
+    """Per plan, a string of ``trials`` characters: ``"1"`` where that plan succeeds at that trial.
+
+    Each character is the simulated business's hidden-probability draw (``agents.simulation.environment.
+    outcome_draw``, the one that decides the demo's campaigns), on the stream ``luck:<agent>:<plan>``: the bench
+    and the simulation are one environment, and two plans or agents never share luck."""
+    return ["".join("1" if outcome_draw(seed=seed, stream=f"luck:{agent}:{plan}", trial=trial, probability=p)
+                    else "0" for trial in range(trials))
+            for plan, p in enumerate(probabilities)]
 
 
 def regret(choices: Sequence[int], probabilities: Sequence[float]) -> float:

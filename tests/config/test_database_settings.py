@@ -66,6 +66,8 @@ def test_celery_without_redis_uses_the_filesystem_transport_under_var(tmp_path):
     conf = celery_settings(load_config({"VAR_DIR": str(tmp_path)}))
     assert conf["CELERY_BROKER_URL"] == "filesystem://"
     assert conf["CELERY_BROKER_TRANSPORT_OPTIONS"]["data_folder_in"].startswith(str(tmp_path))
+    # it polls once a second: a worker that took one task a process at a time fell behind beat alone
+    assert conf["CELERY_WORKER_PREFETCH_MULTIPLIER"] >= 8
     assert (tmp_path / "broker" / "queue").is_dir()
 
 
@@ -75,6 +77,7 @@ def test_celery_reliability_settings():
     assert conf["CELERY_TASK_SERIALIZER"] == "json"
     assert conf["CELERY_TASK_ACKS_LATE"] is True
     assert conf["CELERY_TASK_REJECT_ON_WORKER_LOST"] is True
+    assert conf["CELERY_WORKER_PREFETCH_MULTIPLIER"] == 1  # on Redis: a task at a time, fair across workers
     assert conf["CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP"] is True
     assert conf["CELERY_BROKER_TRANSPORT_OPTIONS"]["visibility_timeout"] >= conf["CELERY_TASK_TIME_LIMIT"]
     assert {q.name for q in conf["CELERY_TASK_QUEUES"]} == {"messages", "reasoning", "actions", "learning", "default"}

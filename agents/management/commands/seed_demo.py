@@ -1,4 +1,5 @@
-"""Onboard the demo organization (a small online retailer) through the onboarding service; idempotent."""
+"""Onboard the demo organization (a small online retailer) through the onboarding service, and mark it as a
+simulated business (docs/simulation.md) so that it lives on `make run`; idempotent."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from agents.agent.models import AgentKind
 from agents.onboarding.services import organization_agent_staff, organization_onboard
 from agents.organization.models import Organization
 from agents.organization.services.organizations import organization_grant
+from agents.simulation.services.marks import simulation_mark
 from auditlog.actors import Actor
 
 DEMO_SLUG = "demo-online-retailer"
@@ -37,6 +39,8 @@ SUPPLIERS = [
     {"slug": "atlas", "name": "Atlas Trading", "kind": AgentKind.EXTERNAL,
      "beliefs": {"supplier.name": "Atlas Trading", "supplier.unit_price": 5.5}},
 ]
+#: The demo's simulation seed: the same hidden business (campaign odds, customers' luck) on every machine.
+DEMO_SEED = 17
 
 
 class Command(BaseCommand):
@@ -59,6 +63,9 @@ class Command(BaseCommand):
             coo = org.agents.get(slug="coo")
             for supplier in SUPPLIERS:
                 organization_agent_staff(organization=org, role_slug="supplier", supervisor=coo, by=actor, **supplier)
+            # The only organization seed_demo marks as a simulation; marked when made, never again (an operator
+            # who switched it off or unmarked it keeps it so).
+            simulation_mark(organization=org, seed=DEMO_SEED, by=actor)
             owner = get_user_model().objects.filter(username=options["owner"]).first()
             if owner is not None:
                 organization_grant(organization=org, user=owner, verbs=("view", "change", "operate", "delete"),

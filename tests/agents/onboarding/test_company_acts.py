@@ -75,9 +75,9 @@ def test_an_onboarded_company_acts_and_the_cfo_keeps_its_runway_by_asking_for_cu
     assert failed.error["error"] == "refused" and failed.error["recovered"] is True
 
 
-def test_the_coo_restocks_by_contract_net_and_waits_for_a_person_above_its_limit(operator):
-    org, agents = _company(operator, ["ceo", "coo", "supplier"])
-    coo = agents["coo"]
+def test_the_coo_restocks_by_contract_net_and_above_its_limit_the_cfo_asks_a_person(operator):
+    org, agents = _company(operator, ["ceo", "cfo", "coo", "supplier"])
+    coo, cfo = agents["coo"], agents["cfo"]
     dearer = organization_agent_staff(organization=org, role_slug="supplier", slug="dearer", name="Dearer", by=SYSTEM,
                                       supervisor=coo, beliefs={"supplier.name": "Dearer", "supplier.unit_price": 7})
     flaky = organization_agent_staff(organization=org, role_slug="supplier", slug="flaky", name="Flaky", by=SYSTEM,
@@ -90,8 +90,13 @@ def test_the_coo_restocks_by_contract_net_and_waits_for_a_person_above_its_limit
     run_with_mail()
     [run] = ProtocolRun.objects.filter(initiator=coo, protocol="fipa-contract-net")
     assert run.content == {"item": "goods", "units": 200}
-    [request] = ApprovalRequest.objects.filter(agent=coo, status="pending")
-    assert request.name == "spend" and request.of == "operators" and request.plan == "buy_with_approval"
+    # 1200 is above the COO's limit: it asks the CFO (a FIPA Request), whose limit it is above too, so the CFO
+    # asks a person with operate on the organization, and the COO's request waits for the CFO's answer.
+    [ask] = ProtocolRun.objects.filter(initiator=coo, protocol="fipa-request")
+    assert ask.content == {"approve_spend": 1200, "to": "Supplier", "units": 200} and ask.state == "awaiting_result"
+    assert not ApprovalRequest.objects.filter(agent=coo).exists()
+    [request] = ApprovalRequest.objects.filter(agent=cfo, status="pending")
+    assert request.name == "spend" and request.of == "operators" and request.plan == "spend_asks_a_person"
     assert "1200" in request.question and "Supplier" in request.question  # the cheapest: 200 at 6
     failed = Intention.objects.get(agent=flaky, status="failed")
     assert failed.error["error"] == "supplier_unavailable"  # a failure signal for the Suppliers' policy
@@ -99,12 +104,26 @@ def test_the_coo_restocks_by_contract_net_and_waits_for_a_person_above_its_limit
 
     approval_decide(request=request, by=operator, decision="approved", comment="within budget")
     run_with_mail()
+    ask.refresh_from_db()
+    assert ask.state == "done" and ask.result == {"approved": True, "by": "person", "note": "within budget"}
+    assert Intention.objects.get(pk=request.intention_id, agent=cfo).status == "achieved"  # it went on after the gate
     run.refresh_from_db()
     assert run.state == "done" and run.result[0]["content"] == {"done": {"units": 200}}
     assert beliefs_of(coo)["stock.on_order"] == 200 and beliefs_of(coo)["stock.last_supplier"] == "Supplier"
     assert beliefs_of(agents["supplier"])["supplier.stock"] == 9800
     assert beliefs_of(dearer)["supplier.last_lost"] == {"reason": "not_accepted"}
     assert Goal.objects.get(agent=coo, name="Keep stock above the reorder level").status == "achieved"
+
+    # The next time the person rejects: the CFO answers no, and the COO records the refusal and orders nothing.
+    belief_set(agent=coo, key="stock.on_order", value=0, by=SYSTEM)
+    run_with_mail()
+    [request] = ApprovalRequest.objects.filter(agent=cfo, status="pending")
+    approval_decide(request=request, by=operator, decision="rejected", comment="not this month")
+    run_with_mail()
+    refused = beliefs_of(coo)["stock.purchase_refused"]
+    assert refused["answer"]["approved"] is False and refused["price"] == 1200 and refused["to"] == "Supplier"
+    assert beliefs_of(coo)["stock.on_order"] == 0 and beliefs_of(agents["supplier"])["supplier.stock"] == 9800
+    assert ProtocolRun.objects.filter(initiator=coo, protocol="fipa-contract-net", state="done").count() == 1
 
 
 def test_a_flaky_supplier_is_restarted_by_its_teams_policy_then_escalated_to_its_supervisor(operator):

@@ -86,20 +86,54 @@ def test_the_cfo_keeps_its_runway_with_a_maintain_goal_its_plan_and_a_recovery()
         assert said == ["agree", "inform", "refuse"], slug
 
 
-def test_the_coo_sources_stock_by_contract_net_with_an_approval_gate_above_its_limit():
+def test_the_coo_sources_stock_by_contract_net_and_asks_the_cfo_above_its_limit():
     coo = _library("coo")
     steps = [s for p in coo.values() for s in _steps(p["body"])]
     [cfp] = [s for s in steps if s["kind"] == "start_protocol" and s["protocol"] == "cfp"]
     assert cfp["to"] == "role:supplier"
     assert any(s["kind"] == "start_protocol" and s["protocol"] == "accept-proposal" for s in steps)
-    [gate] = [s for s in steps if s["kind"] == "ask_approval"]
-    assert gate["of"] == "operators"
+    assert not [s for s in steps if s["kind"] == "ask_approval"]  # the COO asks the CFO, never a person itself
     assert "operations.spend_approval_limit" in coo["buy_within_limit"]["context"]
     assert coo["buy_with_approval"]["trigger"] == coo["buy_within_limit"]["trigger"]
+    [ask] = [s for s in _steps(coo["buy_with_approval"]["body"]) if s["kind"] == "start_protocol"]
+    assert (ask["protocol"], ask["to"]) == ("request", "cfo") and set(ask["content"]) == {"approve_spend", "to", "units"}
+    [gate] = [s for s in _steps(_library("cfo")["spend_asks_a_person"]["body"]) if s["kind"] == "ask_approval"]
+    assert ask["result_timeout"] > gate["timeout"]  # the COO still waits when the person's gate expires
+    branch = coo["buy_with_approval"]["body"][1]
+    assert branch["kind"] == "if" and (branch["then"][0]["kind"], branch["then"][0]["goal"]) == ("achieve",
+                                                                                                 "place_order")
+    assert branch["else"][0]["belief"] == "stock.purchase_refused"  # a refusal is recorded
     assert coo["restock"]["trigger"]["name"] == _goal("coo", "maintain")["name"]
     supplier = _library("supplier")
     performatives = {p["trigger"].get("performative") for p in supplier.values()}
     assert {"cfp", "accept-proposal", "reject-proposal"} <= performatives
+
+
+def test_the_cfo_approves_spend_within_its_limit_and_asks_a_person_above_it():
+    cfo = _library("cfo")
+    approve = cfo["approve_spend"]
+    assert approve["trigger"]["performative"] == "request" and "approve_spend" in approve["context"]
+    assert [s["performative"] for s in approve["body"] if s["kind"] == "send"] == ["agree"]
+    assert "finance.spend_approval_limit" in cfo["spend_within_limit"]["context"]
+    assert cfo["spend_within_limit"]["trigger"] == cfo["spend_asks_a_person"]["trigger"] == {
+        "kind": "goal_added", "name": "decide_spend"}
+    [gate] = [s for s in cfo["spend_asks_a_person"]["body"] if s["kind"] == "ask_approval"]
+    assert gate["of"] == "operators" and gate["name"] == "spend"  # people with operate: the demo's admin
+    answers = {label: [s["content"] for s in cfo[label]["body"] if s["kind"] == "send"]
+               for label in ("spend_within_limit", "spend_asks_a_person", "spend_refused")}
+    # a literal in the text form is an expression until the plan services store it as the literal
+    assert [str(a[0]["approved"].get("expr")) for a in answers.values()] == ["True", "True", "False"]
+    assert cfo["spend_refused"]["trigger"] == {"kind": "goal_failed", "name": "decide_spend"}
+    assert "finance.spend_approval_limit" in {b["key"] for b in role_templates()["cfo"]["default_beliefs"]}
+
+
+def test_the_weekly_and_monthly_loops_follow_the_simulated_calendar_with_real_time_as_the_timeout():
+    for slug, label, key, seconds in (("cmo", "weekly_campaigns", "calendar.week", 7 * 24 * 3600),
+                                      ("knowledge", "weekly_digest", "calendar.week", 7 * 24 * 3600),
+                                      ("cfo", "close_books", "calendar.month", 30 * 24 * 3600)):
+        [wait] = [s for s in _library(slug)[label]["body"] if s["kind"] == "wait"]
+        assert wait["event"] == {"kind": "belief_added", "name": key}, (slug, label)
+        assert (wait["timeout"], wait["on_timeout"]) == (seconds, "continue"), (slug, label)
 
 
 def test_the_cmo_learns_which_campaign_works_with_thompson_shared_in_its_team():

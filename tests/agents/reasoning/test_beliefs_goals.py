@@ -66,3 +66,26 @@ def test_goal_bad_input_names_the_field(agent, kwargs, field):
     with pytest.raises(InvalidInput) as info:
         goal_create(agent=agent, by=SYSTEM, **args)
     assert set(info.value.fields) == {field}
+
+
+def test_beliefs_perceive_writes_as_belief_upsert_does_but_leaves_the_audit_to_its_caller(org):
+    from agents.models import AgentEvent
+    from agents.reasoning.services.beliefs import BeliefWrite, beliefs_perceive
+
+    one, two = AgentFactory(organization=org), AgentFactory(organization=org)
+    belief_set(agent=one, key="cash", value=100, by=SYSTEM)
+    AgentEvent.objects.update(consumed_at="2000-01-01T00:00:00Z")
+    audits = AuditEvent.objects.count()
+    changes = beliefs_perceive(writes=[BeliefWrite(one, "cash", 90), BeliefWrite(two, "stock", 5),
+                                       BeliefWrite(one, "cash", 90)], by=SYSTEM, source="environment")
+    assert [(c.agent, c.key, c.before, c.after) for c in changes] == [(one, "cash", 100, 90), (two, "stock", None, 5)]
+    assert AuditEvent.objects.count() == audits  # the caller records one event for the lot
+    events = AgentEvent.objects.filter(consumed_at__isnull=True).order_by("id")
+    assert [(e.agent, e.kind, e.args.get("previous")) for e in events] == [(one, "belief_changed", 100),
+                                                                          (two, "belief_added", None)]
+    assert Belief.objects.get(agent=two, key="stock").source == "environment"
+    assert beliefs_perceive(writes=[BeliefWrite(one, "cash", 90)], by=SYSTEM) == []  # unchanged: no write, no event
+    with pytest.raises(InvalidInput) as info:  # every write is checked before any is made
+        beliefs_perceive(writes=[BeliefWrite(one, "cash", 1), BeliefWrite(two, "bad key", 1)], by=SYSTEM)
+    assert set(info.value.fields) == {"writes[1].key"}
+    assert Belief.objects.get(agent=one, key="cash").value == 90
