@@ -15,8 +15,8 @@ query over indexed columns, so the page costs the same number of queries with te
 - for administrators only, the system's own figures: pending and dead deliveries, circuit breakers, the
   newest audit events.
 
-``simulation_panel`` is where the simulated company's key figures (cash, stock, orders over the simulated
-days) plug in: see its docstring.
+- the simulated company's key figures over its simulated days (``simulation_panel``: cash, stock on hand,
+  orders a day), one query for every simulated organization the viewer may view.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.roles import is_administrator
-from mabos.dashboard.charts import BarChart, bar_chart
+from mabos.dashboard.charts import BarChart, bar_chart, number
 from mabos.health.registry import overall_status, run_health_checks
 from mabos.metrics.exposition import delivery_backlog
 from mabos.resilience.breakers import all_breakers
@@ -46,6 +46,9 @@ RECENT_AUDIT_EVENTS = 10
 APPROVALS_SHOWN = 10
 #: Seconds between two refreshes of the figures (mabos/static/mabos/dashboard.js reads it from the page).
 REFRESH_SECONDS = 10
+#: The simulated days charted, and how many simulated organizations at most (each draws three charts).
+SIMULATION_DAYS = 60
+SIMULATION_ORGANIZATIONS = 3
 
 
 def messages_per_minute(*, user: Any, now: datetime.datetime | None = None) -> list[tuple[datetime.datetime, int]]:
@@ -196,13 +199,25 @@ def plans_panel(request: HttpRequest) -> dict[str, Any]:
 
 
 def simulation_panel(request: HttpRequest) -> dict[str, Any]:
-    """The simulated company's key figures over time: where the simulation's charts plug in.
+    """The simulated company's key figures over its last ``SIMULATION_DAYS`` simulated days: cash, stock on
+    hand and orders, one bar chart each, for every simulated organization the viewer may view (at most
+    ``SIMULATION_ORGANIZATIONS``). One query for all of them (``simulation_series``); no simulation, no panel.
+    The index template draws each under "Simulated company" (its ``simulation_figures`` block)."""
+    from agents.organization.access import organizations_for
+    from agents.simulation.selectors import simulation_series
 
-    Return ``{"simulation_figures": [chart, ...]}``, each chart one ``bar_chart(series, title=..., unit=...,
-    start_label=..., end_label=..., describe=...)`` (mabos/dashboard/charts.py) of a series of
-    (simulated day, value) pairs read for the organizations ``request.user`` may view, in one aggregate query
-    per series (or one for all three). The index template draws each under "Simulated company" (the
-    ``simulation_figures`` block of templates/admin/index.html), with the chart's title as its heading. Empty
-    (no panel) until the simulation supplies it.
-    """
-    return {}
+    charts: list[BarChart] = []
+    for found in simulation_series(organizations=organizations_for(request.user),
+                                   days=SIMULATION_DAYS)[:SIMULATION_ORGANIZATIONS]:
+        days = found.days
+        labels = {"start_label": f"day {days[0].day}", "end_label": f"day {days[-1].day}"}
+        name = found.organization.name
+        charts += [
+            bar_chart([(d.day, d.cash) for d in days], title=f"{name}: cash", unit=" EUR",
+                      describe=lambda day, value: f"day {day}: {number(value)} EUR", **labels),
+            bar_chart([(d.day, d.stock_on_hand) for d in days], title=f"{name}: stock on hand", unit=" units",
+                      describe=lambda day, value: f"day {day}: {number(value)} units on hand", **labels),
+            bar_chart([(d.day, d.orders) for d in days], title=f"{name}: orders a day", unit=" orders",
+                      describe=lambda day, value: f"day {day}: {number(value)} orders", **labels),
+        ]
+    return {"simulation_figures": charts} if charts else {}

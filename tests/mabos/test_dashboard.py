@@ -11,17 +11,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agents.models import Agent, AgentStatus, Delivery, IntentionStatus, Message
+from agents.models import Agent, AgentStatus, Delivery, IntentionStatus, Message, SimulationDay
+from agents.simulation.services.days import simulation_advance
 from auditlog.actors import Actor
 from auditlog.models import Action
 from auditlog.services import audit_record
 from mabos.dashboard import CHART_MINUTES, REFRESH_SECONDS, bar_chart, messages_per_minute
-from tests.support.actors import grant
+from tests.support.actors import SYSTEM, grant
 from tests.support.api import create_user
 from tests.support.approvals import approval_request
 from tests.support.factories import AgentFactory, OrganizationFactory
 from tests.support.health import pretend_workers_and_beat_alive
 from tests.support.mind import IntentionFactory
+from tests.support.simulation import company_create
 
 pytestmark = pytest.mark.django_db
 
@@ -219,6 +221,23 @@ def test_the_page_has_no_inline_script_or_style_and_names_its_refresh(client, sc
 
 def test_the_simulation_has_its_place_empty_by_default(client, scene):
     client.force_login(superuser())
+    assert 'id="mabos-simulation"' not in client.get("/admin/").content.decode()
+
+
+def test_a_simulated_companys_cash_stock_and_orders_are_charted_for_those_who_may_view_it(client, scene):
+    company = company_create(name="Simulated Shop")
+    for _ in range(3):
+        simulation_advance(organization=company.org, by=SYSTEM)
+    days = list(SimulationDay.objects.filter(simulation__organization=company.org).order_by("day"))
+    client.force_login(viewer_of(company.org))
+    page = client.get("/admin/").content.decode()
+    panel = page[page.index('id="mabos-simulation"'):]
+    for title in ("Simulated Shop: cash", "Simulated Shop: stock on hand", "Simulated Shop: orders a day"):
+        assert f"<h3>{title}</h3>" in panel
+    assert panel.count("<rect") >= 3 * len(days)  # one bar a simulated day, in each of the three charts
+    assert f"day {days[-1].day}: {days[-1].orders} orders" in panel
+    assert figure(panel, "mabos-simulation-3") == days[-1].orders
+    client.force_login(viewer_of(scene[0]))  # may view another organization only
     assert 'id="mabos-simulation"' not in client.get("/admin/").content.decode()
 
 
