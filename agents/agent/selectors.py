@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import CharField, Count, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Count, Q, QuerySet
 
 from agents.agent.access import AGENT_RELATED, agents_for
 from agents.agent.models import Agent, AgentGroup, Membership
 from agents.common.errors import invalid
+from agents.common.models import uuid_text
 from agents.common.selectors import get_visible
 from agents.common.validation import parse_uuid
 from agents.organization.access import organizations_for
@@ -91,7 +91,7 @@ def organization_audit_condition(organization_id: str) -> Q | None:
         return None
 
     def ids(queryset: QuerySet) -> QuerySet:
-        return queryset.filter(organization=organization).annotate(text_id=Cast("pk", CharField())).values("text_id")
+        return queryset.filter(organization=organization).annotate(text_id=uuid_text("pk")).values("text_id")
 
     return (Q(target_type="agents.organization", target_id=str(organization.pk))
             | Q(target_type="agents.agent", target_id__in=ids(Agent.objects.all()))

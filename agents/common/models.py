@@ -6,8 +6,10 @@ the API serializers all quote the same numbers.
 
 from __future__ import annotations
 
-from django.db import models
-from django.db.models.functions import Cast, Length
+from typing import Any
+
+from django.db import connection, models
+from django.db.models.functions import Cast, Concat, Length, Substr
 from django.db.models.lookups import LessThanOrEqual
 
 from agents.common.limits import JSON_MAX_CHARS, SLUG_REGEX
@@ -24,6 +26,17 @@ def json_size_check(field: str, name: str, max_chars: int = JSON_MAX_CHARS) -> m
         condition=LessThanOrEqual(Length(Cast(field, output_field=models.TextField())), max_chars),
         name=name,
     )
+
+
+def uuid_text(field: Any) -> Any:
+    """A uuid column (a name or an ``OuterRef``) as the text ``str(uuid)`` gives, with its dashes, to compare
+    with ids kept as text (an event's ``args``, an audit event's ``target_id``). PostgreSQL's ``uuid::text``
+    has the dashes; SQLite (``make run``'s default) keeps a uuid as 32 hex digits, so the dashes are put in."""
+    if connection.vendor != "sqlite":
+        return Cast(field, output_field=models.CharField())
+    dash = models.Value("-")
+    return Concat(Substr(field, 1, 8), dash, Substr(field, 9, 4), dash, Substr(field, 13, 4), dash,
+                  Substr(field, 17, 4), dash, Substr(field, 21, 12), output_field=models.CharField())
 
 
 def not_blank_check(field: str, name: str) -> models.CheckConstraint:

@@ -12,9 +12,8 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
 
 from agents.agent.models import NOT_RUNNING, Agent, AgentKind, AgentStatus
 from agents.common.audit import created, record, save_and_record, user_of
@@ -22,6 +21,7 @@ from agents.common.errors import AgentInactive, invalid
 from agents.common.goal_kinds import GoalKind
 from agents.common.graphs import ancestor_reaches
 from agents.common.limits import EXPRESSION_MAX_CHARS, NAME_MAX, PLAN_ARGS_MAX, TEXT_MAX
+from agents.common.models import uuid_text
 from agents.common.validation import check_changeable, check_json, check_text
 from agents.reasoning.events.models import AgentEvent, EventKind
 from agents.reasoning.events.services import NewEvent, agent_event_post, agent_events_post, agent_state_locked
@@ -161,7 +161,7 @@ def goals_waiting_retry(*, name: str, by: Any, organization_id: Any = None, role
         goals = goals.filter(agent__role_id=role_id)
     queued = AgentEvent.objects.filter(agent_id=OuterRef("agent_id"), kind=EventKind.GOAL_ADDED,
                                        consumed_at__isnull=True)
-    queued = queued.annotate(goal_id=KT("args__goal")).filter(goal_id=Cast(OuterRef("pk"), CharField()))
+    queued = queued.annotate(goal_id=KT("args__goal")).filter(goal_id=uuid_text(OuterRef("pk")))
     waiting = list(goals.exclude(Exists(queued)).select_related("agent")[:GOALS_RETRY_MAX])
     if waiting:
         agent_events_post(events=[NewEvent(agent=goal.agent, kind=EventKind.GOAL_ADDED, args={

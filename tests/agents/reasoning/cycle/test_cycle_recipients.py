@@ -14,6 +14,7 @@ from agents.agent.services.groups import group_create, membership_add
 from agents.common.errors import InvalidInput
 from agents.models import AgentRuntime, ProtocolRun
 from agents.reasoning.cycle.batch import reason_batch
+from agents.reasoning.cycle.library import Directory
 from agents.reasoning.plans.services import plan_create
 from agents.reasoning.plans.text import text_to_plans
 from agents.reasoning.services.goals import goal_create
@@ -133,3 +134,17 @@ def _group_senders_batch_queries(senders: int) -> int:
 
 def test_the_groups_of_a_batch_cost_the_same_queries_for_2_and_for_20_senders():
     assert _group_senders_batch_queries(2) == _group_senders_batch_queries(20)
+
+
+def test_a_template_name_held_by_several_agents_means_the_one_with_that_slug():
+    """The docs' first conversation gives an outside bookkeeper the CFO's role: the COO's template plan asking
+    ``cfo`` still asks the CFO (a request has one participant), and without such an agent every holder."""
+    cfo_template = AgentRoleFactory(organization=None, slug="cfo-t")
+    world = World("coo")
+    cfo = AgentFactory(organization=world.org, role=cfo_template, slug="cfo-t")
+    bookkeeper = AgentFactory(organization=world.org, role=cfo_template, slug="bookkeeper")
+    assert Directory().resolve(organization_id=world.org.pk, name="cfo-t", template=True) == [cfo.pk]
+    cfo.slug = "finance-lead"
+    cfo.save(update_fields=["slug"])
+    assert Directory().resolve(organization_id=world.org.pk, name="cfo-t", template=True) == sorted(
+        [cfo.pk, bookkeeper.pk], key=lambda pk: {cfo.pk: "finance-lead", bookkeeper.pk: "bookkeeper"}[pk])
