@@ -54,9 +54,10 @@ def browser(chromium, make_run, screenshots):
     context.close()
 
 
-def shoot(browser: WatchedPage, name: str) -> Path:
+def shoot(browser: WatchedPage, name: str, selector: str = "#content") -> Path:
+    """The part of the page a person looks at (``selector``), without the admin's chrome around it."""
     path = browser.shots / f"{name}.png"
-    browser.page.screenshot(path=str(path), full_page=True)
+    browser.page.locator(selector).screenshot(path=str(path))
     return path
 
 
@@ -101,7 +102,7 @@ def test_within_a_minute_the_dashboard_shows_a_business_at_work(browser, make_ru
                              f"make run's terminal, last lines:\n{terminal}") from None
     print(f"alive {time.monotonic() - make_run.serving_at:.1f} s after the URL answered: {seen}")
     assert "CFO" in browser.page.locator("#mabos-approvals-table").inner_text()
-    shoot(browser, "dashboard")
+    shoot(browser, "dashboard", "#mabos-dashboard")
 
 
 def test_no_goal_of_the_demo_is_pursued_by_two_intentions(api):
@@ -156,13 +157,13 @@ def test_the_cfos_mind_and_the_call_for_bids_diagram_open(browser, api):
     browser.assert_clean("the CFO's page", browser.visit(f"/admin/agents/agent/{cfo['id']}/change/"))
     mind = browser.page.locator("#mind").inner_text()
     assert "intention" in mind.lower() and "cycle" in mind.lower(), mind[:1000]
-    shoot(browser, "agent-mind")
+    shoot(browser, "agent-mind", "#mind")
     runs = api.get("/protocols/?page_size=50")["results"]
     cfp = next(run for run in runs if run["protocol"] == "fipa-contract-net")
     browser.assert_clean("the call for bids", browser.visit(f"/admin/agents/protocolrun/{cfp['id']}/change/"))
     diagram = browser.page.locator("#conversation-diagram")
     assert diagram.count() == 1 and "cfp" in diagram.inner_text().lower()
-    shoot(browser, "conversation-diagram")
+    shoot(browser, "conversation-diagram", "#conversation-diagram")
 
 
 def test_a_business_onboarded_through_the_admin_form_acts(browser, api):
