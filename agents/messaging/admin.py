@@ -190,6 +190,12 @@ class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             if getattr(obj, "has_run", False):
                 context["conversation_diagram_url"] = reverse("admin:agents_protocolrun_change",
                                                               args=[obj.conversation_id]) + "#conversation-diagram"
+                context["conversation_diagram_label"] = "Its protocol run, drawn as a sequence diagram"
+            else:
+                context["conversation_diagram_url"] = (
+                    reverse("admin:agents_conversation_diagram", args=[obj.conversation_id])
+                    + f"?organization={obj.organization_id}")
+                context["conversation_diagram_label"] = "The conversation, drawn as a sequence diagram"
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 

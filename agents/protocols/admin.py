@@ -1,6 +1,8 @@
 """Protocol runs in the admin: the runs of organizations (or initiators) the staff member may view, cancelled
 with the changelist's action (``run_cancel``: the same rules and audit as the API), and answered by a person
-as a participant agent they operate (``<run>/reply/``, ``run_reply``).
+as a participant agent they operate (``<run>/reply/``, ``run_reply``). Any conversation, a run's or not, is
+drawn the same way at ``conversation/<id>/?organization=<id>`` (the message page links there): the
+messages and recipients the staff member may view (``conversation_get``).
 
 The change page is read-only and shows the conversation as a sequence diagram drawn here, server-side
 (``diagram.sequence_svg``), styled by mabos/static/mabos/protocols.css (classes only: the CSP).
@@ -13,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -21,14 +23,16 @@ from django.utils.safestring import mark_safe
 
 from accounts.object_permissions import OPERATE, has_object_permission
 from agents.common.admin import ReadOnlyAdmin, agent_link, run_service
+from agents.common.validation import parse_uuid
 from agents.messaging.models import Performative
+from agents.messaging.selectors import conversation_get
 from agents.protocols.access import run_cancel_allowed
 from agents.protocols.diagram import sequence_svg
 from agents.protocols.models import ProtocolRun
 from agents.protocols.people import run_cancel, run_reply
 from agents.protocols.selectors import run_get, run_list, run_messages
 from agents.protocols.transitions import allowed
-from mabos.errors import DomainError
+from mabos.errors import DomainError, NotFound
 
 
 class ReplyForm(forms.Form):
@@ -65,7 +69,28 @@ class ProtocolRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def get_urls(self) -> list:
         reply = path("<uuid:pk>/reply/", self.admin_site.admin_view(self.reply_view), name="agents_protocolrun_reply")
-        return [reply, *super().get_urls()]
+        conversation = path("conversation/<uuid:conversation_id>/", self.admin_site.admin_view(self.conversation_view),
+                            name="agents_conversation_diagram")
+        return [reply, conversation, *super().get_urls()]
+
+    def conversation_view(self, request: HttpRequest, conversation_id: Any) -> HttpResponse:
+        """A conversation as a sequence diagram, with the caller's grants: one they may not view is a 404,
+        like one that does not exist; a malformed ``organization`` is a 400 naming it."""
+        organization = request.GET.get("organization") or None
+        if organization is not None and parse_uuid(organization) is None:
+            return HttpResponseBadRequest("organization: not an organization id.")
+        try:
+            found = conversation_get(user=request.user, conversation_id=conversation_id, organization=organization)
+        except NotFound:
+            raise Http404("No such conversation.") from None
+        except DomainError as refused:
+            return HttpResponseBadRequest(refused.detail)
+        svg = sequence_svg(None, [], found, agent_url=lambda pk: reverse("admin:agents_agent_change", args=[pk]))
+        context = {**self.admin_site.each_context(request), "title": f"Conversation {conversation_id}",
+                   "opts": self.model._meta, "sequence_svg": mark_safe(svg),  # noqa: S308 (escaped by sequence_svg)
+                   "first_message_url": reverse("admin:agents_message_change", args=[found[0].pk]),
+                   "media": self.media}
+        return render(request, "admin/agents/protocolrun/conversation.html", context)
 
     @admin.display(description="participants")
     def participants(self, obj: ProtocolRun) -> str:

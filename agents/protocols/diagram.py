@@ -1,6 +1,8 @@
-"""A run's conversation as a sequence diagram (JADE's Sniffer, drawn server-side): one lifeline per
-participant, one arrow per message and recipient in send order labelled with its performative, the run's
-state and deadlines on top. Pure: it reads the objects it is given and returns SVG markup.
+"""A conversation as a sequence diagram (JADE's Sniffer, drawn server-side): one lifeline per voice, one
+arrow per message and recipient in send order labelled with its performative. A protocol run's has its
+participants' lifelines and its state and deadlines on top; any other conversation (``run`` None) has the
+lifelines of its senders and of the recipients the viewer may see. Pure: it reads the objects it is given and
+returns SVG markup.
 
 Every text (agent names, performatives, reasons) is escaped, and the markup carries classes only, no
 ``style`` attributes and no scripts: the admin's CSP refuses inline styles (mabos/static/mabos/protocols.css).
@@ -26,16 +28,21 @@ def _when(at: datetime.datetime | None) -> str:
 
 
 def _lifelines(run: Any, sessions: Sequence[Any], messages: Sequence[Any]) -> list[tuple[str, str]]:
-    """(key, label) per lifeline: the initiator, each participant, then any other voice of the conversation."""
-    lines: list[tuple[str, str]] = [(f"agent:{run.initiator_id}", f"{run.initiator.name} (initiator)")]
-    for session in sessions:
-        lines.append((f"agent:{session.participant_id}", session.participant.name))
+    """(key, label) per lifeline: the initiator, each participant, then any other voice of the conversation
+    (without a run: each voice and each recipient shown, in order of appearance)."""
+    lines: list[tuple[str, str]] = []
+    if run is not None:
+        lines.append((f"agent:{run.initiator_id}", f"{run.initiator.name} (initiator)"))
+        lines += [(f"agent:{session.participant_id}", session.participant.name) for session in sessions]
     known = {key for key, _ in lines}
     for message in messages:
-        key, label = _voice(message)
-        if key not in known:
-            known.add(key)
-            lines.append((key, label))
+        found = [_voice(message)]
+        if run is None:
+            found += [(f"agent:{d.recipient_id}", d.recipient.name) for d in message.deliveries.all()]
+        for key, label in found:
+            if key not in known:
+                known.add(key)
+                lines.append((key, label))
     return lines
 
 
@@ -48,7 +55,7 @@ def _voice(message: Any) -> tuple[str, str]:
 def _targets(run: Any, sessions: Sequence[Any], message: Any) -> list[str]:
     """The recipients the caller may see; without those, the run's shape (initiator <-> participants)."""
     seen = [f"agent:{d.recipient_id}" for d in message.deliveries.all()]
-    if seen:
+    if seen or run is None:
         return seen
     if message.sender_agent_id == run.initiator_id:
         return [f"agent:{s.participant_id}" for s in sessions]
@@ -69,9 +76,10 @@ def _arrows(run: Any, sessions: Sequence[Any], messages: Iterable[Any],
 
 def sequence_svg(run: Any, sessions: Sequence[Any], messages: Sequence[Any],
                  agent_url: Callable[[str], str] | None = None) -> str:
-    """The SVG of ``run``'s conversation: ``sessions`` its participants, ``messages`` in send order (each with
-    its ``deliveries`` prefetched: the arrows go to the recipients the viewer may see). ``agent_url(agent_id)``,
-    when given, makes each agent's name on top a link (to its page)."""
+    """The SVG of ``run``'s conversation (``run`` None: of the conversation ``messages`` are): ``sessions`` its
+    participants, ``messages`` in send order (each with its ``deliveries`` and their recipients prefetched: the
+    arrows go to the recipients the viewer may see). ``agent_url(agent_id)``, when given, makes each agent's
+    name on top a link (to its page)."""
     lines = _lifelines(run, sessions, messages)
     lanes = {key: index for index, (key, _) in enumerate(lines)}
     arrows = _arrows(run, sessions, messages, lanes)
@@ -82,15 +90,21 @@ def sequence_svg(run: Any, sessions: Sequence[Any], messages: Sequence[Any],
     def x(lane: int) -> int:
         return MARGIN + LANE * lane + LANE // 2
 
+    title = (f"{run.protocol} run {run.pk}" if run is not None
+             else f"conversation {messages[0].conversation_id if messages else ''}")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="seq" role="img" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}"><title>{_text(run.protocol)} run {_text(run.pk)}</title>',
+           f'viewBox="0 0 {width} {height}"><title>{_text(title, 120)}</title>',
            '<defs><marker id="seq-arrowhead" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
            'markerHeight="8" orient="auto-start-reverse"><path class="seq-head-mark" d="M 0 0 L 10 5 L 0 10 z"/>'
            '</marker></defs>']
-    status = f"{run.protocol} · {run.state.replace('_', ' ')} · phase {run.phase}"
-    if run.reason:
-        status += f" · {run.reason}"
-    deadlines = f"response by {_when(run.response_by)} · result by {_when(run.result_by)}"
+    if run is not None:
+        status = f"{run.protocol} · {run.state.replace('_', ' ')} · phase {run.phase}"
+        if run.reason:
+            status += f" · {run.reason}"
+        deadlines = f"response by {_when(run.response_by)} · result by {_when(run.result_by)}"
+    else:
+        status = f"conversation · {len(messages)} message{'s' if len(messages) != 1 else ''}"
+        deadlines = f"from {_when(messages[0].created_at)} to {_when(messages[-1].created_at)}" if messages else ""
     out.append(f'<text class="seq-state" x="{MARGIN}" y="20">{_text(status, 120)}</text>')
     out.append(f'<text class="seq-deadline" x="{MARGIN}" y="40">{_text(deadlines, 120)}</text>')
     for index, (_, label) in enumerate(lines):
@@ -109,12 +123,12 @@ def sequence_svg(run: Any, sessions: Sequence[Any], messages: Sequence[Any],
         middle = (x(source) + x(target)) // 2
         out.append(f'<text class="seq-label" x="{middle}" y="{y - 6}">{_text(performative, 24)} '
                    f'<tspan class="seq-time">{_text(at)}</tspan></text>')
-    if run.waiting:
+    if run is not None and run.waiting:
         due = run.result_by if run.state == "awaiting_result" else run.response_by
         out.append(f'<line class="seq-due" x1="{MARGIN}" y1="{bottom}" x2="{width - MARGIN}" y2="{bottom}"/>')
         out.append(f'<text class="seq-deadline" x="{MARGIN}" y="{bottom + 18}">'
                    f'waiting: due {_text(_when(due))}</text>')
-    else:
+    elif run is not None:
         out.append(f'<text class="seq-state" x="{MARGIN}" y="{bottom + 18}">'
                    f'closed {_text(run.state)} at {_text(_when(run.finished_at))}</text>')
     out.append("</svg>")

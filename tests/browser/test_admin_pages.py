@@ -125,6 +125,9 @@ def test_message_pages_and_dead_letters(admin_page, retailer):
     admin_page.check("a message's page", reverse("admin:agents_message_change", args=[retailer["question"].pk]))
     text = admin_page.text()
     assert "what is our runway?" in text and "runway_months" in text, "the conversation timeline shows both"
+    admin_page.page.click("#conversation-diagram-link")
+    admin_page.assert_clean("the conversation's sequence diagram", admin_page.settle())
+    assert admin_page.page.locator("#conversation-diagram svg.seq").count() == 1
     admin_page.check("the dead letters", reverse("admin:agents_deadletter_changelist"))
     assert "recipient unreachable" in admin_page.text()
 
