@@ -68,6 +68,7 @@ ERROR_CODES: dict[int, dict[str, str]] = {
         "role_has_plans": "plans still belong to the role",
         "agent_is_escalation_target": "a supervisor policy escalates to this agent",
         "protocol_run_busy": "the protocol run is being moved by someone else",
+        "not_a_simulation": "the organization is not a simulated business (or its simulation is switched off)",
         "protocol_run_closed": "the protocol run has ended",
         "protocol_run_not_deciding": "the Contract-Net run does not wait for a decision",
         "protocol_run_decided_by_plan": "the run's initiator decides it by plan",

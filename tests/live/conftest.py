@@ -29,6 +29,14 @@ def make_run(tmp_path_factory) -> Terminal:
         yield terminal
 
 
+@pytest.fixture(autouse=True)
+def still_running(request, make_run):
+    """Each test starts on a `make run` that still runs; if it has stopped, its last lines say why."""
+    if request.node.get_closest_marker("stops_make_run") is None and make_run.popen.poll() is not None:
+        pytest.fail(f"make run exited ({make_run.popen.returncode}) before this test:\n"
+                    + "\n".join(make_run.lines[-80:]), pytrace=False)
+
+
 @pytest.fixture(scope="package")
 def chromium():
     with chromium_start() as browser:

@@ -50,6 +50,8 @@ def test_the_first_conversation_in_the_docs_runs_as_written(make_run, tmp_path):
     done = subprocess.run(["bash", str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                                "ADMIN_PASSWORD": make_run.admin_password()})
-    assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, (f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}\nmake run "
+                                  f"({'running' if make_run.popen.poll() is None else 'exited'}), last lines:\n"
+                                  + "\n".join(make_run.lines[-80:]))
     # What the block's comments say each printing step prints.
     assert done.stdout.split() == ["acked", "dead", "pending", "acked", "acked"], done.stdout

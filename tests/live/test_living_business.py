@@ -44,12 +44,13 @@ def browser(chromium, make_run, screenshots):
     context = chromium.new_context(base_url=BASE, viewport={"width": 1440, "height": 1000})
     watched = WatchedPage.open(context, BASE, settings.STATIC_URL)
     watched.assert_clean("the login page", watched.visit("/admin/login/?next=/admin/"))
+    watched.shots = screenshots
+    shoot(watched, "login")
     watched.page.fill("#id_username", "admin")
     watched.page.fill("#id_password", make_run.admin_password())
     watched.page.click("input[type=submit]")
     watched.assert_clean("the dashboard after logging in", watched.settle())
     assert watched.page.url == f"{BASE}/admin/", watched.page.url
-    watched.shots = screenshots
     yield watched
     context.close()
 
@@ -155,6 +156,7 @@ def test_approving_on_the_dashboard_lets_the_cfo_continue_and_the_coo_order(brow
 def test_the_cfos_mind_and_the_call_for_bids_diagram_open(browser, api):
     cfo = demo_agent(api, "cfo")
     browser.assert_clean("the CFO's page", browser.visit(f"/admin/agents/agent/{cfo['id']}/change/"))
+    shoot(browser, "agent-page")
     mind = browser.page.locator("#mind").inner_text()
     assert "intention" in mind.lower() and "cycle" in mind.lower(), mind[:1000]
     shoot(browser, "agent-mind", "#mind")
@@ -168,6 +170,7 @@ def test_the_cfos_mind_and_the_call_for_bids_diagram_open(browser, api):
 
 def test_a_business_onboarded_through_the_admin_form_acts(browser, api):
     browser.assert_clean("the onboarding form", browser.visit("/admin/agents/organization/onboard/"))
+    shoot(browser, "onboarding-form")
     page = browser.page
     page.fill("#id_name", "Corner Bakery")
     page.fill("#id_industry", "bakery")
@@ -180,6 +183,7 @@ def test_a_business_onboarded_through_the_admin_form_acts(browser, api):
     browser.assert_clean("the onboarded organization", browser.settle())
     assert "Onboarded Corner Bakery with 4 agents." in browser.text()
     org = re.search(r"/organization/([0-9a-f-]{36})/change/", page.url).group(1)
+    shoot(browser, "onboarded-organization")
 
     def acting() -> bool:
         agents = api.get(f"/agents/?organization={org}&page_size=50")["results"]

@@ -10,6 +10,7 @@ from tests.support.make_run import stop
 pytestmark = pytest.mark.processes
 
 
+@pytest.mark.stops_make_run
 def test_ctrl_c_stops_every_process_within_the_grace_period(make_run):
     stop(make_run.popen)
     printed = make_run.read_to_the_end()
