@@ -6,11 +6,13 @@ import datetime
 import uuid
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agents.messaging.services import outbox
+from agents.messaging.services import send as send_module
 from agents.messaging.services.batch import message_send_batch
 from agents.messaging.services.send import message_send
 from agents.models import Delivery, Message
@@ -95,6 +97,45 @@ def test_one_statement_per_send_and_per_batch(org, alice, bob, carol, django_ass
     with django_assert_num_queries(4):
         results = message_send_batch(organization=org, by=SYSTEM, messages=items)
     assert len(results) == 50 and Delivery.objects.filter(message__in=[r.message for r in results]).count() == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_outside_any_transaction_is_two_statements_and_committed(org, alice, bob, carol):
+    """No BEGIN, no COMMIT: the recipients' read, then the outbox statement, which commits by itself (and the
+    wake-up is published once it has). An idempotency key adds its look-up, and a repeat writes nothing."""
+    with CaptureQueriesContext(connection) as ctx:
+        result = message_send(organization=org, sender_agent=alice, by=SYSTEM, performative="inform",
+                              to=[bob.pk, carol.pk])
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SELECT", "WITH"]
+    assert not connection.in_atomic_block and connection.get_autocommit()
+    assert Delivery.objects.filter(message=result.message).count() == 2
+    keyed = {"organization": org, "sender_agent": alice, "by": SYSTEM, "performative": "inform", "to": [bob.pk],
+             "idempotency_key": "once"}
+    with CaptureQueriesContext(connection) as ctx:
+        first = message_send(**keyed)
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SELECT", "SELECT", "WITH"]
+    again = message_send(**keyed)
+    assert first.created and not again.created and again.message.pk == first.message.pk
+    assert Message.objects.filter(sender_agent=alice, idempotency_key="once").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_idempotency_race_outside_a_transaction_returns_the_winner(org, alice, bob, monkeypatch):
+    """The look-up missed a concurrent send with the same key (simulated: it reports nothing the first time);
+    the statement then fails on the unique index and the winner is returned, nothing written twice."""
+    winner = message_send(organization=org, sender_agent=alice, by=SYSTEM, performative="inform", to=[bob.pk],
+                          idempotency_key="race").message
+    real, calls = send_module.existing, []
+
+    def blind_first(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(send_module, "existing", blind_first)
+    result = message_send(organization=org, sender_agent=alice, by=SYSTEM, performative="inform", to=[bob.pk],
+                          idempotency_key="race")
+    assert not result.created and result.message.pk == winner.pk and len(calls) == 2
+    assert Message.objects.filter(idempotency_key="race").count() == 1
 
 
 def test_a_person_speaking_as_themselves_is_stored_as_the_sender_user(org, bob):
