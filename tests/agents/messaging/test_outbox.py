@@ -88,6 +88,46 @@ def test_sql_and_orm_paths_store_the_same_rows(alice, bob, carol, content):
     assert Message.objects.get(pk=by_sql[0].pk).content == content  # JSON null is not SQL NULL's twin here
 
 
+def test_a_draft_becomes_the_message_its_constructor_would_build(alice, bob, django_assert_num_queries):
+    parent = message_send(organization=alice.organization, sender_agent=alice, by=SYSTEM, performative="cfp",
+                          to=[bob.pk]).message
+    draft = outbox.Draft(sender_agent=bob, sender_user=None, key="k", performative="propose", content={"p": 1},
+                         texts={"ontology": "o", "language": "l", "protocol": "p", "topic": "t", "reply_with": "r"},
+                         priority=3, expires_at=None, reply_by=timezone.now(), spec=outbox.RecipientSpec(),
+                         conversation=parent.conversation_id, parent=parent, recipient_ids=[alice.pk])
+    now = timezone.now()
+    fast = outbox._message(alice.organization, draft, now)
+    built = Message(organization=alice.organization, sender_agent=bob, sender_user=None, performative="propose",
+                    content={"p": 1}, conversation_id=parent.conversation_id, in_reply_to=parent,
+                    reply_by=draft.reply_by, priority=3, expires_at=None, idempotency_key="k", recipient_count=1,
+                    created_at=now, **draft.texts)
+    assert {f.attname: getattr(fast, f.attname) for f in Message._meta.concrete_fields if f.attname != "id"} == {
+        f.attname: getattr(built, f.attname) for f in Message._meta.concrete_fields if f.attname != "id"}
+    assert fast.id != built.id and fast._state.adding
+    with django_assert_num_queries(0):
+        assert (fast.sender_agent, fast.organization, fast.in_reply_to, fast.sender_user) == (
+            bob, alice.organization, parent, None)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_batch_with_shared_and_distinct_values_stores_each_message_as_given(org, alice, bob, carol, shared):
+    """The many-message statement sends a value every message shares once, and the created_at of
+    drafts_insert (one microsecond apart) as its start: what is stored is still each message's own."""
+    later = timezone.now() + datetime.timedelta(hours=1)
+    items = [{"sender_agent": alice if shared or n % 2 else bob, "performative": "inform" if shared else "cfp",
+              "content": {"n": n}, "to": [carol.pk], "topic": "" if shared else f"t{n}", "priority": 0 if shared else n,
+              "expires_at": later if shared or n else None, "ontology": "o", "conversation_id": None}
+             for n in range(4)]
+    results = message_send_batch(organization=org, by=SYSTEM, messages=items)
+    for result in results:
+        stored = Message.objects.get(pk=result.message.pk)
+        assert {f.attname: getattr(stored, f.attname) for f in Message._meta.concrete_fields} == {
+            f.attname: getattr(result.message, f.attname) for f in Message._meta.concrete_fields}
+    created = [r.message.created_at for r in results]
+    assert created == [created[0] + datetime.timedelta(microseconds=i) for i in range(4)]
+    assert [d.recipient_id for d in Delivery.objects.filter(message__in=[r.message for r in results])] == [carol.pk] * 4
+
+
 def test_one_statement_per_send_and_per_batch(org, alice, bob, carol, django_assert_num_queries):
     # Single send: BEGIN, recipients, the write, COMMIT.
     with django_assert_num_queries(4):
