@@ -89,7 +89,9 @@ class Message(models.Model):
     MABOS itself (both sender columns empty: the ``failure`` notice of a dead letter)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: message_org_created_idx (organization, -created_at) serves every look-up by it.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="messages",
+                                     db_index=False)
     sender_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="sent_messages")
     sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -101,7 +103,7 @@ class Message(models.Model):
     protocol = models.CharField(max_length=SHORT_TEXT, blank=True, default="")
     topic = models.CharField(max_length=SHORT_TEXT, blank=True, default="",
                              help_text="Set when the message went to a topic's subscribers.")
-    conversation_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    conversation_id = models.UUIDField(default=uuid.uuid4)  # message_conversation_idx leads with it
     reply_with = models.CharField(max_length=SHORT_TEXT, blank=True, default="")
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     reply_by = models.DateTimeField(null=True, blank=True)
@@ -151,8 +153,10 @@ class Delivery(models.Model):
     copied from the message so the worker's claim and the ordering rule need no join."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="deliveries")
+    # Neither key has an index of its own: every insert and status change would pay for it, and the unique
+    # (message, recipient) and delivery_recipient_status_idx (recipient, status) lead with them already.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    recipient = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     conversation_id = models.UUIDField()
     priority = models.SmallIntegerField(default=0)
     expires_at = models.DateTimeField(null=True, blank=True)

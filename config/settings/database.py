@@ -17,7 +17,9 @@ def database_settings(config: Config, role: str) -> dict[str, Any]:
     a pool must not cross a fork, so they keep one persistent connection per
     child instead. Both check a connection's health before reusing it, so a
     connection killed under a running process costs at most the request in
-    flight.
+    flight. The web's pool does it with ``mabos.resilience.connection_check``
+    (backend ``mabos.database.postgresql``: Django's pool would send an
+    empty query before every loan).
     """
     if not config.DATABASE_URL:
         return _sqlite_settings(config)
@@ -36,6 +38,8 @@ def database_settings(config: Config, role: str) -> dict[str, Any]:
             "max_size": config.DB_POOL_MAX_SIZE,
             "timeout": config.DB_POOL_TIMEOUT,
         }
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            db["ENGINE"] = "mabos.database.postgresql"  # Django's, with a pool whose check needs no round trip
         db["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime
     elif role == "worker":
         db["CONN_MAX_AGE"] = config.DB_CONN_MAX_AGE

@@ -18,6 +18,7 @@ PG = {"MABOS_ENV": "test", "DATABASE_URL": "postgres://u:p@db:5432/mabos", "REDI
 def test_web_processes_use_the_psycopg_pool_with_health_checks():
     db = database_settings(load_config(PG), "web")
     assert db["OPTIONS"]["pool"] == {"min_size": 3, "max_size": 7, "timeout": 4.5}
+    assert db["ENGINE"] == "mabos.database.postgresql"  # its pool checks with pool_check, without a round trip
     assert db["CONN_MAX_AGE"] == 0
     assert db["CONN_HEALTH_CHECKS"] is True
     assert db["OPTIONS"]["options"] == "-c statement_timeout=1234"

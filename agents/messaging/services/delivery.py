@@ -97,6 +97,17 @@ CROSS JOIN LATERAL (
 """
 
 
+#: The claim transaction's own settings, in one statement (``set_config(..., true)`` is ``SET LOCAL``).
+#: ``synchronous_commit = off``: the claim commits without waiting for its WAL to reach the disk. A claim is a
+#: lease, and losing one costs nothing: if PostgreSQL crashed before the flush, the rows are simply pending
+#: again, as if never claimed (nothing was handed over: the hand-over is a later transaction, whose commit
+#: does wait, and a flush of its commit record flushes the claim's, written before it). For every other
+#: process the claim is committed at once, as before, so a worker that dies after it still leaves its rows
+#: dispatched with their attempt counted. What it saves is a disk flush between the send's commit and the
+#: hand-over's on every batch: on a busy machine the claim's commit took p99 26 ms (docs/benchmarks.md, (b)).
+CLAIM_SETTINGS = "SELECT set_config('enable_bitmapscan', 'off', true), set_config('synchronous_commit', 'off', true)"
+
+
 @dataclass
 class Claimed:
     id: Any
@@ -152,7 +163,8 @@ def _claim_postgresql(*, now: datetime.datetime, limit: int) -> tuple[list[Claim
         # prefers a bitmap scan plus a sort: that reads every due row of a backlog to keep N, and it never
         # marks the index entries of rows that already left the queue as dead, so after a burst each claim
         # re-read tens of thousands of them (3-6 ms instead of 0.4, measured in `make bench`).
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        # And the claim's commit does not wait for its WAL flush (CLAIM_SETTINGS): see there.
+        cursor.execute(CLAIM_SETTINGS)
         cursor.execute(_CLAIM, {"now": now, "limit": limit, "lease": now + lease()})
         rows = [Claimed(*row) for row in cursor.fetchall()]
         if not rows:

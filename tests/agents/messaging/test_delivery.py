@@ -215,14 +215,14 @@ def test_a_claim_walks_the_claim_index_in_order(alice, bob):
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from agents.messaging.services.delivery import _CLAIM
+    from agents.messaging.services.delivery import _CLAIM, CLAIM_SETTINGS
 
     send(alice, to=[bob.pk])
     with CaptureQueriesContext(connection) as queries:
         assert len(delivery_claim(batch_size=10)[0]) == 1
     statements = [q["sql"].strip() for q in queries.captured_queries]
     claim = next(i for i, sql in enumerate(statements) if sql.startswith("WITH due AS"))
-    assert statements[claim - 1] == "SET LOCAL enable_bitmapscan = off"
+    assert statements[claim - 1] == CLAIM_SETTINGS and "'enable_bitmapscan', 'off', true" in CLAIM_SETTINGS
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
@@ -230,6 +230,27 @@ def test_a_claim_walks_the_claim_index_in_order(alice, bob):
         cursor.execute("EXPLAIN " + _CLAIM, {"now": now, "limit": 500, "lease": now})
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Scan using delivery_claim_idx" in plan and "Bitmap" not in plan and "Sort" not in plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_commits_without_waiting_for_its_flush_and_only_the_claim(alice, bob):
+    """synchronous_commit is off for the claim's transaction alone (here the block around it, which the
+    claim joins): the session's own setting is back afterwards, so the hand-over still commits durably."""
+    from django.db import connection, transaction
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    send(alice, to=[bob.pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = on")  # the test server runs with it off
+    with transaction.atomic():
+        assert len(delivery_claim(batch_size=10)[0]) == 1
+        assert synchronous_commit() == "off"
+    assert synchronous_commit() == "on"
+    assert delivery_dispatch_batch().claimed == 0 and Delivery.objects.get().status == "dispatched"
 
 
 def _plan_nodes(plan: dict):

@@ -18,7 +18,7 @@ from agents.messaging import inbox
 from agents.messaging.inbox import InboxItem, NoInboxHandler
 from agents.messaging.services.delivery import _hand_over, delivery_claim, delivery_dispatch_due
 from agents.models import AgentEvent, AgentRuntime, Delivery
-from agents.reasoning.events.services import message_events_store
+from agents.reasoning.events.services import MESSAGE_EVENT_COLUMNS, message_events_store
 from tests.support.factories import AgentFactory
 from tests.support.messaging import send
 
@@ -49,6 +49,27 @@ def test_a_hand_over_is_the_same_few_statements_for_any_batch(org, alice, n):
     # The rows it still holds (SELECT ... FOR UPDATE), the events (INSERT), the wake (INSERT ... ON CONFLICT),
     # the acks (UPDATE), inside the hand-over's savepoint (the test's transaction is the outer one).
     assert statements == ["SAVEPOINT", "SELECT", "INSERT", "INSERT", "UPDATE", "RELEASE"], statements
+
+
+def test_the_events_statement_names_every_column_but_the_sequence():
+    assert {name for name, _value in MESSAGE_EVENT_COLUMNS} | {"id"} == {
+        field.column for field in AgentEvent._meta.concrete_fields}
+
+
+def test_the_events_statement_stores_what_the_orm_would_in_the_order_given(alice, bob, carol):
+    send(alice, to=[bob.pk, carol.pk])
+    send(alice, to=[carol.pk])
+    deliveries = list(Delivery.objects.order_by("-seq"))  # not insert order: the order given must win
+    items = [InboxItem(d.pk, d.recipient_id, d.message_id) for d in deliveries]
+    now = timezone.now()
+    message_events_store(items, now)
+    stored = list(AgentEvent.objects.filter(kind="message").order_by("id"))
+    assert [e.delivery_id for e in stored] == [d.pk for d in deliveries]
+    as_orm = AgentEvent(agent_id=bob.pk, kind="message", source="message", delivery_id=None, created_at=now)
+    same = ("kind", "args", "source", "source_id", "source_name", "intention_id", "created_at", "consumed_at")
+    for event, delivery in zip(stored, deliveries, strict=True):
+        assert (event.agent_id, event.message_id) == (delivery.recipient_id, delivery.message_id)
+        assert {name: getattr(event, name) for name in same} == {name: getattr(as_orm, name) for name in same}
 
 
 def test_a_retried_hand_over_stores_nothing_twice_even_past_the_held_check(alice, bob):

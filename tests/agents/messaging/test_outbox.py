@@ -6,11 +6,13 @@ import datetime
 import uuid
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agents.messaging.services import outbox
+from agents.messaging.services import send as send_module
 from agents.messaging.services.batch import message_send_batch
 from agents.messaging.services.send import message_send
 from agents.models import Delivery, Message
@@ -86,6 +88,46 @@ def test_sql_and_orm_paths_store_the_same_rows(alice, bob, carol, content):
     assert Message.objects.get(pk=by_sql[0].pk).content == content  # JSON null is not SQL NULL's twin here
 
 
+def test_a_draft_becomes_the_message_its_constructor_would_build(alice, bob, django_assert_num_queries):
+    parent = message_send(organization=alice.organization, sender_agent=alice, by=SYSTEM, performative="cfp",
+                          to=[bob.pk]).message
+    draft = outbox.Draft(sender_agent=bob, sender_user=None, key="k", performative="propose", content={"p": 1},
+                         texts={"ontology": "o", "language": "l", "protocol": "p", "topic": "t", "reply_with": "r"},
+                         priority=3, expires_at=None, reply_by=timezone.now(), spec=outbox.RecipientSpec(),
+                         conversation=parent.conversation_id, parent=parent, recipient_ids=[alice.pk])
+    now = timezone.now()
+    fast = outbox._message(alice.organization, draft, now)
+    built = Message(organization=alice.organization, sender_agent=bob, sender_user=None, performative="propose",
+                    content={"p": 1}, conversation_id=parent.conversation_id, in_reply_to=parent,
+                    reply_by=draft.reply_by, priority=3, expires_at=None, idempotency_key="k", recipient_count=1,
+                    created_at=now, **draft.texts)
+    assert {f.attname: getattr(fast, f.attname) for f in Message._meta.concrete_fields if f.attname != "id"} == {
+        f.attname: getattr(built, f.attname) for f in Message._meta.concrete_fields if f.attname != "id"}
+    assert fast.id != built.id and fast._state.adding
+    with django_assert_num_queries(0):
+        assert (fast.sender_agent, fast.organization, fast.in_reply_to, fast.sender_user) == (
+            bob, alice.organization, parent, None)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_batch_with_shared_and_distinct_values_stores_each_message_as_given(org, alice, bob, carol, shared):
+    """The many-message statement sends a value every message shares once, and the created_at of
+    drafts_insert (one microsecond apart) as its start: what is stored is still each message's own."""
+    later = timezone.now() + datetime.timedelta(hours=1)
+    items = [{"sender_agent": alice if shared or n % 2 else bob, "performative": "inform" if shared else "cfp",
+              "content": {"n": n}, "to": [carol.pk], "topic": "" if shared else f"t{n}", "priority": 0 if shared else n,
+              "expires_at": later if shared or n else None, "ontology": "o", "conversation_id": None}
+             for n in range(4)]
+    results = message_send_batch(organization=org, by=SYSTEM, messages=items)
+    for result in results:
+        stored = Message.objects.get(pk=result.message.pk)
+        assert {f.attname: getattr(stored, f.attname) for f in Message._meta.concrete_fields} == {
+            f.attname: getattr(result.message, f.attname) for f in Message._meta.concrete_fields}
+    created = [r.message.created_at for r in results]
+    assert created == [created[0] + datetime.timedelta(microseconds=i) for i in range(4)]
+    assert [d.recipient_id for d in Delivery.objects.filter(message__in=[r.message for r in results])] == [carol.pk] * 4
+
+
 def test_one_statement_per_send_and_per_batch(org, alice, bob, carol, django_assert_num_queries):
     # Single send: BEGIN, recipients, the write, COMMIT.
     with django_assert_num_queries(4):
@@ -95,6 +137,45 @@ def test_one_statement_per_send_and_per_batch(org, alice, bob, carol, django_ass
     with django_assert_num_queries(4):
         results = message_send_batch(organization=org, by=SYSTEM, messages=items)
     assert len(results) == 50 and Delivery.objects.filter(message__in=[r.message for r in results]).count() == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_outside_any_transaction_is_two_statements_and_committed(org, alice, bob, carol):
+    """No BEGIN, no COMMIT: the recipients' read, then the outbox statement, which commits by itself (and the
+    wake-up is published once it has). An idempotency key adds its look-up, and a repeat writes nothing."""
+    with CaptureQueriesContext(connection) as ctx:
+        result = message_send(organization=org, sender_agent=alice, by=SYSTEM, performative="inform",
+                              to=[bob.pk, carol.pk])
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SELECT", "WITH"]
+    assert not connection.in_atomic_block and connection.get_autocommit()
+    assert Delivery.objects.filter(message=result.message).count() == 2
+    keyed = {"organization": org, "sender_agent": alice, "by": SYSTEM, "performative": "inform", "to": [bob.pk],
+             "idempotency_key": "once"}
+    with CaptureQueriesContext(connection) as ctx:
+        first = message_send(**keyed)
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["SELECT", "SELECT", "WITH"]
+    again = message_send(**keyed)
+    assert first.created and not again.created and again.message.pk == first.message.pk
+    assert Message.objects.filter(sender_agent=alice, idempotency_key="once").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_idempotency_race_outside_a_transaction_returns_the_winner(org, alice, bob, monkeypatch):
+    """The look-up missed a concurrent send with the same key (simulated: it reports nothing the first time);
+    the statement then fails on the unique index and the winner is returned, nothing written twice."""
+    winner = message_send(organization=org, sender_agent=alice, by=SYSTEM, performative="inform", to=[bob.pk],
+                          idempotency_key="race").message
+    real, calls = send_module.existing, []
+
+    def blind_first(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(send_module, "existing", blind_first)
+    result = message_send(organization=org, sender_agent=alice, by=SYSTEM, performative="inform", to=[bob.pk],
+                          idempotency_key="race")
+    assert not result.created and result.message.pk == winner.pk and len(calls) == 2
+    assert Message.objects.filter(idempotency_key="race").count() == 1
 
 
 def test_a_person_speaking_as_themselves_is_stored_as_the_sender_user(org, bob):
