@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from agents.common.selectors import get_visible
+from agents.common.validation import parse_uuid
 from agents.organization.access import organizations_for
 from agents.organization.models import AgentRole, Organization
 
@@ -28,3 +29,10 @@ def role_list(*, user: Any) -> QuerySet[AgentRole]:
 
 def role_get(*, user: Any, pk: Any) -> AgentRole:
     return get_visible(role_list(user=user), "role", pk=pk)
+
+
+def organization_named(value: str) -> Organization | None:
+    """The organization with this slug or id, whoever asks: for the operator's management commands, which
+    run with the server's rights and name an organization the way a person types it."""
+    pk = parse_uuid(value)
+    return Organization.objects.filter(pk=pk).first() if pk else Organization.objects.filter(slug=value).first()

@@ -11,11 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from agents.common.validation import parse_uuid
 from agents.learning.bandit import POLICIES
 from agents.learning.models import SelectionPolicy
 from agents.learning.replay import Replay, log_load, replay
 from agents.organization.models import Organization
+from agents.organization.selectors import organization_named
 from agents.reasoning.plans.triggers import TriggerKind
 
 WARNING = ("Replay (Li et al. 2011) is unbiased only when the log was collected with uniformly random plan choices; "
@@ -23,8 +23,7 @@ WARNING = ("Replay (Li et al. 2011) is unbiased only when the log was collected 
 
 
 def _organization(value: str) -> Organization:
-    pk = parse_uuid(value)
-    found = Organization.objects.filter(pk=pk).first() if pk else Organization.objects.filter(slug=value).first()
+    found = organization_named(value)
     if found is None:
         raise CommandError(f"--organization: no organization with the slug or id {value!r}.")
     return found

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from agents.common.validation import parse_uuid
 from agents.organization.models import Organization
+from agents.organization.selectors import organization_named
 from agents.simulation.services.days import SIMULATION, simulation_advance
 from mabos.errors import DomainError
 
@@ -15,8 +15,7 @@ DAYS_MAX = 3650
 
 
 def _organization(value: str) -> Organization:
-    pk = parse_uuid(value)
-    found = Organization.objects.filter(pk=pk).first() if pk else Organization.objects.filter(slug=value).first()
+    found = organization_named(value)
     if found is None:
         raise CommandError(f"--organization: no organization with the slug or id {value!r}.")
     return found
