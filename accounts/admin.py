@@ -12,7 +12,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.auth.views import PasswordChangeView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User, UserSession
@@ -21,6 +21,7 @@ from accounts.services import user_password_set
 from accounts.services.groups import auth_group_create, auth_group_delete, auth_group_update, is_builtin_role
 from accounts.services.sessions import session_revoke, sessions_revoke_all
 from accounts.services.users import UPDATABLE, user_create, user_delete, user_password_change_own, user_update
+from mabos.display.links import object_link
 
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
@@ -42,15 +43,6 @@ class OwnPasswordChangeView(PasswordChangeView):
     def form_valid(self, form) -> HttpResponse:
         user_password_change_own(request=self.request, password=form.cleaned_data["new_password1"])
         return HttpResponseRedirect(self.get_success_url())
-
-
-def _object_link(obj: Any) -> str:
-    opts = obj._meta
-    try:
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    except NoReverseMatch:
-        return str(obj)
-    return format_html('<a href="{}">{}</a>', url, obj)
 
 
 @admin.register(User)
@@ -88,7 +80,7 @@ class UserAdmin(DjangoUserAdmin):
         if not rows:
             return "none"
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (row["object_type"], _object_link(row["object"]), row["permission"], row["via"]) for row in rows))
+            (row["object_type"], object_link(row["object"]), row["permission"], row["via"]) for row in rows))
         return format_html('<table class="object-grants"><thead><tr><th>kind</th><th>object</th><th>may</th>'
                            "<th>through</th></tr></thead><tbody>{}</tbody></table>", body)
 

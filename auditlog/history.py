@@ -110,12 +110,3 @@ class AuditHistoryAdminMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/audit_history.html", context)
-
-
-def with_audit_history(admin_class: type) -> type:
-    """``admin_class`` with the audit history in front (the same class if it has it already)."""
-    if issubclass(admin_class, AuditHistoryAdminMixin):
-        return admin_class
-    return type(admin_class.__name__, (AuditHistoryAdminMixin, admin_class),
-                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__,
-                 "__qualname__": admin_class.__qualname__})

@@ -13,6 +13,16 @@ from django.urls import reverse
 from mabos.dashboard.figures import dashboard_context
 
 
+def in_front(mixin: type, admin_class: type) -> type:
+    """``admin_class`` with ``mixin`` first in its bases (the same class if it has it already), under the same
+    name, module and docstring, so error messages and the admin's templates still name the original."""
+    if issubclass(admin_class, mixin):
+        return admin_class
+    return type(admin_class.__name__, (mixin, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__,
+                 "__qualname__": admin_class.__qualname__})
+
+
 class MabosAdminSite(admin.AdminSite):
     """The default admin site with the operator's dashboard on its index page."""
 
@@ -31,14 +41,14 @@ class MabosAdminSite(admin.AdminSite):
         """Every project model's admin gets, added here once so that no ModelAdmin can forget them: the audit
         trail as its HISTORY page (auditlog/history.py), and links from the list columns that name an
         organization or an agent to its page (mabos/display/links.py)."""
-        from auditlog.history import wants_audit_history, with_audit_history
-        from mabos.display.links import with_related_links
+        from auditlog.history import AuditHistoryAdminMixin, wants_audit_history
+        from mabos.display.links import RelatedLinksAdminMixin
 
         models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else list(model_or_iterable)
         for model in models:
             chosen = admin_class or admin.ModelAdmin
             if wants_audit_history(model):
-                chosen = with_related_links(with_audit_history(chosen))
+                chosen = in_front(RelatedLinksAdminMixin, in_front(AuditHistoryAdminMixin, chosen))
             super().register(model, chosen, **options)
 
     def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> Any:

@@ -83,12 +83,3 @@ class RelatedLinksAdminMixin:
         if chosen is False and self._linked_fields(list(super().get_list_display(request))):
             return True  # what Django does when list_display names a foreign key
         return chosen
-
-
-def with_related_links(admin_class: type) -> type:
-    """``admin_class`` with the mixin in front (the same class if it has it already)."""
-    if issubclass(admin_class, RelatedLinksAdminMixin):
-        return admin_class
-    return type(admin_class.__name__, (RelatedLinksAdminMixin, admin_class),
-                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__,
-                 "__qualname__": admin_class.__qualname__})
